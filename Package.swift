@@ -1,0 +1,64 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "Faultline",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "faultline", targets: ["faultline"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.0.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+    ],
+    targets: [
+        // System libraries, linked through module maps (Debian -dev packages).
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CBrotli", pkgConfig: "libbrotlidec", providers: [.apt(["libbrotli-dev"])]),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+
+        // Infrastructure: knows nothing of Sentry.
+        .target(name: "HTTPServer", dependencies: [.product(name: "Logging", package: "swift-log")],
+                swiftSettings: strictSettings),
+        .target(name: "SQLite", dependencies: ["CSQLite"], swiftSettings: strictSettings),
+        .target(name: "ContentCoding", dependencies: ["CZlib", "CBrotli", "CZstd"], swiftSettings: strictSettings),
+
+        // Pure protocol: bytes in, values out.
+        .target(name: "SentryProtocol", swiftSettings: strictSettings),
+
+        // Product core: ingest, storage, projects.
+        .target(name: "FaultlineCore",
+                dependencies: ["SentryProtocol", "ContentCoding", "SQLite",
+                               .product(name: "Crypto", package: "swift-crypto"),
+                               .product(name: "Logging", package: "swift-log")],
+                swiftSettings: strictSettings),
+
+        // Thin web layer: routes → one core call → JSON.
+        .target(name: "FaultlineWeb",
+                dependencies: ["HTTPServer", "FaultlineCore", "SentryProtocol", "ContentCoding",
+                               .product(name: "Logging", package: "swift-log")],
+                swiftSettings: strictSettings),
+
+        .executableTarget(name: "faultline",
+                          dependencies: ["FaultlineWeb", "FaultlineCore", "HTTPServer", "ContentCoding", "SentryProtocol",
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                                         .product(name: "Logging", package: "swift-log")],
+                          swiftSettings: strictSettings),
+
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
+        .testTarget(name: "SQLiteTests", dependencies: ["SQLite"]),
+        .testTarget(name: "ContentCodingTests", dependencies: ["ContentCoding"]),
+        .testTarget(name: "SentryProtocolTests", dependencies: ["SentryProtocol"],
+                    resources: [.copy("../Fixtures")]),
+        .testTarget(name: "FaultlineCoreTests", dependencies: ["FaultlineCore", "SentryProtocol", "ContentCoding"],
+                    resources: [.copy("../Fixtures")]),
+        .testTarget(name: "FaultlineWebTests", dependencies: ["FaultlineWeb", "FaultlineCore", "HTTPServer"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

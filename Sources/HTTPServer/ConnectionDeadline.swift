@@ -1,0 +1,50 @@
+/// What a connection is doing, for deadline purposes. Times are monotonic nanoseconds.
+enum ConnectionPhase: Equatable {
+    /// Between requests, waiting for the next one.
+    case idle(since: UInt64)
+    /// Reading the head of a request whose first byte came at `started`.
+    case head(started: UInt64)
+    /// Reading a body; `lastProgress` is when bytes last arrived.
+    case body(lastProgress: UInt64)
+    /// The handler has the request; it answers when it can (ingest waits for a commit).
+    case handling
+    /// Writing a response the peer is slow to take.
+    case writing(lastProgress: UInt64)
+}
+
+/// What to do when a deadline passes.
+enum DeadlineAction: Equatable {
+    /// Answer 408 and close: the client started a request and stalled.
+    case timeout
+    /// Close without a word: an idle keep-alive connection or a peer that stopped reading.
+    case close
+}
+
+/// The connection deadlines as a pure function of phase and configuration, so they are tested
+/// with plain numbers instead of sleeps.
+struct ConnectionDeadline {
+    let timeouts: HTTPServer.Timeouts
+
+    func deadline(for phase: ConnectionPhase) -> (at: UInt64, action: DeadlineAction)? {
+        switch phase {
+        case .idle(let since): return (since + timeouts.keepAliveIdle.nanoseconds, .close)
+        // The head deadline runs from the first byte, so dribbling bytes cannot extend it (slowloris).
+        case .head(let started): return (started + timeouts.head.nanoseconds, .timeout)
+        case .body(let last): return (last + timeouts.bodyProgress.nanoseconds, .timeout)
+        case .handling: return nil
+        case .writing(let last): return (last + timeouts.writeProgress.nanoseconds, .close)
+        }
+    }
+
+    func expired(_ phase: ConnectionPhase, now: UInt64) -> DeadlineAction? {
+        guard let d = deadline(for: phase), now >= d.at else { return nil }
+        return d.action
+    }
+}
+
+extension Duration {
+    var nanoseconds: UInt64 {
+        let (s, atto) = components
+        return UInt64(max(0, s)) * 1_000_000_000 + UInt64(max(0, atto)) / 1_000_000_000
+    }
+}

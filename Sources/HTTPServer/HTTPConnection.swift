@@ -1,0 +1,346 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Dispatch
+import Logging
+import Synchronization
+
+/// One client connection: reads, parses, hands complete requests to the handler one at a time, writes.
+///
+/// Every mutable field is touched only on `queue`, a serial queue owned by this connection; that is the
+/// invariant behind `@unchecked Sendable`. Only `deadlineAt`/`deadlineArmed` are read by the sweeper,
+/// and they are atomics.
+final class HTTPConnection: @unchecked Sendable {
+    let id: Int
+    let fd: Int32
+    let queue: DispatchQueue
+    private unowned let server: HTTPServer
+    private let deadlines: ConnectionDeadline
+
+    private var readSource: (any DispatchSourceRead)?
+    private var writeSource: (any DispatchSourceWrite)?
+    private var readSuspended = false
+    private var writeSuspended = true
+    private var liveSources = 0
+
+    private var input = ByteBuffer()
+    private var output: [UInt8] = []
+    private var outputStart = 0
+    private var parser: HTTPRequestParser
+
+    private var phase: ConnectionPhase
+    private var awaitingResponse = false
+    private var pendingContinue = false
+    private var requestKeepAlive = true
+    private var requestVersion = HTTPVersion.http11
+    private var requestIsHead = false
+    private var closeAfterWrite = false
+    private var peerClosed = false
+    private var closed = false
+    private var draining = false
+
+    /// The next deadline in monotonic ns (0 = none), for the sweeper.
+    let deadlineAt = Atomic<UInt64>(0)
+
+    init(id: Int, fd: Int32, server: HTTPServer) {
+        self.id = id
+        self.fd = fd
+        self.server = server
+        self.queue = DispatchQueue(label: "faultline.http.conn", target: server.connectionTargetQueue)
+        self.deadlines = ConnectionDeadline(timeouts: server.configuration.timeouts)
+        self.parser = HTTPRequestParser(limits: server.configuration.limits.request)
+        self.phase = .idle(since: monotonicNow())
+    }
+
+    func start() {
+        queue.async { [self] in
+            let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
+            source.setEventHandler { [unowned self] in self.onReadable() }
+            source.setCancelHandler { [self] in self.sourceCancelled() }
+            liveSources += 1
+            readSource = source
+            updateDeadline()
+            source.resume()
+        }
+    }
+
+    // MARK: Reading
+
+    private func onReadable() {
+        guard !closed else { return }
+        var reads = 0
+        readLoop: while reads < 16 {
+            reads += 1
+            let region = input.reserveWritable(16 * 1024)
+            let result: Socket.IOResult
+            do {
+                result = try Socket.read(fd, into: region)
+            } catch {
+                server.logger.debug("read failed", metadata: ["conn": "\(id)", "error": "\(error)"])
+                close()
+                return
+            }
+            switch result {
+            case .bytes(let n):
+                input.didWrite(n)
+                if case .body = phase { phase = .body(lastProgress: monotonicNow()) }
+                if n < region.count { break readLoop }
+            case .wouldBlock:
+                break readLoop
+            case .closed:
+                peerClosed = true
+                break readLoop
+            }
+        }
+        processInput()
+        if peerClosed && !closed {
+            // The peer finished sending. Answer what is in flight, then close; a level-triggered
+            // source would otherwise fire for EOF forever.
+            suspendReading()
+            if awaitingResponse || outputStart < output.count {
+                closeAfterWrite = true
+            } else {
+                close()
+            }
+        }
+    }
+
+    private func processInput() {
+        while !closed && !awaitingResponse && !closeAfterWrite {
+            let outcome: (consumed: Int, event: HTTPRequestParser.Event?)
+            do {
+                outcome = try input.withReadable { try parser.parse($0) }
+            } catch let error as HTTPParseError {
+                fail(error.status, error.detail)
+                return
+            } catch {
+                fail(.badRequest, "malformed request")
+                return
+            }
+            input.consume(outcome.consumed)
+            switch outcome.event {
+            case nil:
+                if parser.isReadingBody {
+                    if pendingContinue {
+                        pendingContinue = false
+                        write(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
+                    }
+                    if case .body = phase {} else { phase = .body(lastProgress: monotonicNow()) }
+                } else if parser.isMidRequest {
+                    if case .head = phase {} else { phase = .head(started: monotonicNow()) }
+                } else if case .idle = phase {} else {
+                    phase = .idle(since: monotonicNow())
+                }
+                updateDeadline()
+                input.shrinkIfEmpty(above: 64 * 1024)
+                return
+            case .head(let head)?:
+                if case .head = phase {} else { phase = .head(started: monotonicNow()) }
+                pendingContinue = head.expectsContinue && head.version == .http11
+            case .request(let request)?:
+                pendingContinue = false
+                dispatch(request)
+            }
+        }
+    }
+
+    private func dispatch(_ request: HTTPRequest) {
+        awaitingResponse = true
+        requestKeepAlive = request.keepAlive
+        requestVersion = request.version
+        requestIsHead = request.method == "HEAD"
+        phase = .handling
+        updateDeadline()
+        if input.readableCount > server.configuration.limits.maxPipelinedBytes { suspendReading() }
+        let responder = HTTPResponder { [self] response in
+            self.queue.async { self.respond(response) }
+        }
+        server.handler.handle(request, responder: responder)
+    }
+
+    // MARK: Writing
+
+    private func respond(_ response: HTTPResponse) {
+        guard awaitingResponse, !closed else { return }
+        awaitingResponse = false
+        let close = !requestKeepAlive || draining || closeAfterWrite || server.isDraining
+            || response.headers["Connection"]?.lowercased() == "close"
+        var response = response
+        response.headers.remove("Connection")
+        if close { closeAfterWrite = true }
+        write(response.serialized(version: requestVersion, close: close, date: server.dateHeader(),
+                                  omitBody: requestIsHead))
+        server.requestCompleted()
+        if !closed && outputStart >= output.count { afterWriteDrained() }
+    }
+
+    /// Answers a request the server itself rejects, then closes (NIO's HTTPServerProtocolErrorHandler).
+    private func fail(_ status: HTTPStatus, _ detail: String) {
+        server.logger.debug("rejecting request", metadata: ["conn": "\(id)", "status": "\(status.code)", "detail": "\(detail)"])
+        closeAfterWrite = true
+        suspendReading()
+        let response = server.configuration.errorResponse(status, detail)
+        write(response.serialized(version: .http11, close: true, date: server.dateHeader(), omitBody: false))
+        if !closed && outputStart >= output.count { afterWriteDrained() }
+    }
+
+    private func write(_ bytes: [UInt8]) {
+        guard !closed else { return }
+        if outputStart < output.count {
+            output.append(contentsOf: bytes)
+            return
+        }
+        output = bytes
+        outputStart = 0
+        flush()
+    }
+
+    private func flush() {
+        while outputStart < output.count {
+            let result: Socket.IOResult
+            do {
+                result = try output.withUnsafeBytes {
+                    try Socket.send(fd, UnsafeRawBufferPointer(rebasing: $0[outputStart...]))
+                }
+            } catch {
+                close()
+                return
+            }
+            switch result {
+            case .bytes(let n):
+                outputStart += n
+                if case .writing = phase { phase = .writing(lastProgress: monotonicNow()) }
+            case .wouldBlock:
+                phase = .writing(lastProgress: monotonicNow())
+                updateDeadline()
+                awaitWritable()
+                return
+            case .closed:
+                close()
+                return
+            }
+        }
+        output = []
+        outputStart = 0
+    }
+
+    private func awaitWritable() {
+        if writeSource == nil {
+            let source = DispatchSource.makeWriteSource(fileDescriptor: fd, queue: queue)
+            source.setEventHandler { [unowned self] in self.onWritable() }
+            source.setCancelHandler { [self] in self.sourceCancelled() }
+            liveSources += 1
+            writeSource = source
+        }
+        if writeSuspended {
+            writeSuspended = false
+            writeSource?.resume()
+        }
+    }
+
+    private func onWritable() {
+        guard !closed else { return }
+        flush()
+        if !closed && outputStart >= output.count {
+            if !writeSuspended {
+                writeSuspended = true
+                writeSource?.suspend()
+            }
+            afterWriteDrained()
+        }
+    }
+
+    private func afterWriteDrained() {
+        if closeAfterWrite {
+            close()
+            return
+        }
+        phase = .idle(since: monotonicNow())
+        resumeReading()
+        processInput()
+    }
+
+    // MARK: Lifecycle
+
+    private func suspendReading() {
+        if !readSuspended, let readSource {
+            readSuspended = true
+            readSource.suspend()
+        }
+    }
+
+    private func resumeReading() {
+        if readSuspended && !peerClosed, let readSource {
+            readSuspended = false
+            readSource.resume()
+        }
+    }
+
+    /// Called on shutdown: idle connections close now, busy ones after their response.
+    func drain() {
+        queue.async { [self] in
+            guard !closed else { return }
+            draining = true
+            if !awaitingResponse && outputStart >= output.count && !parser.isMidRequest {
+                close()
+            }
+        }
+    }
+
+    /// Called by the sweeper when the deadline may have passed.
+    func checkDeadline(now: UInt64) {
+        queue.async { [self] in
+            guard !closed, let action = deadlines.expired(phase, now: now) else { return }
+            switch action {
+            case .close:
+                close()
+            case .timeout:
+                server.logger.debug("request timed out", metadata: ["conn": "\(id)"])
+                fail(.requestTimeout, "request not received in time")
+                // If the peer is not reading either, do not wait for it.
+                if !closed { phase = .writing(lastProgress: now); updateDeadline() }
+            }
+        }
+    }
+
+    private func updateDeadline() {
+        deadlineAt.store(deadlines.deadline(for: phase)?.at ?? 0, ordering: .relaxed)
+    }
+
+    func close() {
+        guard !closed else { return }
+        closed = true
+        deadlineAt.store(0, ordering: .relaxed)
+        // A suspended source must be resumed before it can be cancelled and released.
+        if let readSource {
+            if readSuspended { readSuspended = false; readSource.resume() }
+            readSource.cancel()
+        }
+        if let writeSource {
+            if writeSuspended { writeSuspended = false; writeSource.resume() }
+            writeSource.cancel()
+        }
+        if liveSources == 0 { finishClose() }
+    }
+
+    private func sourceCancelled() {
+        liveSources -= 1
+        if liveSources == 0 { finishClose() }
+    }
+
+    /// Closes the descriptor only after every source on it is cancelled, so a reused fd number
+    /// is never watched by a stale source.
+    private func finishClose() {
+        Glibc.close(fd)
+        readSource = nil
+        writeSource = nil
+        server.connectionClosed(self)
+    }
+}
+
+@inline(__always)
+func monotonicNow() -> UInt64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+}

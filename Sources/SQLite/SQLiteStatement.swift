@@ -1,0 +1,103 @@
+import CSQLite
+
+/// A prepared statement. Owned by one connection and used on that connection's thread only.
+public final class SQLiteStatement {
+    let handle: OpaquePointer
+    let sql: String
+    private unowned let database: SQLiteDatabase
+
+    init(database: SQLiteDatabase, sql: String) throws(SQLiteError) {
+        var statement: OpaquePointer?
+        let rc = sqlite3_prepare_v3(database.handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
+        guard rc == SQLITE_OK, let statement else { throw SQLiteError(code: rc, db: database.handle, sql: sql) }
+        self.handle = statement
+        self.sql = sql
+        self.database = database
+    }
+
+    deinit { sqlite3_finalize(handle) }
+
+    /// Resets the statement and binds `values` to parameters 1...n.
+    @discardableResult
+    public func bind(_ values: [any SQLiteBindable]) throws(SQLiteError) -> SQLiteStatement {
+        sqlite3_reset(handle)
+        sqlite3_clear_bindings(handle)
+        for (i, value) in values.enumerated() {
+            try bind(value.sqliteValue, at: Int32(i + 1))
+        }
+        return self
+    }
+
+    public func bind(_ value: SQLiteValue, at index: Int32) throws(SQLiteError) {
+        let rc: Int32
+        switch value {
+        case .null: rc = sqlite3_bind_null(handle, index)
+        case .integer(let v): rc = sqlite3_bind_int64(handle, index, v)
+        case .real(let v): rc = sqlite3_bind_double(handle, index, v)
+        case .text(let v): rc = sqlite3_bind_text(handle, index, v, -1, CSQLite_transient())
+        case .blob(let v):
+            rc = v.withUnsafeBytes { sqlite3_bind_blob64(handle, index, $0.baseAddress ?? UnsafeRawPointer(bitPattern: 1), UInt64($0.count), CSQLite_transient()) }
+        }
+        guard rc == SQLITE_OK else { throw SQLiteError(code: rc, db: database.handle, sql: sql) }
+    }
+
+    /// Steps once; true when a row is available.
+    public func step() throws(SQLiteError) -> Bool {
+        let rc = sqlite3_step(handle)
+        switch rc {
+        case SQLITE_ROW: return true
+        case SQLITE_DONE: return false
+        default:
+            let error = SQLiteError(code: rc, db: database.handle, sql: sql)
+            sqlite3_reset(handle)
+            throw error
+        }
+    }
+
+    /// Runs to completion, ignoring rows.
+    public func run(_ values: [any SQLiteBindable] = []) throws(SQLiteError) {
+        try bind(values)
+        while try step() {}
+        sqlite3_reset(handle)
+    }
+
+    /// Runs and maps every row.
+    public func rows<T>(_ values: [any SQLiteBindable] = [], _ map: (SQLiteRow) throws -> T) throws -> [T] {
+        try bind(values)
+        defer { sqlite3_reset(handle) }
+        var result: [T] = []
+        while try step() { result.append(try map(SQLiteRow(statement: self))) }
+        return result
+    }
+
+    /// The first row mapped, or nil.
+    public func first<T>(_ values: [any SQLiteBindable] = [], _ map: (SQLiteRow) throws -> T) throws -> T? {
+        try bind(values)
+        defer { sqlite3_reset(handle) }
+        guard try step() else { return nil }
+        return try map(SQLiteRow(statement: self))
+    }
+}
+
+/// The current row of a statement; valid only until the next step.
+public struct SQLiteRow {
+    let statement: SQLiteStatement
+
+    public func isNull(_ column: Int32) -> Bool { sqlite3_column_type(statement.handle, column) == SQLITE_NULL }
+    public func int(_ column: Int32) -> Int { Int(sqlite3_column_int64(statement.handle, column)) }
+    public func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(statement.handle, column) }
+    public func double(_ column: Int32) -> Double { sqlite3_column_double(statement.handle, column) }
+
+    public func string(_ column: Int32) -> String? {
+        guard let text = sqlite3_column_text(statement.handle, column) else { return nil }
+        let count = Int(sqlite3_column_bytes(statement.handle, column))
+        return String(decoding: UnsafeBufferPointer(start: text, count: count), as: UTF8.self)
+    }
+
+    public func blob(_ column: Int32) -> [UInt8]? {
+        guard sqlite3_column_type(statement.handle, column) != SQLITE_NULL else { return nil }
+        let count = Int(sqlite3_column_bytes(statement.handle, column))
+        guard count > 0, let pointer = sqlite3_column_blob(statement.handle, column) else { return [] }
+        return Array(UnsafeRawBufferPointer(start: pointer, count: count))
+    }
+}
