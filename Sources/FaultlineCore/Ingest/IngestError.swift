@@ -1,0 +1,44 @@
+import ContentCoding
+import SentryProtocol
+
+/// Why an ingest request was refused. `FaultlineWeb.ErrorResponses` maps each case to a status.
+public enum IngestError: Error, Sendable, CustomStringConvertible {
+    case invalidProjectID
+    case unknownKey
+    case disabledKey
+    case projectMismatch
+    case `protocol`(ProtocolError)
+    case body(ContentDecodingError)
+    case storage(String)
+    case shuttingDown
+
+    public var description: String {
+        switch self {
+        case .invalidProjectID: "invalid project id in the URL"
+        case .unknownKey: "unknown DSN public key"
+        case .disabledKey: "this DSN key is disabled"
+        case .projectMismatch: "the DSN key does not belong to this project"
+        case .protocol(let e): e.description
+        case .body(let e): e.description
+        case .storage(let why): "the event could not be stored: \(why)"
+        case .shuttingDown: "the server is shutting down"
+        }
+    }
+
+    /// The reason recorded for rejected data (an outcome reason, like Relay's discard reasons).
+    public var reason: String {
+        switch self {
+        case .invalidProjectID: "project_id"
+        case .unknownKey, .disabledKey, .projectMismatch: "project_key"
+        case .protocol(.missingAuth), .protocol(.multipleAuth), .protocol(.invalidAuth): "auth"
+        case .protocol(.emptyBody): "empty_envelope"
+        case .protocol(.invalidEnvelope): "invalid_envelope"
+        case .protocol(.invalidJSON): "invalid_json"
+        case .protocol(.invalidEventID): "invalid_event_id"
+        case .protocol(.itemTooLarge), .protocol(.tooManyItems), .body(.tooLarge): "too_large"
+        case .body(.corrupt): "invalid_compression"
+        case .storage: "internal"
+        case .shuttingDown: "internal"
+        }
+    }
+}

@@ -1,0 +1,197 @@
+import ContentCoding
+import Foundation
+import Logging
+import SentryProtocol
+
+/// The ingest pipeline: authenticate, decompress, parse, summarize, then commit through the store.
+/// Only the fields needed to store and index an event are read from its bytes; the body is kept as
+/// received (still compressed).
+public final class IngestService: Sendable {
+    let store: any FaultlineStore
+    let metrics: Metrics
+    let logger: Logger
+    private let keys: ProjectKeyCache
+
+    public init(store: any FaultlineStore, metrics: Metrics, logger: Logger) {
+        self.store = store
+        self.metrics = metrics
+        self.logger = logger
+        self.keys = ProjectKeyCache(store: store)
+    }
+
+    /// The result of a successful ingest: the id to answer with (absent when the envelope had no event).
+    public struct Accepted: Sendable {
+        public var eventID: EventID?
+    }
+
+    /// Processes one request; `completion` runs once its items are committed (or it failed).
+    public func ingest(_ request: IngestRequest, completion: @escaping @Sendable (Result<Accepted, IngestError>) -> Void) {
+        let prepared: (IngestBatch, EventID?)
+        do {
+            prepared = try prepare(request)
+        } catch let error as IngestError {
+            reject(error, projectID: nil)
+            completion(.failure(error))
+            return
+        } catch {
+            completion(.failure(.storage("\(error)")))
+            return
+        }
+        let (batch, responseID) = prepared
+        store.commit(batch) { [metrics, logger] result in
+            switch result {
+            case .success:
+                for item in batch.outcomes where item.outcome == "accepted" {
+                    metrics.increment(.init("faultline_events_accepted_total", [("category", item.category)]), by: item.quantity)
+                }
+                completion(.success(Accepted(eventID: responseID)))
+            case .failure(let error):
+                logger.error("commit failed", metadata: ["error": "\(error)"])
+                metrics.increment(.init("faultline_events_rejected_total", [("reason", "internal")]))
+                completion(.failure(.storage("\(error)")))
+            }
+        }
+    }
+
+    private func reject(_ error: IngestError, projectID: Int?) {
+        metrics.increment(.init("faultline_events_rejected_total", [("reason", error.reason)]))
+        if let projectID {
+            store.record([Outcome(projectID: projectID, timestamp: Date().timeIntervalSince1970, category: "error",
+                                  outcome: "invalid", reason: error.reason)])
+        }
+    }
+
+    /// Everything up to the commit: pure CPU work on the caller's thread.
+    func prepare(_ request: IngestRequest) throws -> (IngestBatch, EventID?) {
+        var pathProject: Int?
+        if let text = request.projectID {
+            guard let id = Int(text), id > 0 else { throw IngestError.invalidProjectID }
+            pathProject = id
+        }
+        var auth: SentryAuth?
+        do {
+            auth = try SentryAuth.fromRequest(xSentryAuth: request.xSentryAuth, authorization: request.authorization,
+                                              query: request.query)
+        } catch {
+            throw IngestError.protocol(error)
+        }
+        guard !request.body.isEmpty else { throw IngestError.protocol(.emptyBody) }
+
+        let encodings = ContentEncoding.parseHeader(request.contentEncoding)
+        let limit = request.isEnvelope ? IngestLimits.maxEnvelopeBytes : IngestLimits.maxEventBytes
+        let decoded: [UInt8]
+        do {
+            decoded = try ContentDecoder.decode(request.body, encodings: encodings, limit: limit)
+        } catch {
+            throw IngestError.body(error)
+        }
+        guard !decoded.isEmpty else { throw IngestError.protocol(.emptyBody) }
+
+        let now = Date().timeIntervalSince1970
+        let envelope: Envelope?
+        let storeEvent: JSONDocument?
+        (envelope, storeEvent) = try Self.parse(decoded, isEnvelope: request.isEnvelope)
+
+        // The envelope's own `dsn` header authenticates when the request carries nothing else.
+        if auth == nil, let dsn = envelope?.dsn {
+            guard let parsed = DSN(dsn) else { throw IngestError.protocol(.invalidAuth("invalid dsn in envelope header")) }
+            auth = SentryAuth(publicKey: parsed.publicKey, secretKey: parsed.secretKey)
+            if pathProject == nil { pathProject = Int(parsed.projectID) }
+        }
+        guard let auth else { throw IngestError.protocol(.missingAuth) }
+        guard let key = try keys.key(auth.publicKey) else { throw IngestError.unknownKey }
+        guard key.isActive else { throw IngestError.disabledKey }
+        if let pathProject, pathProject != key.projectID { throw IngestError.projectMismatch }
+        let projectID = key.projectID
+
+        // Only a single coding is kept as-is; stacked codings are rare enough to store decoded.
+        let payload: IngestBatch.Payload = encodings.count <= 1
+            ? .init(encoding: encodings.first?.rawValue ?? "identity", format: request.isEnvelope ? "envelope" : "json",
+                    bytes: request.body)
+            : .init(encoding: "identity", format: request.isEnvelope ? "envelope" : "json", bytes: decoded)
+
+        var batch = IngestBatch(projectID: projectID, receivedAt: now, payload: payload, events: [], items: [], outcomes: [])
+        var responseID: EventID?
+        do {
+            try fill(&batch, responseID: &responseID, storeEvent: storeEvent, envelope: envelope, now: now)
+        } catch {
+            reject(.protocol(error), projectID: projectID)
+            throw IngestError.protocol(error)
+        }
+        return (batch, responseID)
+    }
+
+    private func fill(_ batch: inout IngestBatch, responseID: inout EventID?, storeEvent: JSONDocument?,
+                      envelope: Envelope?, now: Double) throws(ProtocolError) {
+        let projectID = batch.projectID
+        do {
+            if let document = storeEvent {
+                let summary = try EventSummary.read(document)
+                let id = summary.eventID ?? EventID.random()
+                batch.events.append(eventRow(summary, id: id, type: summary.type == "transaction" ? "transaction" : "event",
+                                             index: 0, now: now))
+                batch.outcomes.append(Outcome(projectID: projectID, timestamp: now,
+                                              category: summary.type == "transaction" ? "transaction" : "error",
+                                              outcome: "accepted"))
+                responseID = id
+            } else if let envelope {
+                responseID = try add(envelope, to: &batch, now: now)
+            }
+        }
+    }
+
+    private static func parse(_ decoded: [UInt8], isEnvelope: Bool) throws(IngestError) -> (Envelope?, JSONDocument?) {
+        if isEnvelope {
+            do {
+                return (try EnvelopeParser.parse(decoded), nil)
+            } catch {
+                throw .protocol(error)
+            }
+        }
+        do {
+            return (nil, try JSONDocument(bytes: decoded))
+        } catch {
+            throw .protocol(.invalidJSON(error.description))
+        }
+    }
+
+    private func add(_ envelope: Envelope, to batch: inout IngestBatch, now: Double) throws(ProtocolError) -> EventID? {
+        let headerID = envelope.eventID
+        var responseID: EventID?
+        var dropped: [String: Int] = [:]
+        for (index, item) in envelope.items.enumerated() {
+            let type = item.type
+            if type.isEvent {
+                let document: JSONDocument
+                do {
+                    document = try JSONDocument(bytes: envelope.bytes, range: item.payload)
+                } catch {
+                    throw .invalidJSON("\(type.name) item: \(error.description)")
+                }
+                let summary = try EventSummary.read(document)
+                // The envelope header's event_id wins over the payload's (develop docs, envelopes).
+                let id = headerID ?? summary.eventID ?? EventID.random()
+                batch.events.append(eventRow(summary, id: id, type: type.name, index: index, now: now))
+                responseID = id
+            } else if type.isStored {
+                batch.items.append(.init(type: type.name, eventID: headerID, quantity: item.quantity, itemIndex: index))
+            } else {
+                dropped[type.dataCategory, default: 0] += item.quantity
+                metrics.increment(.init("faultline_items_dropped_total", [("type", type.name)]), by: item.quantity)
+                continue
+            }
+            batch.outcomes.append(Outcome(projectID: batch.projectID, timestamp: now, category: type.dataCategory,
+                                          outcome: "accepted", quantity: item.quantity))
+        }
+        for (category, quantity) in dropped {
+            batch.outcomes.append(Outcome(projectID: batch.projectID, timestamp: now, category: category,
+                                          outcome: "filtered", reason: "unsupported_item", quantity: quantity))
+        }
+        return responseID ?? headerID
+    }
+
+    private func eventRow(_ s: EventSummary, id: EventID, type: String, index: Int, now: Double) -> IngestBatch.EventRow {
+        IngestBatch.EventRow(eventID: id, type: type, timestamp: s.timestamp ?? now, level: s.level, platform: s.platform,
+                             release: s.release, environment: s.environment, itemIndex: index)
+    }
+}

@@ -1,0 +1,59 @@
+import SentryProtocol
+
+public struct Organization: Sendable, Equatable {
+    public var id: Int
+    public var slug: String
+    public var name: String
+    public var createdAt: Double
+}
+
+public struct Project: Sendable, Equatable {
+    public var id: Int
+    public var organizationID: Int
+    public var organizationSlug: String
+    public var slug: String
+    public var name: String
+    public var platform: String?
+    public var createdAt: Double
+}
+
+public struct ProjectKey: Sendable, Equatable {
+    public var id: Int
+    public var projectID: Int
+    public var publicKey: String
+    public var secretKey: String
+    public var label: String
+    public var isActive: Bool
+    public var createdAt: Double
+
+    /// The DSN an SDK is given: `{scheme}://{public_key}@{host}/{project_id}`.
+    public func dsn(publicURL: String) -> String {
+        let base = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
+        guard let schemeEnd = base.firstRange(of: "://") else { return base }
+        let scheme = base[..<schemeEnd.lowerBound]
+        let rest = base[schemeEnd.upperBound...]
+        return "\(scheme)://\(publicKey)@\(rest)/\(projectID)"
+    }
+}
+
+public struct APIToken: Sendable, Equatable {
+    public var id: Int
+    public var organizationID: Int
+    public var name: String?
+    public var scopes: [String]
+    public var createdAt: Double
+}
+
+/// An event as stored: index columns plus the decoded event document.
+public struct StoredEvent: Sendable {
+    public var rowID: Int
+    public var projectID: Int
+    public var eventID: EventID
+    public var type: String
+    public var receivedAt: Double
+    public var timestamp: Double
+    public var level: String?
+    public var platform: String?
+    /// The event JSON as the SDK sent it.
+    public var json: [UInt8]
+}

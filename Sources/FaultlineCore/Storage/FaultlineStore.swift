@@ -1,0 +1,103 @@
+import SentryProtocol
+
+/// Everything Faultline asks of its database, as domain operations. SQLite implements it
+/// (`SQLiteStore`); nothing outside `Storage/` writes SQL, so another backend can sit beside it.
+public protocol FaultlineStore: Sendable {
+    // Ingest (the hot path).
+    /// Commits a prepared envelope; `completion` runs after the commit (or failure), off the caller's thread.
+    func commit(_ batch: IngestBatch, completion: @escaping @Sendable (Result<IngestReceipt, any Error>) -> Void)
+    /// Records outcomes without waiting (rejections).
+    func record(_ outcomes: [Outcome])
+
+    // Lookups.
+    func projectKey(publicKey: String) throws -> ProjectKey?
+    func token(hash: [UInt8]) throws -> APIToken?
+    func organization(slug: String) throws -> Organization?
+    func project(organizationSlug: String, projectSlug: String) throws -> Project?
+    func projects(organizationSlug: String?) throws -> [Project]
+    func keys(projectID: Int) throws -> [ProjectKey]
+    func event(projectID: Int, eventID: EventID) throws -> StoredEvent?
+    func eventCount() throws -> Int
+
+    // Administration.
+    func setting(_ key: String) throws -> String?
+    func setSetting(_ key: String, _ value: String) throws
+    func isEmpty() throws -> Bool
+    func createOrganization(slug: String, name: String) throws -> Organization
+    func createProject(organizationID: Int, slug: String, name: String, platform: String?) throws -> Project
+    func createKey(projectID: Int, label: String) throws -> ProjectKey
+    func createToken(organizationID: Int, hash: [UInt8], name: String?, scopes: [String]) throws -> APIToken
+
+    /// True when the database answers a trivial query.
+    func isHealthy() -> Bool
+    /// Write-path statistics for /metrics.
+    var writeStatistics: WriteStatistics { get }
+    /// Finishes queued writes and closes the database.
+    func close()
+}
+
+/// An envelope ready to commit: the body once, plus a row per item that points into it.
+public struct IngestBatch: Sendable {
+    public var projectID: Int
+    public var receivedAt: Double
+    public var payload: Payload?
+    public var events: [EventRow]
+    public var items: [ItemRow]
+    public var outcomes: [Outcome]
+
+    public struct Payload: Sendable {
+        /// The request's `Content-Encoding` (one coding), or identity.
+        public var encoding: String
+        /// `envelope` or `json` (a legacy store body).
+        public var format: String
+        public var bytes: [UInt8]
+    }
+
+    public struct EventRow: Sendable {
+        public var eventID: EventID
+        public var type: String
+        public var timestamp: Double
+        public var level: String?
+        public var platform: String?
+        public var release: String?
+        public var environment: String?
+        public var itemIndex: Int
+    }
+
+    public struct ItemRow: Sendable {
+        public var type: String
+        public var eventID: EventID?
+        public var quantity: Int
+        public var itemIndex: Int
+    }
+}
+
+public struct IngestReceipt: Sendable {
+    /// Event ids that were already stored (answered 200 all the same).
+    public var duplicates: [EventID]
+}
+
+/// A count of what happened to sent data (Relay's outcomes: accepted, filtered, rate_limited, invalid).
+public struct Outcome: Sendable, Hashable {
+    public var projectID: Int
+    public var timestamp: Double
+    public var category: String
+    public var outcome: String
+    public var reason: String
+    public var quantity: Int
+
+    public init(projectID: Int, timestamp: Double, category: String, outcome: String, reason: String = "", quantity: Int = 1) {
+        self.projectID = projectID
+        self.timestamp = timestamp
+        self.category = category
+        self.outcome = outcome
+        self.reason = reason
+        self.quantity = quantity
+    }
+}
+
+public struct WriteStatistics: Sendable {
+    public var queueDepth: Int
+    public var batchSizes: Histogram.Snapshot
+    public var commitSeconds: Histogram.Snapshot
+}

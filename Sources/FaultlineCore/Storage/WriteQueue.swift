@@ -1,0 +1,119 @@
+import Foundation
+import SQLite
+
+/// The single writer with group commit: every job that arrived while the previous transaction ran is
+/// committed together in one `BEGIN IMMEDIATE … COMMIT`, then each job's completion runs. With C
+/// connections waiting on their commit, a batch holds up to C jobs, so one commit serves many requests.
+///
+/// Each job runs inside a savepoint, so one failing job (a constraint, a bad value) fails alone.
+final class WriteQueue: @unchecked Sendable {
+    // Invariant: `pending`, `stopping` and `stopped` are guarded by `condition`; `db` is used only on the
+    // writer thread (and by `init`/`stop` before it starts and after it ends).
+    typealias Work = (SQLiteDatabase) throws -> Void
+
+    private struct Job {
+        let work: Work
+        let completion: (@Sendable ((any Error)?) -> Void)?
+    }
+
+    private let db: SQLiteDatabase
+    private let condition = NSCondition()
+    private var pending: [Job] = []
+    private var stopping = false
+    private var stopped = false
+    private let maxBatch: Int
+    let batchSizes = Histogram(bounds: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024])
+    let commitSeconds = Histogram(bounds: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1])
+
+    init(db: SQLiteDatabase, maxBatch: Int = 1024) {
+        self.db = db
+        self.maxBatch = maxBatch
+        let thread = Thread { [self] in run() }
+        thread.name = "faultline.writer"
+        thread.qualityOfService = .userInitiated
+        thread.start()
+    }
+
+    var depth: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return pending.count
+    }
+
+    /// Queues `work`; `completion` gets nil after the commit, or the error.
+    func submit(_ work: @escaping Work, completion: (@Sendable ((any Error)?) -> Void)?) {
+        condition.lock()
+        if stopping {
+            condition.unlock()
+            completion?(SQLiteError(message: "the store is closing"))
+            return
+        }
+        pending.append(Job(work: work, completion: completion))
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Runs `work` in its own transaction and waits for it (administration, not the hot path).
+    func sync<T>(_ work: @escaping (SQLiteDatabase) throws -> T) throws -> T {
+        let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var result: Result<T, any Error>?
+        submit({ db in result = Result { try work(db) }; if case .failure(let e) = result { throw e } }) { error in
+            if let error, result == nil { result = .failure(error) }
+            done.signal()
+        }
+        done.wait()
+        return try result!.get()
+    }
+
+    /// Commits what is queued, then stops the writer.
+    func stop() {
+        condition.lock()
+        stopping = true
+        condition.broadcast()
+        while !stopped { condition.wait() }
+        condition.unlock()
+    }
+
+    private func run() {
+        while true {
+            condition.lock()
+            while pending.isEmpty && !stopping { condition.wait() }
+            if pending.isEmpty && stopping {
+                stopped = true
+                condition.broadcast()
+                condition.unlock()
+                return
+            }
+            let batch = Array(pending.prefix(maxBatch))
+            pending.removeFirst(batch.count)
+            condition.unlock()
+            commit(batch)
+        }
+    }
+
+    private func commit(_ batch: [Job]) {
+        let start = DispatchTime.now().uptimeNanoseconds
+        var errors = [(any Error)?](repeating: nil, count: batch.count)
+        do {
+            try db.execute("BEGIN IMMEDIATE")
+            for (i, job) in batch.enumerated() {
+                do {
+                    try db.execute("SAVEPOINT job")
+                    try job.work(db)
+                    try db.execute("RELEASE job")
+                } catch {
+                    errors[i] = error
+                    try? db.execute("ROLLBACK TO job")
+                    try? db.execute("RELEASE job")
+                }
+            }
+            try db.execute("COMMIT")
+        } catch {
+            try? db.execute("ROLLBACK")
+            for i in errors.indices where errors[i] == nil { errors[i] = error }
+        }
+        batchSizes.observe(Double(batch.count))
+        commitSeconds.observe(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        for (job, error) in zip(batch, errors) { job.completion?(error) }
+    }
+}

@@ -1,0 +1,53 @@
+import FaultlineCore
+import HTTPServer
+
+/// Bearer-token authentication for `/api/0/`. DSN keys never work here, and tokens never work on ingest.
+struct APIAuthenticator: Sendable {
+    let store: any FaultlineStore
+
+    func authenticate(_ request: HTTPRequest) throws -> APIToken {
+        guard let header = request.headers["Authorization"] else {
+            throw APIError.unauthorized("Authentication credentials were not provided.")
+        }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+            throw APIError.unauthorized("Invalid authorization header: expected 'Bearer <token>'.")
+        }
+        let token = parts[1].trimmingCharacters(in: .whitespaces)
+        guard !token.isEmpty, let record = try store.token(hash: Credentials.hash(token: token)) else {
+            throw APIError.unauthorized("Invalid token.")
+        }
+        return record
+    }
+
+    /// The organization the path names, if the token belongs to it; otherwise 404, so other
+    /// organizations' slugs are not even confirmed to exist.
+    func organization(_ slug: String, for token: APIToken) throws -> Organization {
+        guard let organization = try store.organization(slug: slug), organization.id == token.organizationID else {
+            throw APIError.notFound("The requested resource does not exist.")
+        }
+        return organization
+    }
+
+    func project(organization: String, project: String, for token: APIToken, scope: String) throws -> Project {
+        let org = try self.organization(organization, for: token)
+        guard let project = try store.project(organizationSlug: org.slug, projectSlug: project) else {
+            throw APIError.notFound("The requested resource does not exist.")
+        }
+        guard token.scopes.contains(scope) else {
+            throw APIError.forbidden("You do not have permission to perform this action (needs \(scope)).")
+        }
+        return project
+    }
+}
+
+extension Substring {
+    func trimmingCharacters(in set: CharacterSetLike) -> String {
+        var s = self
+        while let f = s.first, f == " " || f == "\t" { s = s.dropFirst() }
+        while let l = s.last, l == " " || l == "\t" { s = s.dropLast() }
+        return String(s)
+    }
+}
+
+enum CharacterSetLike { case whitespaces }

@@ -1,0 +1,59 @@
+import ContentCoding
+import FaultlineCore
+import HTTPServer
+import SentryProtocol
+
+/// Errors of the web API (`/api/0/`).
+enum APIError: Error {
+    case unauthorized(String)
+    case forbidden(String)
+    case notFound(String)
+    case badRequest(String)
+}
+
+/// Every error → status mapping in one place, with the reason for each (Relay `BadStoreRequest`).
+/// Bodies are JSON `{"detail": "…"}`; details name the problem, never the payload.
+enum ErrorResponses {
+    static func status(for error: IngestError) -> HTTPStatus {
+        switch error {
+        case .invalidProjectID: .badRequest
+        // No credentials, or a key we do not know: the client must authenticate.
+        case .unknownKey, .protocol(.missingAuth), .protocol(.invalidAuth): .unauthorized
+        // Known key that may not send here: Relay answers 403 (EventRejected).
+        case .disabledKey, .projectMismatch: .forbidden
+        case .protocol(.multipleAuth), .protocol(.emptyBody), .protocol(.invalidEnvelope), .protocol(.invalidJSON),
+             .protocol(.invalidEventID):
+            .badRequest
+        case .protocol(.itemTooLarge), .protocol(.tooManyItems), .body(.tooLarge): .payloadTooLarge
+        case .body(.corrupt): .badRequest
+        // Our fault and temporary: SDKs retry or record a loss; Relay answers 503 the same way.
+        case .storage, .shuttingDown: .serviceUnavailable
+        }
+    }
+
+    static func status(for error: APIError) -> (HTTPStatus, String) {
+        switch error {
+        case .unauthorized(let d): (.unauthorized, d)
+        case .forbidden(let d): (.forbidden, d)
+        case .notFound(let d): (.notFound, d)
+        case .badRequest(let d): (.badRequest, d)
+        }
+    }
+
+    static func json(_ status: HTTPStatus, _ detail: String) -> HTTPResponse {
+        var writer = JSONWriter()
+        writer.raw("{\"detail\":")
+        writer.string(detail)
+        writer.raw("}")
+        return HTTPResponse(status: status, contentType: "application/json", body: writer.bytes)
+    }
+
+    static func response(for error: IngestError) -> HTTPResponse {
+        json(status(for: error), error.description)
+    }
+
+    static func response(for error: APIError) -> HTTPResponse {
+        let (status, detail) = status(for: error)
+        return json(status, detail)
+    }
+}

@@ -1,0 +1,99 @@
+import FaultlineCore
+import Foundation
+import HTTPServer
+import Logging
+import SentryProtocol
+
+/// The whole route table and the one place where requests meet the core.
+public final class WebApp: HTTPHandler {
+    enum Handler: Sendable {
+        /// Answers on the caller's thread.
+        case sync(@Sendable (HTTPRequest, [String: String]) throws -> HTTPResponse)
+        /// Answers later (ingest answers after the commit).
+        case async(@Sendable (HTTPRequest, [String: String], @escaping @Sendable (HTTPResponse) -> Void) -> Void)
+    }
+
+    private let router: Router<Handler>
+    private let metrics: Metrics
+    private let logger: Logger
+
+    public init(store: any FaultlineStore, ingest: IngestService, metrics: Metrics, logger: Logger) {
+        self.metrics = metrics
+        self.logger = logger
+        let ingestEndpoint = IngestEndpoint(service: ingest)
+        let auth = APIAuthenticator(store: store)
+        let events = EventsEndpoint(store: store, auth: auth)
+        let operations = OperationsEndpoints(store: store, metrics: metrics)
+
+        var r = Router<Handler>()
+        // Ingest (Relay's routes).
+        r.add("POST", "/api/{project_id}/envelope/", .async { req, p, done in
+            ingestEndpoint.handle(req, endpoint: .envelope, projectID: p["project_id"], respond: done)
+        })
+        r.add("POST", "/api/{project_id}/store/", .async { req, p, done in
+            ingestEndpoint.handle(req, endpoint: .store, projectID: p["project_id"], respond: done)
+        })
+        r.add("POST", "/api/store/", .async { req, _, done in
+            ingestEndpoint.handle(req, endpoint: .store, projectID: nil, respond: done)
+        })
+        for pattern in ["/api/{project_id}/envelope/", "/api/{project_id}/store/", "/api/store/"] {
+            r.add("OPTIONS", pattern, .async { req, _, done in ingestEndpoint.preflight(req, respond: done) })
+        }
+        // Web API.
+        r.add("GET", "/api/0/projects/{org}/{project}/events/{event_id}/", .sync { req, p in
+            try events.detail(req, p, raw: false)
+        })
+        r.add("GET", "/api/0/projects/{org}/{project}/events/{event_id}/json/", .sync { req, p in
+            try events.detail(req, p, raw: true)
+        })
+        // Operations.
+        r.add("GET", "/_health", .sync { _, _ in operations.health() })
+        r.add("GET", "/_health/", .sync { _, _ in operations.health() })
+        r.add("GET", "/metrics", .sync { _, _ in operations.metricsText() })
+        router = r
+    }
+
+    public func handle(_ request: HTTPRequest, responder: HTTPResponder) {
+        let routeLabel: String
+        let respond: @Sendable (HTTPResponse) -> Void
+        switch router.match(method: request.method, path: request.path) {
+        case .notFound:
+            finish(ErrorResponses.json(.notFound, "The requested resource does not exist."), route: "unmatched", responder)
+        case .methodNotAllowed(let allowed):
+            var response = ErrorResponses.json(.methodNotAllowed, "Method \"\(request.method)\" not allowed.")
+            response.headers.add("Allow", Set(allowed).sorted().joined(separator: ", "))
+            finish(response, route: "unmatched", responder)
+        case .matched(let match):
+            routeLabel = match.route.pattern
+            let metrics = self.metrics
+            respond = { response in
+                metrics.increment(.init("faultline_http_requests_total",
+                                        [("route", routeLabel), ("status", String(response.status.code))]))
+                responder.send(response)
+            }
+            switch match.route.handler {
+            case .sync(let body):
+                do {
+                    respond(try body(request, match.parameters))
+                } catch let error as APIError {
+                    respond(ErrorResponses.response(for: error))
+                } catch {
+                    logger.error("request failed", metadata: ["route": "\(routeLabel)", "error": "\(error)"])
+                    respond(ErrorResponses.json(.internalServerError, "Internal server error."))
+                }
+            case .async(let body):
+                body(request, match.parameters, respond)
+            }
+        }
+    }
+
+    private func finish(_ response: HTTPResponse, route: String, _ responder: HTTPResponder) {
+        metrics.increment(.init("faultline_http_requests_total", [("route", route), ("status", String(response.status.code))]))
+        responder.send(response)
+    }
+
+    /// The JSON body for errors the HTTP server writes itself (400, 408, 413, 414, 431).
+    public static let serverErrorResponse: @Sendable (HTTPStatus, String) -> HTTPResponse = { status, detail in
+        ErrorResponses.json(status, detail)
+    }
+}

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct Faultline: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "faultline",
+        abstract: "A self-hosted, Sentry-compatible error tracker.",
+        subcommands: [ServeCommand.self, ProjectCommand.self, TokenCommand.self, BenchCommand.self],
+        defaultSubcommand: ServeCommand.self)
+}

@@ -1,0 +1,101 @@
+import ArgumentParser
+import FaultlineCore
+import Foundation
+import SentryProtocol
+import SQLite
+
+struct ProjectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "project", abstract: "Create and list projects.",
+                                                    subcommands: [Create.self, List.self])
+
+    struct Create: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a project and print its DSN.")
+
+        @Argument(help: "Project name; its slug is derived from it.") var name: String
+        @Option(name: .long, help: "Data directory (env FAULTLINE_DATA).") var data: String?
+        @Option(name: .long, help: "Organization slug. Default: the only organization.") var org: String?
+        @Option(name: .long, help: "Platform, e.g. python.") var platform: String?
+        @Option(name: .customLong("public-url"), help: "Base URL for the DSN.") var publicURL: String?
+        @Flag(name: .long, help: "Print one JSON object.") var json = false
+
+        func run() throws {
+            let store = try Environment.openStore(Environment.dataDirectory(data))
+            defer { store.close() }
+            let organization = try Organizations.resolve(org, store: store)
+            let slug = Slug.make(name)
+            guard !slug.isEmpty else { throw CommandError("project name must contain a letter or digit") }
+            let project: Project
+            do {
+                project = try store.createProject(organizationID: organization.id, slug: slug, name: name, platform: platform)
+            } catch let error as SQLiteError where error.isConstraintViolation {
+                throw CommandError("a project with slug '\(slug)' already exists in '\(organization.slug)'")
+            }
+            let key = try store.createKey(projectID: project.id, label: "Default")
+            let dsn = key.dsn(publicURL: Environment.publicURL(publicURL, store: store))
+            if json {
+                var w = JSONWriter()
+                w.value(.object([("id", .string(String(project.id))), ("slug", .string(project.slug)),
+                                 ("name", .string(project.name)), ("organization", .string(organization.slug)),
+                                 ("dsn", .string(dsn))]))
+                print(String(decoding: w.bytes, as: UTF8.self))
+            } else {
+                print(dsn)
+            }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List projects with their DSNs.")
+
+        @Option(name: .long, help: "Data directory (env FAULTLINE_DATA).") var data: String?
+        @Flag(name: .long, help: "Print a JSON array.") var json = false
+
+        func run() throws {
+            let store = try Environment.openStore(Environment.dataDirectory(data))
+            defer { store.close() }
+            let publicURL = Environment.publicURL(nil, store: store)
+            var rows: [JSONValue] = []
+            for project in try store.projects(organizationSlug: nil) {
+                let dsn = try store.keys(projectID: project.id).first { $0.isActive }?.dsn(publicURL: publicURL)
+                rows.append(.object([("id", .string(String(project.id))), ("slug", .string(project.slug)),
+                                     ("name", .string(project.name)), ("organization", .string(project.organizationSlug)),
+                                     ("dsn", dsn.map { .string($0) } ?? .null)]))
+                if !json { print("\(project.organizationSlug)/\(project.slug)\t\(dsn ?? "-")") }
+            }
+            if json { print(String(decoding: JSONValue.array(rows).serialized, as: UTF8.self)) }
+        }
+    }
+}
+
+enum Organizations {
+    static func resolve(_ slug: String?, store: SQLiteStore) throws -> Organization {
+        if let slug {
+            guard let org = try store.organization(slug: slug) else { throw CommandError("no organization '\(slug)'") }
+            return org
+        }
+        if try store.isEmpty() {
+            return try store.createOrganization(slug: "faultline", name: "Faultline")
+        }
+        let slugs = Set(try store.projects(organizationSlug: nil).map(\.organizationSlug))
+        if let only = slugs.first, slugs.count == 1, let org = try store.organization(slug: only) { return org }
+        if let org = try store.organization(slug: "faultline") { return org }
+        throw CommandError("several organizations exist; name one with --org")
+    }
+}
+
+enum Slug {
+    static func make(_ name: String) -> String {
+        var out = ""
+        var dash = false
+        for scalar in name.lowercased().unicodeScalars {
+            if (scalar >= "a" && scalar <= "z") || (scalar >= "0" && scalar <= "9") || scalar == "_" {
+                if dash && !out.isEmpty { out += "-" }
+                dash = false
+                out.unicodeScalars.append(scalar)
+            } else {
+                dash = true
+            }
+        }
+        return String(out.prefix(50))
+    }
+}

@@ -1,0 +1,133 @@
+import ArgumentParser
+import Dispatch
+import FaultlineCore
+import FaultlineWeb
+import Foundation
+import HTTPServer
+import Logging
+
+struct ServeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "serve", abstract: "Run the server.")
+
+    @Option(name: .long, help: "Address to listen on, HOST:PORT or [IPv6]:PORT; repeatable (env FAULTLINE_LISTEN, comma-separated). Default 127.0.0.1:9000.")
+    var listen: [String] = []
+
+    @Option(name: .long, help: "Data directory (env FAULTLINE_DATA). Default ./data.")
+    var data: String?
+
+    @Option(name: .customLong("public-url"), help: "URL clients use to reach this server, for DSNs (env FAULTLINE_PUBLIC_URL).")
+    var publicURL: String?
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, warning, error (env FAULTLINE_LOG_LEVEL). Default info.")
+    var logLevel: String?
+
+    @Option(name: .customLong("log-format"), help: "json or logfmt (env FAULTLINE_LOG_FORMAT). Default json.")
+    var logFormat: String?
+
+    @Option(name: .customLong("max-connections"), help: "Open connections before accept pauses. Default 4096.")
+    var maxConnections: Int?
+
+    func run() throws {
+        let logger = try Logs.make(level: Environment.value(logLevel, "FAULTLINE_LOG_LEVEL", default: "info"),
+                                   format: Environment.value(logFormat, "FAULTLINE_LOG_FORMAT", default: "json"))
+        let listenText = listen.isEmpty
+            ? Environment.value(nil, "FAULTLINE_LISTEN", default: "127.0.0.1:9000").split(separator: ",").map(String.init)
+            : listen
+        let addresses = try listenText.map { text in
+            do { return try SocketAddress(parsing: text) } catch { throw CommandError("\(error)") }
+        }
+        let dataDirectory = Environment.dataDirectory(data)
+        ProcessLimits.raiseOpenFiles()
+        signal(SIGPIPE, SIG_IGN)
+
+        let store: SQLiteStore
+        do {
+            store = try SQLiteStore(directory: dataDirectory)
+        } catch {
+            throw CommandError("cannot open the data directory \(dataDirectory): \(error)")
+        }
+        let metrics = Metrics()
+        metrics.register(histogram: store.batchSizeHistogram, name: "faultline_commit_batch_size",
+                         help: "Write jobs committed per transaction (group commit).")
+        metrics.register(histogram: store.commitSecondsHistogram, name: "faultline_commit_seconds",
+                         help: "Time to run and commit one write transaction.")
+        metrics.register(gauge: "faultline_write_queue_depth", help: "Write jobs waiting for the writer.") {
+            Double(store.writeQueueDepth)
+        }
+
+        var configuration = HTTPServer.Configuration(listen: addresses)
+        configuration.limits.request.maxBodyBytes = IngestLimits.maxRequestBytes
+        if let maxConnections { configuration.limits.maxConnections = maxConnections }
+        configuration.errorResponse = WebApp.serverErrorResponse
+        let ingest = IngestService(store: store, metrics: metrics, logger: logger)
+        let app = WebApp(store: store, ingest: ingest, metrics: metrics, logger: logger)
+        let server = HTTPServer(configuration: configuration, handler: app, logger: logger)
+        do {
+            try server.start()
+        } catch {
+            throw CommandError("cannot listen on \(listenText.joined(separator: ", ")): \(error)")
+        }
+        let firstAddress = addresses[0]
+        let host = firstAddress.host == "0.0.0.0" || firstAddress.host == "::" ? "127.0.0.1" : firstAddress.description
+            .replacingOccurrences(of: ":\(firstAddress.port)", with: "")
+        let publicURL = Environment.value(self.publicURL, "FAULTLINE_PUBLIC_URL", default: "http://\(host):\(server.port)")
+        try? store.setSetting("public_url", publicURL)
+
+        let bootstrap = try Bootstrap.runIfEmpty(store)
+        printBanner(store: store, bootstrap: bootstrap, publicURL: publicURL)
+        logger.info("listening", metadata: ["addresses": "\(listenText.joined(separator: ","))", "port": "\(server.port)",
+                                             "data": "\(dataDirectory)"])
+
+        let shutdown = DispatchQueue(label: "faultline.signals")
+        var sources: [any DispatchSourceSignal] = []
+        for sig in [SIGTERM, SIGINT] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: shutdown)
+            source.setEventHandler {
+                logger.info("shutting down", metadata: ["signal": "\(sig)"])
+                server.shutdown {
+                    store.close()
+                    logger.info("stopped")
+                    Foundation.exit(0)
+                }
+            }
+            source.resume()
+            sources.append(source)
+        }
+        withExtendedLifetime(sources) { dispatchMain() }
+    }
+
+    private func printBanner(store: SQLiteStore, bootstrap: Bootstrap?, publicURL: String) {
+        var lines: [String] = []
+        if let bootstrap {
+            lines.append("Faultline is ready. This is shown once; keep the token somewhere safe.")
+            lines.append("  DSN:        \(bootstrap.key.dsn(publicURL: publicURL))")
+            lines.append("  API token:  \(bootstrap.token)")
+            lines.append("  Dashboard:  \(publicURL)/")
+            lines.append("  Try:        curl -H 'Authorization: Bearer \(bootstrap.token)' \(publicURL)/api/0/projects/\(bootstrap.organization.slug)/\(bootstrap.project.slug)/events/<event_id>/")
+        } else {
+            lines.append("Faultline is running.")
+            if let projects = try? store.projects(organizationSlug: nil) {
+                for project in projects {
+                    for key in (try? store.keys(projectID: project.id)) ?? [] where key.isActive {
+                        lines.append("  DSN (\(project.organizationSlug)/\(project.slug)): \(key.dsn(publicURL: publicURL))")
+                    }
+                }
+            }
+            lines.append("  Dashboard:  \(publicURL)/")
+            lines.append("  New API token: faultline token create --data \(Environment.dataDirectory(data))")
+        }
+        print(lines.joined(separator: "\n"))
+        fflush(nil)
+    }
+}
+
+enum ProcessLimits {
+    /// Idle keep-alive connections each hold a descriptor; the default soft limit (often 1024) is too low.
+    static func raiseOpenFiles() {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
+        limit.rlim_cur = limit.rlim_max
+        _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+    }
+}
