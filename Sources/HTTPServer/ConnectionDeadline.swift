@@ -10,6 +10,8 @@ enum ConnectionPhase: Equatable {
     case handling
     /// Writing a response the peer is slow to take.
     case writing(lastProgress: UInt64)
+    /// An error response was sent and our side shut down; unread input is drained until the peer closes.
+    case lingering(since: UInt64)
 }
 
 /// What to do when a deadline passes.
@@ -33,6 +35,7 @@ struct ConnectionDeadline {
         case .body(let last): return (last + timeouts.bodyProgress.nanoseconds, .timeout)
         case .handling: return nil
         case .writing(let last): return (last + timeouts.writeProgress.nanoseconds, .close)
+        case .lingering(let since): return (since + timeouts.linger.nanoseconds, .close)
         }
     }
 

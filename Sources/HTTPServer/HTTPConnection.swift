@@ -35,6 +35,8 @@ final class HTTPConnection: @unchecked Sendable {
     private var requestVersion = HTTPVersion.http11
     private var requestIsHead = false
     private var closeAfterWrite = false
+    private var lingerAfterWrite = false
+    private var lingering = false
     private var peerClosed = false
     private var closed = false
     private var draining = false
@@ -81,6 +83,8 @@ final class HTTPConnection: @unchecked Sendable {
                 return
             }
             switch result {
+            case .bytes(let n) where lingering:
+                _ = n  // discarded: the request was already refused
             case .bytes(let n):
                 input.didWrite(n)
                 if case .body = phase { phase = .body(lastProgress: monotonicNow()) }
@@ -91,6 +95,10 @@ final class HTTPConnection: @unchecked Sendable {
                 peerClosed = true
                 break readLoop
             }
+        }
+        if lingering {
+            if peerClosed { close() }
+            return
         }
         processInput()
         if peerClosed && !closed {
@@ -178,6 +186,7 @@ final class HTTPConnection: @unchecked Sendable {
     private func fail(_ status: HTTPStatus, _ detail: String) {
         server.logger.debug("rejecting request", metadata: ["conn": "\(id)", "status": "\(status.code)", "detail": "\(detail)"])
         closeAfterWrite = true
+        lingerAfterWrite = !peerClosed
         suspendReading()
         let response = server.configuration.errorResponse(status, detail)
         write(response.serialized(version: .http11, close: true, date: server.dateHeader(), omitBody: false))
@@ -251,6 +260,14 @@ final class HTTPConnection: @unchecked Sendable {
     }
 
     private func afterWriteDrained() {
+        if closeAfterWrite && lingerAfterWrite && !lingering {
+            lingering = true
+            Glibc.shutdown(fd, Int32(SHUT_WR))
+            phase = .lingering(since: monotonicNow())
+            updateDeadline()
+            resumeReading()
+            return
+        }
         if closeAfterWrite {
             close()
             return
@@ -298,7 +315,7 @@ final class HTTPConnection: @unchecked Sendable {
                 server.logger.debug("request timed out", metadata: ["conn": "\(id)"])
                 fail(.requestTimeout, "request not received in time")
                 // If the peer is not reading either, do not wait for it.
-                if !closed { phase = .writing(lastProgress: now); updateDeadline() }
+                if !closed && !lingering { phase = .writing(lastProgress: now); updateDeadline() }
             }
         }
     }

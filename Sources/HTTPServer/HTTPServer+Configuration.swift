@@ -38,6 +38,9 @@ extension HTTPServer {
         public var keepAliveIdle: Duration = .seconds(30)
         /// Longest gap in a peer's reading of a response. Default 15 s; then close.
         public var writeProgress: Duration = .seconds(15)
+        /// After an error response, how long unread request bytes are drained before closing, so the client
+        /// reads the response instead of a reset (nginx's lingering close). Default 2 s.
+        public var linger: Duration = .seconds(2)
         /// How long shutdown waits for in-flight requests. Default 10 s.
         public var shutdownGrace: Duration = .seconds(10)
         /// How often deadlines are checked. Default 250 ms.

@@ -27,6 +27,15 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .customLong("max-connections"), help: "Open connections before accept pauses. Default 4096.")
     var maxConnections: Int?
 
+    @Option(name: .customLong("head-timeout"), help: "Seconds from a request's first byte to its full head (then 408). Default 10.")
+    var headTimeout: Double?
+
+    @Option(name: .customLong("body-timeout"), help: "Longest pause, in seconds, between body bytes (then 408). Default 15.")
+    var bodyTimeout: Double?
+
+    @Option(name: .customLong("idle-timeout"), help: "Seconds an idle keep-alive connection stays open. Default 30.")
+    var idleTimeout: Double?
+
     func run() throws {
         let logger = try Logs.make(level: Environment.value(logLevel, "FAULTLINE_LOG_LEVEL", default: "info"),
                                    format: Environment.value(logFormat, "FAULTLINE_LOG_FORMAT", default: "json"))
@@ -58,6 +67,9 @@ struct ServeCommand: ParsableCommand {
         var configuration = HTTPServer.Configuration(listen: addresses)
         configuration.limits.request.maxBodyBytes = IngestLimits.maxRequestBytes
         if let maxConnections { configuration.limits.maxConnections = maxConnections }
+        if let headTimeout { configuration.timeouts.head = .milliseconds(Int(headTimeout * 1000)) }
+        if let bodyTimeout { configuration.timeouts.bodyProgress = .milliseconds(Int(bodyTimeout * 1000)) }
+        if let idleTimeout { configuration.timeouts.keepAliveIdle = .milliseconds(Int(idleTimeout * 1000)) }
         configuration.errorResponse = WebApp.serverErrorResponse
         let ingest = IngestService(store: store, metrics: metrics, logger: logger)
         let app = WebApp(store: store, ingest: ingest, metrics: metrics, logger: logger)

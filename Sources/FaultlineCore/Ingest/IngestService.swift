@@ -40,8 +40,8 @@ public final class IngestService: Sendable {
         let (batch, responseID) = prepared
         store.commit(batch) { [metrics, logger] result in
             switch result {
-            case .success:
-                for item in batch.outcomes where item.outcome == "accepted" {
+            case .success(let receipt):
+                for item in receipt.outcomes where item.outcome == "accepted" {
                     metrics.increment(.init("faultline_events_accepted_total", [("category", item.category)]), by: item.quantity)
                 }
                 completion(.success(Accepted(eventID: responseID)))

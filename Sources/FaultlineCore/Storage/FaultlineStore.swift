@@ -75,6 +75,8 @@ public struct IngestBatch: Sendable {
 public struct IngestReceipt: Sendable {
     /// Event ids that were already stored (answered 200 all the same).
     public var duplicates: [EventID]
+    /// The outcomes written, after duplicates were taken out.
+    public var outcomes: [Outcome]
 }
 
 /// A count of what happened to sent data (Relay's outcomes: accepted, filtered, rate_limited, invalid).

@@ -59,7 +59,7 @@ public final class SQLiteStore: FaultlineStore, @unchecked Sendable {
     // MARK: Ingest
 
     public func commit(_ batch: IngestBatch, completion: @escaping @Sendable (Result<IngestReceipt, any Error>) -> Void) {
-        nonisolated(unsafe) var receipt = IngestReceipt(duplicates: [])
+        nonisolated(unsafe) var receipt = IngestReceipt(duplicates: [], outcomes: [])
         writer.submit({ db in receipt = try Self.write(batch, db) }) { error in
             completion(error.map { .failure($0) } ?? .success(receipt))
         }
@@ -114,7 +114,7 @@ public final class SQLiteStore: FaultlineStore, @unchecked Sendable {
             }
         }
         try write(outcomes, db)
-        return IngestReceipt(duplicates: duplicates)
+        return IngestReceipt(duplicates: duplicates, outcomes: outcomes)
     }
 
     private static func write(_ outcomes: [Outcome], _ db: SQLiteDatabase) throws {

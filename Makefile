@@ -1,0 +1,55 @@
+# Faultline: `make run` to start a server, `make test` to run every test.
+SHELL := /bin/bash
+SWIFT ?= swift
+BUILD := .build
+VENV := $(BUILD)/venv
+PY := $(VENV)/bin/python
+RELEASE_BIN := $(BUILD)/release/faultline
+APT_PACKAGES := libsqlite3-dev zlib1g-dev libbrotli-dev libzstd-dev pkg-config python3-venv
+PY_PACKAGES := sentry-sdk==2.75.0 sentry-cli==3.8.2 brotli pytest
+DATA ?= ./data
+LISTEN ?= 127.0.0.1:9000
+
+.PHONY: run test unit e2e bench deps build venv clean
+
+## Install what is missing, build in release, start the server on an embedded SQLite file.
+run: deps build
+	$(RELEASE_BIN) serve --listen $(LISTEN) --data $(DATA)
+
+## Unit tests, then the end-to-end suite against the release binary with the real SDK and sentry-cli.
+test: deps venv
+	$(SWIFT) test
+	$(MAKE) build
+	$(PY) -m pytest -q Tests/E2E
+
+unit: deps
+	$(SWIFT) test
+
+e2e: deps venv build
+	$(PY) -m pytest -q Tests/E2E
+
+## Load test: N distinct gzip envelopes from the SDK fixtures over C keep-alive connections.
+bench: deps build
+	$(RELEASE_BIN) bench --fixtures Tests/Fixtures/sdk-corpus $(BENCH_ARGS)
+
+build:
+	$(SWIFT) build -c release --product faultline
+
+# Debian packages the build needs; installed only when missing (apt-get as root, else sudo).
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing:$$missing"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: Makefile
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q --disable-pip-version-check $(PY_PACKAGES)
+	touch $@
+
+clean:
+	rm -rf $(BUILD)
