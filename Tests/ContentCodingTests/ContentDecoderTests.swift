@@ -1,0 +1,60 @@
+import Foundation
+import Testing
+@testable import ContentCoding
+
+@Suite struct ContentDecoderTests {
+    let text = Array(String(repeating: "The quick brown fox jumps over the lazy dog. ", count: 200).utf8)
+
+    @Test func gzipZlibAndRawDeflate() throws {
+        #expect(try ContentDecoder.decode(DeflateEncoder.compress(text, format: .gzip), encoding: .gzip, limit: 1 << 20) == text)
+        #expect(try ContentDecoder.decode(DeflateEncoder.compress(text, format: .zlib), encoding: .deflate, limit: 1 << 20) == text)
+        #expect(try ContentDecoder.decode(DeflateEncoder.compress(text, format: .raw), encoding: .deflate, limit: 1 << 20) == text)
+    }
+
+    @Test func headerParsing() {
+        #expect(ContentEncoding.parseHeader("gzip") == [.gzip])
+        #expect(ContentEncoding.parseHeader("x-gzip") == [.gzip])
+        #expect(ContentEncoding.parseHeader("UTF-8") == [])
+        #expect(ContentEncoding.parseHeader("") == [])
+        #expect(ContentEncoding.parseHeader("deflate, br") == [.deflate, .br])
+        #expect(ContentEncoding.parseHeader(nil) == [])
+    }
+
+    @Test func limitIsEnforcedWithoutInflatingEverything() throws {
+        let zeros = [UInt8](repeating: 0, count: 50 * 1024 * 1024)
+        let bomb = DeflateEncoder.compress(zeros, format: .gzip, level: 9)
+        #expect(bomb.count < 100 * 1024)
+        #expect(throws: ContentDecodingError.tooLarge(limit: 1024 * 1024)) {
+            try ContentDecoder.decode(bomb, encoding: .gzip, limit: 1024 * 1024)
+        }
+        #expect(throws: ContentDecodingError.tooLarge(limit: 10)) {
+            try ContentDecoder.decode(Array(text.prefix(11)), encoding: .identity, limit: 10)
+        }
+        // Exactly at the limit is fine.
+        #expect(try ContentDecoder.decode(DeflateEncoder.compress(text), encoding: .gzip, limit: text.count).count == text.count)
+    }
+
+    @Test func truncatedAndCorruptStreams() {
+        let gz = DeflateEncoder.compress(text)
+        for cut in [1, 10, gz.count / 2, gz.count - 1] {
+            #expect(throws: ContentDecodingError.self) { try ContentDecoder.decode(Array(gz.prefix(cut)), encoding: .gzip, limit: 1 << 20) }
+        }
+        #expect(throws: ContentDecodingError.self) { try ContentDecoder.decode(Array("plain".utf8), encoding: .gzip, limit: 1 << 20) }
+        #expect(throws: ContentDecodingError.self) { try ContentDecoder.decode(Array("plain".utf8), encoding: .br, limit: 1 << 20) }
+        #expect(throws: ContentDecodingError.self) { try ContentDecoder.decode(Array("plain".utf8), encoding: .zstd, limit: 1 << 20) }
+        #expect(throws: ContentDecodingError.self) { try ContentDecoder.decode([], encoding: .gzip, limit: 1 << 20) }
+    }
+
+    @Test func brotliAndZstdFromRealTools() throws {
+        // Produced by Python's `brotli.compress` and the `zstd` command line for "hello hello hello\n" / "hello\n".
+        let br: [UInt8] = [0x8b, 0x08, 0x80] + Array("hello hello hello\n".utf8) + [0x03]
+        #expect(try ContentDecoder.decode(br, encoding: .br, limit: 1 << 20) == Array("hello hello hello\n".utf8))
+        let zstd: [UInt8] = [0x28, 0xb5, 0x2f, 0xfd, 0x04, 0x58, 0x31, 0x00, 0x00, 0x68, 0x65, 0x6c, 0x6c, 0x6f, 0x0a,
+                             0x53, 0x88, 0xbd, 0x91]
+        #expect(try ContentDecoder.decode(zstd, encoding: .zstd, limit: 1 << 20) == Array("hello\n".utf8))
+        #expect(throws: ContentDecodingError.tooLarge(limit: 3)) { try ContentDecoder.decode(zstd, encoding: .zstd, limit: 3) }
+        #expect(throws: ContentDecodingError.tooLarge(limit: 3)) { try ContentDecoder.decode(br, encoding: .br, limit: 3) }
+        #expect(throws: ContentDecodingError.self) { try ContentDecoder.decode(Array(zstd.prefix(12)), encoding: .zstd, limit: 1 << 20) }
+        #expect(throws: ContentDecodingError.self) { try ContentDecoder.decode(Array(br.prefix(8)), encoding: .br, limit: 1 << 20) }
+    }
+}

@@ -1,0 +1,141 @@
+import ContentCoding
+import Foundation
+import Logging
+import Synchronization
+import Testing
+@testable import FaultlineCore
+@testable import SentryProtocol
+
+/// A fresh store in a temporary directory, bootstrapped with one project.
+struct Harness {
+    let store: SQLiteStore
+    let ingest: IngestService
+    let metrics = Metrics()
+    let bootstrap: Bootstrap
+
+    init() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("faultline-\(UUID().uuidString)").path
+        store = try SQLiteStore(directory: dir)
+        bootstrap = try #require(try Bootstrap.runIfEmpty(store))
+        ingest = IngestService(store: store, metrics: metrics, logger: Logger(label: "test"))
+    }
+
+    func request(_ body: [UInt8], encoding: String? = nil, key: String? = nil, project: String? = nil,
+                 endpoint: IngestRequest.Endpoint = .envelope) -> IngestRequest {
+        IngestRequest(endpoint: endpoint, projectID: project ?? String(bootstrap.project.id), contentEncoding: encoding,
+                      xSentryAuth: "Sentry sentry_key=\(key ?? bootstrap.key.publicKey), sentry_version=7", body: body)
+    }
+
+    func send(_ request: IngestRequest) -> Result<IngestService.Accepted, IngestError> {
+        let done = DispatchSemaphore(value: 0)
+        let result = Mutex<Result<IngestService.Accepted, IngestError>?>(nil)
+        ingest.ingest(request) { r in
+            result.withLock { $0 = r }
+            done.signal()
+        }
+        done.wait()
+        return result.withLock { $0! }
+    }
+}
+
+enum CoreFixtures {
+    static func bytes(_ name: String) throws -> [UInt8] {
+        Array(try Data(contentsOf: Bundle.module.resourceURL!.appendingPathComponent("Fixtures/sdk-corpus/\(name)")))
+    }
+}
+
+@Suite struct IngestServiceTests {
+    @Test func bootstrapCreatesUsableCredentials() throws {
+        let h = try Harness()
+        #expect(try Bootstrap.runIfEmpty(h.store) == nil, "only once")
+        #expect(try h.store.token(hash: Credentials.hash(token: h.bootstrap.token))?.organizationID == h.bootstrap.organization.id)
+        #expect(try h.store.token(hash: Credentials.hash(token: "wrong")) == nil)
+        #expect(h.bootstrap.key.dsn(publicURL: "http://127.0.0.1:9000/") == "http://\(h.bootstrap.key.publicKey)@127.0.0.1:9000/1")
+    }
+
+    @Test func gzipEnvelopeIsStoredAsReceivedAndReadBack() throws {
+        let h = try Harness()
+        let body = try CoreFixtures.bytes("001_gzip_unhandled_nested_1.body")
+        let accepted = try h.send(h.request(body, encoding: "gzip")).get()
+        let id = try #require(accepted.eventID)
+        let stored = try #require(try h.store.event(projectID: h.bootstrap.project.id, eventID: id))
+        let envelope = try EnvelopeParser.parse(try CoreFixtures.bytes("001_gzip_unhandled_nested_1.decompressed"))
+        #expect(stored.json == Array(envelope.payload(of: envelope.items[0])))
+        #expect(stored.platform == "python")
+        #expect(stored.level == "error")
+        // The compressed body is what was kept.
+        let kept = try h.store.readers.read { try $0.first("SELECT encoding, length(bytes) FROM payloads") { ($0.string(0), $0.int(1)) } }
+        #expect(kept?.0 == "gzip" && kept?.1 == body.count)
+    }
+
+    @Test func legacyStoreJSON() throws {
+        let h = try Harness()
+        let accepted = try h.send(h.request(Array(#"{"message":"legacy","level":"warning"}"#.utf8), endpoint: .store)).get()
+        let id = try #require(accepted.eventID)
+        let stored = try #require(try h.store.event(projectID: h.bootstrap.project.id, eventID: id))
+        #expect(stored.level == "warning")
+    }
+
+    @Test func duplicatesAreStoredOnceAndStillAccepted() throws {
+        let h = try Harness()
+        let body = Array("{\"event_id\":\"9ec79c33ec9942ab8353589fcb2e04dc\"}\n{\"type\":\"event\"}\n{\"message\":\"x\"}\n".utf8)
+        for _ in 0..<3 { #expect(throws: Never.self) { try h.send(h.request(body)).get() } }
+        #expect(try h.store.eventCount() == 1)
+        #expect(h.metrics.value(.init("faultline_events_accepted_total", [("category", "error")])) == 1)
+    }
+
+    @Test func keysAreChecked() throws {
+        let h = try Harness()
+        let body = Array("{}\n{\"type\":\"event\"}\n{}\n".utf8)
+        #expect(throws: IngestError.self) { try h.send(h.request(body, key: "0" * 32)).get() }
+        #expect(throws: IngestError.self) { try h.send(h.request(body, project: "999")).get() }
+        #expect(throws: IngestError.self) { try h.send(h.request(body, project: "abc")).get() }
+        var noAuth = h.request(body)
+        noAuth.xSentryAuth = nil
+        if case .failure(.protocol(.missingAuth)) = h.send(noAuth) {} else { Issue.record("expected missingAuth") }
+    }
+
+    @Test func storedAndDroppedItemTypes() throws {
+        let h = try Harness()
+        let body = Array(("{\"event_id\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}\n"
+            + "{\"type\":\"check_in\"}\n{\"check_in_id\":\"x\"}\n"
+            + "{\"type\":\"replay_video\",\"length\":2}\nzz\n"
+            + "{\"type\":\"statsd\"}\nfoo:1|c\n").utf8)
+        let accepted = try h.send(h.request(body)).get()
+        #expect(accepted.eventID?.hex == "a" * 32)
+        let types = try h.store.readers.read { try $0.rows("SELECT type FROM envelope_items") { $0.string(0) ?? "" } }
+        #expect(types == ["check_in"])
+        let outcomes = try h.store.readers.read {
+            try $0.rows("SELECT category, outcome, reason, quantity FROM outcomes ORDER BY category") {
+                "\($0.string(0)!)/\($0.string(1)!)/\($0.string(2)!)/\($0.int(3))"
+            }
+        }
+        #expect(outcomes == ["default/filtered/unsupported_item/1", "monitor/accepted//1", "replay/filtered/unsupported_item/1"])
+    }
+
+    @Test func groupCommitBatchesConcurrentRequests() throws {
+        let h = try Harness()
+        let group = DispatchGroup()
+        let failures = Atomic<Int>(0)
+        for i in 0..<400 {
+            group.enter()
+            DispatchQueue.global().async {
+                let id = String(format: "%032x", i + 1)
+                let body = Array("{\"event_id\":\"\(id)\"}\n{\"type\":\"event\"}\n{\"message\":\"m\(i)\"}\n".utf8)
+                h.ingest.ingest(h.request(body)) { result in
+                    if case .failure = result { failures.add(1, ordering: .relaxed) }
+                    group.leave()
+                }
+            }
+        }
+        group.wait()
+        #expect(failures.load(ordering: .relaxed) == 0)
+        #expect(try h.store.eventCount() == 400)
+        let batches = h.store.batchSizeHistogram.snapshot
+        #expect(batches.count < 400, "some commits carried more than one request")
+    }
+}
+
+extension String {
+    static func * (lhs: String, rhs: Int) -> String { String(repeating: lhs, count: rhs) }
+}
