@@ -41,6 +41,11 @@ final class HTTPConnection: @unchecked Sendable {
     private var closed = false
     private var draining = false
 
+    /// The thread running the handler synchronously (0 when none): a response sent from that thread,
+    /// during `handle`, is taken directly instead of through another hop onto `queue`.
+    private let handlingThread = Atomic<UInt>(0)
+    private var syncResponse: HTTPResponse?
+
     /// The next deadline in monotonic ns (0 = none), for the sweeper.
     let deadlineAt = Atomic<UInt64>(0)
 
@@ -114,7 +119,12 @@ final class HTTPConnection: @unchecked Sendable {
     }
 
     private func processInput() {
-        while !closed && !awaitingResponse && !closeAfterWrite {
+        while !closed && !awaitingResponse && outputStart >= output.count {
+            if closeAfterWrite {
+                // A response asked to close (sync path): everything is written, so close now.
+                close()
+                return
+            }
             let outcome: (consumed: Int, event: HTTPRequestParser.Event?)
             do {
                 outcome = try input.withReadable { try parser.parse($0) }
@@ -148,6 +158,7 @@ final class HTTPConnection: @unchecked Sendable {
             case .request(let request)?:
                 pendingContinue = false
                 dispatch(request)
+                if !awaitingResponse && !closed && outputStart >= output.count { phase = .idle(since: monotonicNow()) }
             }
         }
     }
@@ -161,14 +172,26 @@ final class HTTPConnection: @unchecked Sendable {
         updateDeadline()
         if input.readableCount > server.configuration.limits.maxPipelinedBytes { suspendReading() }
         let responder = HTTPResponder { [self] response in
-            self.queue.async { self.respond(response) }
+            if handlingThread.load(ordering: .acquiring) == UInt(pthread_self()) {
+                syncResponse = response
+            } else {
+                queue.async { self.respond(response) }
+            }
         }
+        handlingThread.store(UInt(pthread_self()), ordering: .releasing)
         server.handler.handle(request, responder: responder)
+        handlingThread.store(0, ordering: .releasing)
+        if let response = syncResponse {
+            syncResponse = nil
+            respond(response, continueReading: false)
+        }
     }
 
     // MARK: Writing
 
-    private func respond(_ response: HTTPResponse) {
+    /// Writes the response. `continueReading` is false when called from inside `processInput`'s loop,
+    /// which goes on parsing by itself (no recursion per pipelined request).
+    private func respond(_ response: HTTPResponse, continueReading: Bool = true) {
         guard awaitingResponse, !closed else { return }
         awaitingResponse = false
         let close = !requestKeepAlive || draining || closeAfterWrite || server.isDraining
@@ -178,8 +201,7 @@ final class HTTPConnection: @unchecked Sendable {
         if close { closeAfterWrite = true }
         write(response.serialized(version: requestVersion, close: close, date: server.dateHeader(),
                                   omitBody: requestIsHead))
-        server.requestCompleted()
-        if !closed && outputStart >= output.count { afterWriteDrained() }
+        if continueReading && !closed && outputStart >= output.count { afterWriteDrained() }
     }
 
     /// Answers a request the server itself rejects, then closes (NIO's HTTPServerProtocolErrorHandler).

@@ -147,8 +147,6 @@ public final class HTTPServer: Sendable {
         acceptQueue.async { [self] in resumeAcceptingIfBelowCap() }
     }
 
-    func requestCompleted() {}
-
     private func sweep() {
         let now = monotonicNow()
         cachedDate.withLock { $0.refresh() }

@@ -58,3 +58,20 @@ import Testing
         #expect(throws: ContentDecodingError.self) { try ContentDecoder.decode(Array(br.prefix(8)), encoding: .br, limit: 1 << 20) }
     }
 }
+
+@Suite struct GzipTemplateTests {
+    @Test func splicesReplacementsIntoValidGzip() throws {
+        let marker = Array("9ec79c33ec9942ab8353589fcb2e04dc".utf8)
+        let text = Array("{\"event_id\":\"9ec79c33ec9942ab8353589fcb2e04dc\"}\n{\"type\":\"event\"}\n{\"event_id\":\"9ec79c33ec9942ab8353589fcb2e04dc\",\"m\":\"".utf8)
+            + Array(String(repeating: "abc ", count: 500).utf8) + Array("\"}\n".utf8)
+        let template = try #require(GzipTemplate(text: text, marker: marker))
+        let replacement = Array("0123456789abcdef0123456789abcdef".utf8)
+        let gz = template.render(replacement: replacement)
+        let decoded = try ContentDecoder.decode(gz, encoding: .gzip, limit: 1 << 20)
+        let expected = String(decoding: text, as: UTF8.self).replacingOccurrences(of: String(decoding: marker, as: UTF8.self),
+                                                                                with: String(decoding: replacement, as: UTF8.self))
+        #expect(String(decoding: decoded, as: UTF8.self) == expected)
+        #expect(gz.count < text.count / 3, "still compressed")
+        #expect(GzipTemplate(text: text, marker: Array("absent".utf8)) == nil)
+    }
+}

@@ -1,0 +1,135 @@
+import ArgumentParser
+import ContentCoding
+import FaultlineCore
+import Foundation
+import SentryProtocol
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Load-test a freshly started server with distinct gzip envelopes built from SDK fixtures.")
+
+    @Option(name: .long, help: "Folder of captured SDK requests (Tests/Fixtures/sdk-corpus).")
+    var fixtures = "Tests/Fixtures/sdk-corpus"
+    @Option(name: .long, help: "Concurrent keep-alive connections.") var connections = 32
+    @Option(name: .long, help: "Seconds per run.") var duration = 10.0
+    @Option(name: .long, help: "Runs (each on a fresh server and data directory); medians are reported.") var runs = 3
+    @Option(name: .long, help: "The faultline binary to start. Default: this one.") var binary: String?
+    @Flag(name: .long, help: "Skip the HTTP-only baseline (GET /_health).") var noBaseline = false
+
+    func run() throws {
+        let templates = try loadTemplates()
+        guard !templates.isEmpty else { throw CommandError("no usable event envelopes in \(fixtures)") }
+        let binary = self.binary ?? URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+        print("faultline bench: \(templates.count) fixture envelopes, \(connections) connections, \(Int(duration)) s × \(runs) runs, \(ProcessInfo.processInfo.activeProcessorCount) cores")
+        var ingestRuns: [RunFigures] = []
+        var baselineRuns: [RunFigures] = []
+        for run in 1...runs {
+            if !noBaseline {
+                let figures = try measure(binary: binary, label: "baseline GET /_health", templates: nil, run: run)
+                baselineRuns.append(figures)
+            }
+            ingestRuns.append(try measure(binary: binary, label: "ingest gzip envelopes", templates: templates, run: run))
+        }
+        print("")
+        if !baselineRuns.isEmpty { print("median baseline: " + RunFigures.median(baselineRuns).summary) }
+        print("median ingest:   " + RunFigures.median(ingestRuns).summary)
+        if ingestRuns.contains(where: { !$0.consistent }) {
+            throw CommandError("stored events did not match acknowledged events")
+        }
+    }
+
+    struct RunFigures {
+        var rate: Double
+        var p50: Double
+        var p99: Double
+        var max: Double
+        var rssMiB: Double
+        var cpuPerEventMicros: Double
+        var consistent: Bool
+
+        var summary: String {
+            String(format: "%.0f req/s, p50 %.2f ms, p99 %.2f ms, max %.1f ms, peak RSS %.0f MiB, server CPU %.1f µs/req",
+                   rate, p50, p99, max, rssMiB, cpuPerEventMicros)
+        }
+
+        static func median(_ runs: [RunFigures]) -> RunFigures {
+            func m(_ key: (RunFigures) -> Double) -> Double {
+                let s = runs.map(key).sorted()
+                return s[s.count / 2]
+            }
+            return RunFigures(rate: m(\.rate), p50: m(\.p50), p99: m(\.p99), max: m(\.max), rssMiB: m(\.rssMiB),
+                              cpuPerEventMicros: m(\.cpuPerEventMicros), consistent: runs.allSatisfy(\.consistent))
+        }
+    }
+
+    private func measure(binary: String, label: String, templates: [GzipTemplate]?, run: Int) throws -> RunFigures {
+        let server = try BenchServer(binary: binary, extraArguments: [])
+        defer { server.removeData() }
+        // A short warm-up, not counted, then the measured run; each phase has its own ids.
+        _ = LoadGenerator(port: server.port, connections: connections, duration: 1)
+            .run(requestBuilder(server: server, templates: templates, tag: UInt64(run) << 1))
+        let build = requestBuilder(server: server, templates: templates, tag: UInt64(run) << 1 | 1)
+        let cpuBefore = server.cpuSeconds
+        let before = try countEvents(server)
+        let result = LoadGenerator(port: server.port, connections: connections, duration: duration).run(build)
+        let cpu = server.cpuSeconds - cpuBefore
+        let rss = server.peakRSSMiB
+        let exit = server.stop()
+        let stored = try countEvents(server) - before
+        let consistent = templates == nil || stored == result.acknowledged
+        let figures = RunFigures(rate: Double(result.acknowledged) / result.seconds, p50: result.latenciesNanos.percentile(0.5),
+                                 p99: result.latenciesNanos.percentile(0.99), max: result.latenciesNanos.percentile(1.0),
+                                 rssMiB: rss, cpuPerEventMicros: cpu / Double(max(1, result.acknowledged)) * 1e6,
+                                 consistent: consistent)
+        var line = "run \(run) \(label): " + figures.summary + ", failed \(result.failed), exit \(exit)"
+        if templates != nil { line += ", acknowledged \(result.acknowledged), stored \(stored)\(consistent ? "" : " MISMATCH")" }
+        print(line)
+        fflush(nil)
+        return figures
+    }
+
+    private func requestBuilder(server: BenchServer, templates: [GzipTemplate]?, tag: UInt64) -> LoadGenerator.RequestBuilder {
+        let host = "127.0.0.1:\(server.port)"
+        let build: LoadGenerator.RequestBuilder
+        if let templates {
+            let head = "POST /api/\(server.projectID)/envelope/ HTTP/1.1\r\nHost: \(host)\r\n"
+                + "Content-Type: application/x-sentry-envelope\r\nContent-Encoding: gzip\r\n"
+                + "X-Sentry-Auth: Sentry sentry_key=\(server.publicKey), sentry_version=7, sentry_client=faultline-bench/1.0\r\n"
+                + "User-Agent: faultline-bench/1.0\r\n"
+            let runTag = tag << 56 | UInt64(UInt32.random(in: 0...UInt32.max)) << 24
+            build = { connection, n in
+                let id = EventID(high: runTag | UInt64(connection), low: UInt64(n) << 8 | 0x8).hex
+                let body = templates[(connection * 7919 + n) % templates.count].render(replacement: Array(id.utf8))
+                return Array((head + "Content-Length: \(body.count)\r\n\r\n").utf8) + body
+            }
+        } else {
+            let request = Array("GET /_health HTTP/1.1\r\nHost: \(host)\r\n\r\n".utf8)
+            build = { _, _ in request }
+        }
+        return build
+    }
+
+    private func countEvents(_ server: BenchServer) throws -> Int {
+        // Warm-up events are subtracted: counting needs the store closed by the server first, so count in a
+        // second process-local connection, which WAL allows while the server runs.
+        let store = try Environment.openStore(server.data)
+        defer { store.close() }
+        return try store.eventCount()
+    }
+
+    /// Envelopes with one event item whose id appears in the text, from the gzip and uncompressed captures.
+    private func loadTemplates() throws -> [GzipTemplate] {
+        let dir = URL(fileURLWithPath: fixtures)
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".decompressed") }.sorted()
+        var templates: [GzipTemplate] = []
+        for name in names {
+            let text = Array(try Data(contentsOf: dir.appendingPathComponent(name)))
+            guard let envelope = try? EnvelopeParser.parse(text), envelope.items.contains(where: { $0.type == .event }),
+                  let id = envelope.eventID else { continue }
+            // The SDK writes the id in the header and the payload; both become the hole.
+            if let template = GzipTemplate(text: text, marker: Array(id.hex.utf8)) { templates.append(template) }
+        }
+        return templates
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+
+/// A `faultline serve` child process on a fresh data directory, for one benchmark run.
+final class BenchServer {
+    let process = Process()
+    let data: String
+    private(set) var port = 0
+    private(set) var publicKey = ""
+    private(set) var projectID = ""
+
+    init(binary: String, extraArguments: [String]) throws {
+        data = FileManager.default.temporaryDirectory.appendingPathComponent("faultline-bench-\(UUID().uuidString)").path
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["serve", "--listen", "127.0.0.1:0", "--data", data, "--log-level", "info"] + extraArguments
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        var stdoutText = ""
+        var stderrText = ""
+        let deadline = Date().addingTimeInterval(30)
+        while (port == 0 || publicKey.isEmpty) && Date() < deadline {
+            stderrText += String(decoding: err.fileHandleForReading.availableData, as: UTF8.self)
+            stdoutText += String(decoding: out.fileHandleForReading.availableData, as: UTF8.self)
+            for line in stderrText.split(separator: "\n") where line.contains("\"msg\":\"listening\"") {
+                if let range = line.range(of: "\"port\":\""), let end = line[range.upperBound...].firstIndex(of: "\"") {
+                    port = Int(line[range.upperBound..<end]) ?? 0
+                }
+            }
+            for line in stdoutText.split(separator: "\n") where line.contains("DSN:") {
+                let dsn = line.split(separator: " ").last.map(String.init) ?? ""
+                if let at = dsn.firstIndex(of: "@"), let slashes = dsn.range(of: "//") {
+                    publicKey = String(dsn[slashes.upperBound..<at])
+                    projectID = String(dsn.split(separator: "/").last ?? "")
+                }
+            }
+        }
+        guard port != 0, !publicKey.isEmpty else {
+            process.terminate()
+            throw CommandError("the server did not start: \(stderrText)")
+        }
+        // Keep draining its output so it never blocks on a full pipe.
+        out.fileHandleForReading.readabilityHandler = { _ = $0.availableData }
+        err.fileHandleForReading.readabilityHandler = { _ = $0.availableData }
+    }
+
+    /// Peak resident memory (VmHWM) in MiB.
+    var peakRSSMiB: Double {
+        guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+              let kb = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+        return kb / 1024
+    }
+
+    /// CPU seconds (user + system) the server has used.
+    var cpuSeconds: Double {
+        guard let stat = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return 0 }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        let ticks = (Double(fields[11]) ?? 0) + (Double(fields[12]) ?? 0)
+        return ticks / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
+    func stop() -> Int32 {
+        process.interrupt()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    func removeData() {
+        try? FileManager.default.removeItem(atPath: data)
+    }
+}

@@ -1,0 +1,196 @@
+import ContentCoding
+import Foundation
+import Synchronization
+
+/// C client threads, each on one keep-alive connection, sending requests back to back for a duration.
+struct LoadGenerator {
+    struct Result {
+        var acknowledged = 0
+        var failed = 0
+        var latenciesNanos: [UInt64] = []
+        var seconds = 0.0
+    }
+
+    /// Builds the request bytes for request `n` of connection `c`.
+    typealias RequestBuilder = @Sendable (_ connection: Int, _ n: Int) -> [UInt8]
+
+    let port: Int
+    let connections: Int
+    let duration: Double
+
+    /// Client threads (wrk-style): each multiplexes its share of the connections with poll(2), so the
+    /// generator costs a few µs per request instead of a context switch per response.
+    var threads = 2
+
+    func run(_ build: @escaping RequestBuilder) -> Result {
+        let results = Mutex<[Result]>([])
+        let start = DispatchTime.now().uptimeNanoseconds
+        let end = start + UInt64(duration * 1e9)
+        let group = DispatchGroup()
+        let threadCount = max(1, min(threads, connections))
+        for t in 0..<threadCount {
+            let mine = Array(stride(from: t, to: connections, by: threadCount))
+            group.enter()
+            let thread = Thread { [port] in
+                let r = Self.clientLoop(port: port, connections: mine, until: end, build: build)
+                results.withLock { $0.append(r) }
+                group.leave()
+            }
+            thread.start()
+        }
+        group.wait()
+        var total = Result()
+        for r in results.withLock({ $0 }) {
+            total.acknowledged += r.acknowledged
+            total.failed += r.failed
+            total.latenciesNanos += r.latenciesNanos
+        }
+        total.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        return total
+    }
+
+    private struct Connection {
+        var fd: Int32 = -1
+        let index: Int
+        var sequence = 0
+        var sentAt: UInt64 = 0
+        var response = ResponseReader()
+    }
+
+    private static func clientLoop(port: Int, connections indexes: [Int], until end: UInt64, build: RequestBuilder) -> Result {
+        var result = Result()
+        result.latenciesNanos.reserveCapacity(200_000)
+        var conns = indexes.map { Connection(index: $0) }
+        var pollfds = [pollfd](repeating: pollfd(), count: conns.count)
+        var buffer = [UInt8](repeating: 0, count: 65536)
+
+        func start(_ i: Int) {
+            if conns[i].fd < 0 { conns[i].fd = connect(port) }
+            guard conns[i].fd >= 0 else { result.failed += 1; return }
+            let request = build(conns[i].index, conns[i].sequence)
+            conns[i].sequence += 1
+            conns[i].response = ResponseReader()
+            conns[i].sentAt = DispatchTime.now().uptimeNanoseconds
+            if !sendAll(conns[i].fd, request) {
+                result.failed += 1
+                close(conns[i].fd)
+                conns[i].fd = -1
+            }
+        }
+
+        for i in conns.indices { start(i) }
+        while DispatchTime.now().uptimeNanoseconds < end {
+            for i in conns.indices {
+                pollfds[i] = pollfd(fd: conns[i].fd, events: Int16(POLLIN), revents: 0)
+            }
+            let ready = poll(&pollfds, nfds_t(pollfds.count), 100)
+            if ready <= 0 {
+                for i in conns.indices where conns[i].fd < 0 { start(i) }
+                continue
+            }
+            for i in conns.indices where pollfds[i].revents != 0 {
+                let n = buffer.withUnsafeMutableBytes { recv(conns[i].fd, $0.baseAddress!, $0.count, 0) }
+                if n <= 0 {
+                    result.failed += 1
+                    close(conns[i].fd)
+                    conns[i].fd = -1
+                    start(i)
+                    continue
+                }
+                guard let status = buffer.withUnsafeBytes({ conns[i].response.feed(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }) else {
+                    continue
+                }
+                if status == 200 {
+                    result.acknowledged += 1
+                    result.latenciesNanos.append(DispatchTime.now().uptimeNanoseconds - conns[i].sentAt)
+                } else {
+                    result.failed += 1
+                }
+                start(i)
+            }
+        }
+        for c in conns where c.fd >= 0 { close(c.fd) }
+        return result
+    }
+
+    private static func connect(_ port: Int) -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return -1 }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = UInt16(port).bigEndian
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let ok = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Foundation.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard ok == 0 else { close(fd); return -1 }
+        var on: Int32 = 1
+        setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &on, socklen_t(MemoryLayout<Int32>.size))
+        return fd
+    }
+
+    private static func sendAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = send(fd, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
+                if n <= 0 { return false }
+                offset += n
+            }
+            return true
+        }
+    }
+
+}
+
+/// Incremental response parser: status line, `Content-Length`, body; bytes only, no strings.
+struct ResponseReader {
+    private var head: [UInt8] = []
+    private var status = 0
+    private var remaining = -1
+
+    /// Feeds received bytes; returns the status once the whole response has arrived.
+    mutating func feed(_ bytes: UnsafeRawBufferPointer) -> Int? {
+        var i = 0
+        if remaining < 0 {
+            while i < bytes.count {
+                head.append(bytes[i])
+                i += 1
+                let n = head.count
+                if n >= 4 && head[n - 1] == 10 && head[n - 2] == 13 && head[n - 3] == 10 && head[n - 4] == 13 {
+                    status = head.count > 12 ? Int(head[9] - 48) * 100 + Int(head[10] - 48) * 10 + Int(head[11] - 48) : 0
+                    remaining = contentLength()
+                    break
+                }
+            }
+            if remaining < 0 { return nil }
+        }
+        remaining -= bytes.count - i
+        return remaining <= 0 ? status : nil
+    }
+
+    private func contentLength() -> Int {
+        let key = Array("content-length:".utf8)
+        var lineStart = 0
+        for j in 0..<head.count where head[j] == 10 {
+            let line = head[lineStart..<j]
+            lineStart = j + 1
+            guard line.count > key.count else { continue }
+            if zip(line.prefix(key.count), key).allSatisfy({ ($0 | 0x20) == $1 || $0 == $1 }) {
+                var value = 0
+                for b in line.dropFirst(key.count) where b >= 48 && b <= 57 { value = value * 10 + Int(b - 48) }
+                return value
+            }
+        }
+        return 0
+    }
+}
+
+extension Array where Element == UInt64 {
+    func percentile(_ p: Double) -> Double {
+        guard !isEmpty else { return 0 }
+        let sorted = self.sorted()
+        let index = Swift.min(sorted.count - 1, Int((Double(sorted.count - 1) * p).rounded()))
+        return Double(sorted[index]) / 1e6
+    }
+}
