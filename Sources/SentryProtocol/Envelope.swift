@@ -107,8 +107,13 @@ public enum EnvelopeParser {
     }
 
     private static func rejectDuplicateKeys(_ header: JSONDocument) throws(ProtocolError) {
-        let keys = header.root.members.map(\.key)
-        guard Set(keys).count == keys.count else { throw .invalidEnvelope("duplicate key in envelope header") }
+        // Headers hold a handful of keys: compare their raw bytes pairwise rather than decoding strings.
+        let keys = header.keyRanges(of: header.root)
+        for i in keys.indices {
+            for j in keys.indices where j > i && header.bytes[keys[i]].elementsEqual(header.bytes[keys[j]]) {
+                throw .invalidEnvelope("duplicate key in envelope header")
+            }
+        }
     }
 
     static func firstLF(_ bytes: [UInt8], from: Int) -> Int? {

@@ -43,6 +43,19 @@ public struct JSONDocument: Sendable {
     }
 
     public var root: JSONRef { JSONRef(document: self, index: 0) }
+
+    /// The raw byte ranges of an object's keys (escapes left as written).
+    func keyRanges(of object: JSONRef) -> [Range<Int>] {
+        let node = tape[object.index]
+        guard node.kind == .object else { return [] }
+        var result: [Range<Int>] = []
+        var i = object.index + 1
+        while i < Int(node.next) {
+            result.append(Int(tape[i].start)..<Int(tape[i].end))
+            i = tape[i + 1].subtreeEnd(at: i + 1)
+        }
+        return result
+    }
 }
 
 public struct JSONError: Error, Equatable, CustomStringConvertible, Sendable {

@@ -14,18 +14,60 @@ public struct SentryAuth: Equatable, Sendable {
     }
 
     /// Parses `Sentry sentry_key=…, sentry_version=7, …` (the `Sentry ` prefix is optional and case-insensitive).
+    /// Byte-level: it runs on every ingest request, where Character-based splitting cost ~10 µs.
     public static func parseHeader(_ value: String) throws(ProtocolError) -> SentryAuth {
-        var text = Substring(value).drop { $0 == " " }
-        if text.lowercased().hasPrefix("sentry ") { text = text.dropFirst(7) }
-        var fields: [String: String] = [:]
-        for pair in text.split(separator: ",") {
-            let trimmed = pair.drop { $0 == " " || $0 == "\t" }
-            guard let eq = trimmed.firstIndex(of: "=") else { continue }
-            let key = trimmed[..<eq].trimmingCharacters(in: " \t").lowercased()
-            let value = trimmed[trimmed.index(after: eq)...].trimmingCharacters(in: " \t\"")
-            fields[key] = value
+        var key: String?
+        var secret: String?
+        var version: String?
+        var client: String?
+        var utf8 = value
+        utf8.withUTF8 { b in
+            var i = 0
+            while i < b.count && (b[i] == 0x20 || b[i] == 0x09) { i += 1 }
+            // "sentry " prefix, any case.
+            if b.count - i >= 7, Self.equalsLowercase(UnsafeBufferPointer(rebasing: b[i..<(i + 6)]), "sentry"), b[i + 6] == 0x20 {
+                i += 7
+            }
+            while i < b.count {
+                while i < b.count && (b[i] == 0x20 || b[i] == 0x09 || b[i] == UInt8(ascii: ",")) { i += 1 }
+                let nameStart = i
+                while i < b.count && b[i] != UInt8(ascii: "=") && b[i] != UInt8(ascii: ",") { i += 1 }
+                let nameEnd = i
+                guard i < b.count, b[i] == UInt8(ascii: "=") else { continue }
+                i += 1
+                var valueStart = i
+                while i < b.count && b[i] != UInt8(ascii: ",") { i += 1 }
+                var valueEnd = i
+                while valueStart < valueEnd && (b[valueStart] == 0x20 || b[valueStart] == 0x22) { valueStart += 1 }
+                while valueEnd > valueStart && (b[valueEnd - 1] == 0x20 || b[valueEnd - 1] == 0x09 || b[valueEnd - 1] == 0x22) {
+                    valueEnd -= 1
+                }
+                var ne = nameEnd
+                while ne > nameStart && (b[ne - 1] == 0x20 || b[ne - 1] == 0x09) { ne -= 1 }
+                let name = UnsafeBufferPointer(rebasing: b[nameStart..<ne])
+                let text = { String(decoding: UnsafeBufferPointer(rebasing: b[valueStart..<valueEnd]), as: UTF8.self) }
+                if Self.equalsLowercase(name, "sentry_key") { key = text() }
+                else if Self.equalsLowercase(name, "sentry_secret") { secret = text() }
+                else if Self.equalsLowercase(name, "sentry_version") { version = text() }
+                else if Self.equalsLowercase(name, "sentry_client") { client = text() }
+            }
         }
+        var fields: [String: String] = [:]
+        fields["sentry_key"] = key
+        fields["sentry_secret"] = secret
+        fields["sentry_version"] = version
+        fields["sentry_client"] = client
         return try fromFields(fields)
+    }
+
+    private static func equalsLowercase(_ bytes: UnsafeBufferPointer<UInt8>, _ name: StaticString) -> Bool {
+        guard bytes.count == name.utf8CodeUnitCount else { return false }
+        let n = name.utf8Start
+        for i in 0..<bytes.count {
+            let b = bytes[i]
+            if (b >= 65 && b <= 90 ? b | 0x20 : b) != n[i] { return false }
+        }
+        return true
     }
 
     /// Builds auth from query parameters (`sentry_key`, `sentry_secret`, `sentry_version`, `sentry_client`);

@@ -128,3 +128,13 @@ import Testing
         #expect(Timestamp.format(0) == "1970-01-01T00:00:00Z")
     }
 }
+
+@Suite struct SentryAuthHeaderEdgeTests {
+    @Test func caseQuotesAndSpacing() throws {
+        let a = try SentryAuth.parseHeader("SENTRY Sentry_Key=\"abc\" ,  sentry_version = 7,sentry_client=x/1")
+        #expect(a.publicKey == "abc" && a.version == "7" && a.client == "x/1")
+        let bare = try SentryAuth.parseHeader("sentry_key=k")
+        #expect(bare.publicKey == "k")
+        #expect(throws: ProtocolError.self) { try SentryAuth.parseHeader("Sentry sentry_keyX=abc") }
+    }
+}

@@ -72,14 +72,34 @@ public final class SQLiteStore: FaultlineStore, @unchecked Sendable {
 
     private static func write(_ batch: IngestBatch, _ db: SQLiteDatabase) throws -> IngestReceipt {
         var duplicates: [EventID] = []
-        var newEvents: [IngestBatch.EventRow] = []
-        for event in batch.events {
-            let exists = try db.scalarInt("SELECT 1 FROM events WHERE project_id = ? AND event_id = ?",
-                                          [batch.projectID, event.eventID.bytes]) != nil
-            if exists { duplicates.append(event.eventID) } else { newEvents.append(event) }
+        if let payload = batch.payload, !(batch.events.isEmpty && batch.items.isEmpty) {
+            try db.run("INSERT INTO payloads (encoding, format, bytes) VALUES (?, ?, ?)",
+                       [payload.encoding, payload.format, payload.bytes])
+            let payloadID = db.lastInsertRowID
+            for event in batch.events {
+                // The unique index does the duplicate check; no separate lookup on the hot path.
+                try db.run("""
+                    INSERT OR IGNORE INTO events (project_id, event_id, type, received_at, timestamp, level, platform,
+                                                  release, environment, payload_id, item_index)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, [batch.projectID, event.eventID.bytes, event.type, batch.receivedAt, event.timestamp,
+                          event.level, event.platform, event.release, event.environment, payloadID, event.itemIndex])
+                if db.changes == 0 { duplicates.append(event.eventID) }
+            }
+            let duplicateSet = Set(duplicates)
+            let items = batch.items.filter { $0.eventID.map { !duplicateSet.contains($0) } ?? true }
+            for item in items {
+                try db.run("""
+                    INSERT INTO envelope_items (project_id, type, event_id, received_at, quantity, payload_id, item_index)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """, [batch.projectID, item.type, item.eventID?.bytes, batch.receivedAt, item.quantity,
+                          payloadID, item.itemIndex])
+            }
+            if duplicates.count == batch.events.count && items.isEmpty {
+                // A pure resend: nothing points at the body, so do not keep it twice.
+                try db.run("DELETE FROM payloads WHERE id = ?", [payloadID])
+            }
         }
-        let duplicateSet = Set(duplicates)
-        let items = batch.items.filter { $0.eventID.map { !duplicateSet.contains($0) } ?? true }
         var outcomes = batch.outcomes
         if !duplicates.isEmpty {
             // A resent event is answered 200 but stored once; count it as Relay counts duplicates.
@@ -92,26 +112,6 @@ public final class SQLiteStore: FaultlineStore, @unchecked Sendable {
             }.filter { $0.quantity > 0 }
             outcomes.append(Outcome(projectID: batch.projectID, timestamp: batch.receivedAt, category: "error",
                                     outcome: "filtered", reason: "duplicate", quantity: duplicates.count))
-        }
-        if let payload = batch.payload, !(newEvents.isEmpty && items.isEmpty) {
-            try db.run("INSERT INTO payloads (encoding, format, bytes) VALUES (?, ?, ?)",
-                       [payload.encoding, payload.format, payload.bytes])
-            let payloadID = db.lastInsertRowID
-            for event in newEvents {
-                try db.run("""
-                    INSERT INTO events (project_id, event_id, type, received_at, timestamp, level, platform,
-                                        release, environment, payload_id, item_index)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, [batch.projectID, event.eventID.bytes, event.type, batch.receivedAt, event.timestamp,
-                          event.level, event.platform, event.release, event.environment, payloadID, event.itemIndex])
-            }
-            for item in items {
-                try db.run("""
-                    INSERT INTO envelope_items (project_id, type, event_id, received_at, quantity, payload_id, item_index)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """, [batch.projectID, item.type, item.eventID?.bytes, batch.receivedAt, item.quantity,
-                          payloadID, item.itemIndex])
-            }
         }
         try write(outcomes, db)
         return IngestReceipt(duplicates: duplicates, outcomes: outcomes)

@@ -124,9 +124,19 @@ struct BenchCommand: ParsableCommand {
         let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".decompressed") }.sorted()
         var templates: [GzipTemplate] = []
         for name in names {
-            let text = Array(try Data(contentsOf: dir.appendingPathComponent(name)))
+            var text = Array(try Data(contentsOf: dir.appendingPathComponent(name)))
             guard let envelope = try? EnvelopeParser.parse(text), envelope.items.contains(where: { $0.type == .event }),
                   let id = envelope.eventID else { continue }
+            // sentry-cli writes the header id hyphenated; rewrite that line to the plain form so that the
+            // header id, which wins over the payload's, is replaced too (no length covers the header line).
+            if let headerEnd = text.firstIndex(of: 10) {
+                let header = String(decoding: text[..<headerEnd], as: UTF8.self)
+                let hex = id.hex
+                let hyphenated = [hex.prefix(8), hex.dropFirst(8).prefix(4), hex.dropFirst(12).prefix(4),
+                                  hex.dropFirst(16).prefix(4), hex.dropFirst(20)].joined(separator: "-")
+                let fixed = header.split(separator: hyphenated, omittingEmptySubsequences: false).joined(separator: hex)
+                text = Array(fixed.utf8) + text[headerEnd...]
+            }
             // The SDK writes the id in the header and the payload; both become the hole.
             if let template = GzipTemplate(text: text, marker: Array(id.hex.utf8)) { templates.append(template) }
         }

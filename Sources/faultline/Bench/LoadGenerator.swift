@@ -54,6 +54,7 @@ struct LoadGenerator {
         let index: Int
         var sequence = 0
         var sentAt: UInt64 = 0
+        var outstanding = false
         var response = ResponseReader()
     }
 
@@ -65,13 +66,19 @@ struct LoadGenerator {
         var buffer = [UInt8](repeating: 0, count: 65536)
 
         func start(_ i: Int) {
+            conns[i].outstanding = false
+            // After the deadline no new request starts; those in flight are still read, so every request
+            // the server answered is counted and stored == acknowledged can be checked exactly.
+            guard DispatchTime.now().uptimeNanoseconds < end else { return }
             if conns[i].fd < 0 { conns[i].fd = connect(port) }
             guard conns[i].fd >= 0 else { result.failed += 1; return }
             let request = build(conns[i].index, conns[i].sequence)
             conns[i].sequence += 1
             conns[i].response = ResponseReader()
             conns[i].sentAt = DispatchTime.now().uptimeNanoseconds
+            conns[i].outstanding = true
             if !sendAll(conns[i].fd, request) {
+                conns[i].outstanding = false
                 result.failed += 1
                 close(conns[i].fd)
                 conns[i].fd = -1
@@ -79,9 +86,12 @@ struct LoadGenerator {
         }
 
         for i in conns.indices { start(i) }
-        while DispatchTime.now().uptimeNanoseconds < end {
+        let drainDeadline = end + 10_000_000_000
+        while true {
+            let now = DispatchTime.now().uptimeNanoseconds
+            if now >= drainDeadline || (now >= end && !conns.contains(where: \.outstanding)) { break }
             for i in conns.indices {
-                pollfds[i] = pollfd(fd: conns[i].fd, events: Int16(POLLIN), revents: 0)
+                pollfds[i] = pollfd(fd: conns[i].outstanding ? conns[i].fd : -1, events: Int16(POLLIN), revents: 0)
             }
             let ready = poll(&pollfds, nfds_t(pollfds.count), 100)
             if ready <= 0 {
@@ -92,6 +102,7 @@ struct LoadGenerator {
                 let n = buffer.withUnsafeMutableBytes { recv(conns[i].fd, $0.baseAddress!, $0.count, 0) }
                 if n <= 0 {
                     result.failed += 1
+                    conns[i].outstanding = false
                     close(conns[i].fd)
                     conns[i].fd = -1
                     start(i)
