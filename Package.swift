@@ -22,12 +22,14 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CBrotli", pkgConfig: "libbrotlidec", providers: [.apt(["libbrotli-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        // Whole-buffer DEFLATE, 2.5× faster than zlib's inflate on SDK-sized bodies (see Docs/performance.md).
+        .systemLibrary(name: "CLibdeflate", pkgConfig: "libdeflate", providers: [.apt(["libdeflate-dev"])]),
 
         // Infrastructure: knows nothing of Sentry.
         .target(name: "HTTPServer", dependencies: [.product(name: "Logging", package: "swift-log")],
                 swiftSettings: strictSettings),
         .target(name: "SQLite", dependencies: ["CSQLite"], swiftSettings: strictSettings),
-        .target(name: "ContentCoding", dependencies: ["CZlib", "CBrotli", "CZstd"], swiftSettings: strictSettings),
+        .target(name: "ContentCoding", dependencies: ["CZlib", "CBrotli", "CZstd", "CLibdeflate"], swiftSettings: strictSettings),
 
         // Pure protocol: bytes in, values out.
         .target(name: "SentryProtocol", swiftSettings: strictSettings),

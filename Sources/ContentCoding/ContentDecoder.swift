@@ -1,4 +1,5 @@
 import CBrotli
+import CLibdeflate
 import CZlib
 import CZstd
 
@@ -21,6 +22,7 @@ public enum ContentDecoder {
             guard body.count <= limit else { throw .tooLarge(limit: limit) }
             return body
         case .gzip:
+            if let fast = gunzipWhole(body, limit: limit) { return fast }
             return try inflate(body, windowBits: 15 + 16, encoding: .gzip, limit: limit)
         case .deflate:
             // RFC 9110 says zlib-wrapped (RFC 1950), but some clients send raw RFC 1951 (Bugsink only
@@ -33,6 +35,31 @@ public enum ContentDecoder {
         case .zstd:
             return try zstd(body, limit: limit)
         }
+    }
+
+    /// One-shot gunzip with libdeflate into a buffer of the size the gzip trailer states. Nil whenever it cannot
+    /// be sure (no plausible size, several members, any error): zlib's streaming path then decides, so the
+    /// errors and limits seen by clients come from one place.
+    private static func gunzipWhole(_ body: [UInt8], limit: Int) -> [UInt8]? {
+        guard body.count >= 18 else { return nil }
+        let n = body.count
+        let isize = Int(body[n - 4]) | Int(body[n - 3]) << 8 | Int(body[n - 2]) << 16 | Int(body[n - 1]) << 24
+        // DEFLATE expands at most ~1032:1; a larger claim is a lie or a bomb for zlib to handle.
+        guard isize > 0, isize <= limit, isize <= body.count * 1032 else { return nil }
+        guard let decompressor = libdeflate_alloc_decompressor() else { return nil }
+        defer { libdeflate_free_decompressor(decompressor) }
+        var actualIn = 0
+        var actualOut = 0
+        var result = LIBDEFLATE_BAD_DATA
+        let output = [UInt8](unsafeUninitializedCapacity: isize) { buffer, count in
+            result = body.withUnsafeBytes { input in
+                libdeflate_gzip_decompress_ex(decompressor, input.baseAddress, input.count,
+                                              buffer.baseAddress, isize, &actualIn, &actualOut)
+            }
+            count = result == LIBDEFLATE_SUCCESS ? actualOut : 0
+        }
+        guard result == LIBDEFLATE_SUCCESS, actualIn == body.count, actualOut == isize else { return nil }
+        return output
     }
 
     /// A first guess at the output size: gzip's trailer states it (mod 2^32); otherwise assume 4:1.

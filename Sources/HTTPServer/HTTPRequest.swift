@@ -48,6 +48,7 @@ public struct HTTPRequest: Sendable {
 
     /// Whether the connection stays open after this request (RFC 9112 §9.3).
     public var keepAlive: Bool {
+        guard headers.contains("Connection") else { return version == .http11 }
         let connection = headers.values(for: "Connection").joined(separator: ",")
         let tokens = connection.split(separator: ",").map { $0.trimmingASCIISpaces().lowercased() }
         if version == .http10 { return tokens.contains("keep-alive") }

@@ -155,11 +155,32 @@ struct JSONTapeParser {
         return i
     }
 
+    /// True when any byte of `w` is `"`, `\\`, below 0x20, or 0x80 and above (the classic has-zero-byte trick).
+    @inline(__always)
+    static func needsAttention(_ w: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let quote = w ^ (ones &* 0x22)
+        let backslash = w ^ (ones &* 0x5C)
+        let hasQuote = (quote &- ones) & ~quote & highs
+        let hasBackslash = (backslash &- ones) & ~backslash & highs
+        let hasControl = (w &- ones &* 0x20) & ~w & highs
+        return (hasQuote | hasBackslash | hasControl | (w & highs)) != 0
+    }
+
     /// Scans a string starting at its opening quote; appends its node; returns the index after the closing quote.
     private mutating func string(_ b: UnsafeBufferPointer<UInt8>, at quote: Int) throws(JSONError) -> Int {
         var i = quote + 1
         var escaped = false
         while true {
+            // Skip eight plain bytes at a time: none of them a quote, backslash, control or non-ASCII byte.
+            if let base = b.baseAddress {
+                while i + 8 <= end {
+                    let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+                    if Self.needsAttention(w) { break }
+                    i += 8
+                }
+            }
             guard i < end else { throw JSONError(message: "unterminated string", offset: quote) }
             let c = b[i]
             if c == UInt8(ascii: "\"") { break }

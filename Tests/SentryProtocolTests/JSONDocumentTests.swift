@@ -71,3 +71,19 @@ import Testing
         #expect(String(decoding: w.bytes, as: UTF8.self) == #""\u003cscript\u003e\"\\\n\u0001\u0026""#)
     }
 }
+
+@Suite struct JSONStringScanTests {
+    @Test func everySpecialByteAtEveryOffsetOfAWord() throws {
+        // The 8-byte skip must stop on each special byte wherever it falls in the word.
+        for offset in 0..<17 {
+            let pad = String(repeating: "a", count: offset)
+            for (inner, expected) in [("\\\"", "\""), ("\\\\", "\\"), ("é", "é"), ("\\n", "\n")] {
+                let doc = try JSONDocument(bytes: Array("\"\(pad)\(inner)\(pad)\"".utf8))
+                #expect(doc.root.string == pad + expected + pad)
+            }
+            #expect(throws: JSONError.self) { try JSONDocument(bytes: Array("\"\(pad)\u{01}\(pad)\"".utf8)) }
+            #expect(throws: JSONError.self) { try JSONDocument(bytes: Array("\"\(pad)".utf8)) }
+            #expect(throws: JSONError.self) { try JSONDocument(bytes: Array("\"\(pad)".utf8) + [0xFF] + Array("\"".utf8)) }
+        }
+    }
+}

@@ -33,7 +33,7 @@ public final class SQLiteStore: FaultlineStore, @unchecked Sendable {
         writeOptions.walAutoCheckpointPages = options.backgroundCheckpoints ? 20_000 : 1000
         let db = try SQLiteDatabase(path: path, options: writeOptions)
         try Schema.migrator.migrate(db)
-        writer = WriteQueue(db: db)
+        writer = WriteQueue(db: db, flushOutcomes: Self.write)
         readers = try ReaderPool(path: path, size: options.readers)
         checkpointer = options.backgroundCheckpoints ? try Checkpointer(path: path) : nil
     }
@@ -60,17 +60,17 @@ public final class SQLiteStore: FaultlineStore, @unchecked Sendable {
 
     public func commit(_ batch: IngestBatch, completion: @escaping @Sendable (Result<IngestReceipt, any Error>) -> Void) {
         nonisolated(unsafe) var receipt = IngestReceipt(duplicates: [], outcomes: [])
-        writer.submit({ db in receipt = try Self.write(batch, db) }) { error in
+        writer.submit({ db, tally in receipt = try Self.write(batch, db, &tally) }) { error in
             completion(error.map { .failure($0) } ?? .success(receipt))
         }
     }
 
     public func record(_ outcomes: [Outcome]) {
         guard !outcomes.isEmpty else { return }
-        writer.submit({ db in try Self.write(outcomes, db) }, completion: nil)
+        writer.submit({ _, tally in outcomes.forEach { tally.add($0) } }, completion: nil)
     }
 
-    private static func write(_ batch: IngestBatch, _ db: SQLiteDatabase) throws -> IngestReceipt {
+    private static func write(_ batch: IngestBatch, _ db: SQLiteDatabase, _ tally: inout OutcomeTally) throws -> IngestReceipt {
         var duplicates: [EventID] = []
         if let payload = batch.payload, !(batch.events.isEmpty && batch.items.isEmpty) {
             try db.run("INSERT INTO payloads (encoding, format, bytes) VALUES (?, ?, ?)",
@@ -113,16 +113,16 @@ public final class SQLiteStore: FaultlineStore, @unchecked Sendable {
             outcomes.append(Outcome(projectID: batch.projectID, timestamp: batch.receivedAt, category: "error",
                                     outcome: "filtered", reason: "duplicate", quantity: duplicates.count))
         }
-        try write(outcomes, db)
+        outcomes.forEach { tally.add($0) }
         return IngestReceipt(duplicates: duplicates, outcomes: outcomes)
     }
 
-    private static func write(_ outcomes: [Outcome], _ db: SQLiteDatabase) throws {
-        for o in outcomes {
+    private static func write(_ db: SQLiteDatabase, _ tally: OutcomeTally) throws {
+        for (k, quantity) in tally.counts {
             try db.run("""
                 INSERT INTO outcomes (project_id, hour, category, outcome, reason, quantity) VALUES (?, ?, ?, ?, ?, ?)
                 ON CONFLICT (project_id, hour, category, outcome, reason) DO UPDATE SET quantity = quantity + excluded.quantity
-                """, [o.projectID, Int(o.timestamp / 3600) * 3600, o.category, o.outcome, o.reason, o.quantity])
+                """, [k.projectID, k.hour, k.category, k.outcome, k.reason, quantity])
         }
     }
 

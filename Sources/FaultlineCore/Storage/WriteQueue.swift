@@ -9,7 +9,7 @@ import SQLite
 final class WriteQueue: @unchecked Sendable {
     // Invariant: `pending`, `stopping` and `stopped` are guarded by `condition`; `db` is used only on the
     // writer thread (and by `init`/`stop` before it starts and after it ends).
-    typealias Work = (SQLiteDatabase) throws -> Void
+    typealias Work = (SQLiteDatabase, inout OutcomeTally) throws -> Void
 
     private struct Job {
         let work: Work
@@ -25,9 +25,13 @@ final class WriteQueue: @unchecked Sendable {
     let batchSizes = Histogram(bounds: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024])
     let commitSeconds = Histogram(bounds: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1])
 
-    init(db: SQLiteDatabase, maxBatch: Int = 1024) {
+    /// Writes the outcome counts of a whole batch, once, before its COMMIT.
+    private let flushOutcomes: (SQLiteDatabase, OutcomeTally) throws -> Void
+
+    init(db: SQLiteDatabase, maxBatch: Int = 1024, flushOutcomes: @escaping (SQLiteDatabase, OutcomeTally) throws -> Void) {
         self.db = db
         self.maxBatch = maxBatch
+        self.flushOutcomes = flushOutcomes
         let thread = Thread { [self] in run() }
         thread.name = "faultline.writer"
         thread.qualityOfService = .userInitiated
@@ -57,7 +61,7 @@ final class WriteQueue: @unchecked Sendable {
     func sync<T>(_ work: @escaping (SQLiteDatabase) throws -> T) throws -> T {
         let done = DispatchSemaphore(value: 0)
         nonisolated(unsafe) var result: Result<T, any Error>?
-        submit({ db in result = Result { try work(db) }; if case .failure(let e) = result { throw e } }) { error in
+        submit({ db, _ in result = Result { try work(db) }; if case .failure(let e) = result { throw e } }) { error in
             if let error, result == nil { result = .failure(error) }
             done.signal()
         }
@@ -94,20 +98,25 @@ final class WriteQueue: @unchecked Sendable {
     private func commit(_ batch: [Job]) {
         let start = DispatchTime.now().uptimeNanoseconds
         var errors = [(any Error)?](repeating: nil, count: batch.count)
+        var tally = OutcomeTally()
         do {
-            try db.execute("BEGIN IMMEDIATE")
+            // Cached prepared statements: sqlite3_exec would compile these four per job.
+            try db.run("BEGIN IMMEDIATE")
             for (i, job) in batch.enumerated() {
+                var jobTally = OutcomeTally()
                 do {
-                    try db.execute("SAVEPOINT job")
-                    try job.work(db)
-                    try db.execute("RELEASE job")
+                    try db.run("SAVEPOINT job")
+                    try job.work(db, &jobTally)
+                    try db.run("RELEASE job")
+                    tally.merge(jobTally)
                 } catch {
                     errors[i] = error
-                    try? db.execute("ROLLBACK TO job")
-                    try? db.execute("RELEASE job")
+                    try? db.run("ROLLBACK TO job")
+                    try? db.run("RELEASE job")
                 }
             }
-            try db.execute("COMMIT")
+            try flushOutcomes(db, tally)
+            try db.run("COMMIT")
         } catch {
             try? db.execute("ROLLBACK")
             for i in errors.indices where errors[i] == nil { errors[i] = error }
@@ -115,5 +124,28 @@ final class WriteQueue: @unchecked Sendable {
         batchSizes.observe(Double(batch.count))
         commitSeconds.observe(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
         for (job, error) in zip(batch, errors) { job.completion?(error) }
+    }
+}
+
+/// Outcome counts summed over a batch, so each (project, hour, category, outcome, reason) is upserted once per
+/// commit rather than once per request.
+struct OutcomeTally {
+    struct Key: Hashable {
+        var projectID: Int
+        var hour: Int
+        var category: String
+        var outcome: String
+        var reason: String
+    }
+
+    private(set) var counts: [Key: Int] = [:]
+
+    mutating func add(_ o: Outcome) {
+        counts[Key(projectID: o.projectID, hour: Int(o.timestamp / 3600) * 3600, category: o.category,
+                   outcome: o.outcome, reason: o.reason), default: 0] += o.quantity
+    }
+
+    mutating func merge(_ other: OutcomeTally) {
+        for (key, value) in other.counts { counts[key, default: 0] += value }
     }
 }

@@ -32,13 +32,20 @@ public final class Histogram: Sendable {
 /// Counters and gauges keyed by name and labels, rendered in the Prometheus text format.
 /// Passed in where needed; there is no global registry.
 public final class Metrics: Sendable {
+    /// A counter's name and label values. Labels are rendered only on export: building keys is on the hot path.
     public struct Key: Hashable, Sendable {
         public var name: String
-        public var labels: [String]
+        private var names: [String]
+        private var values: [String]
 
         public init(_ name: String, _ labels: [(String, String)] = []) {
             self.name = name
-            self.labels = labels.map { "\($0.0)=\"\(Metrics.escape($0.1))\"" }
+            self.names = labels.map(\.0)
+            self.values = labels.map(\.1)
+        }
+
+        var labels: [String] {
+            zip(names, values).map { "\($0)=\"\(Metrics.escape($1))\"" }
         }
     }
 
