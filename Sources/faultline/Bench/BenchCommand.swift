@@ -46,11 +46,12 @@ struct BenchCommand: ParsableCommand {
         var max: Double
         var rssMiB: Double
         var cpuPerEventMicros: Double
+        var clientCPUPerEventMicros: Double
         var consistent: Bool
 
         var summary: String {
-            String(format: "%.0f req/s, p50 %.2f ms, p99 %.2f ms, max %.1f ms, peak RSS %.0f MiB, server CPU %.1f µs/req",
-                   rate, p50, p99, max, rssMiB, cpuPerEventMicros)
+            String(format: "%.0f req/s, p50 %.2f ms, p99 %.2f ms, max %.1f ms, peak RSS %.0f MiB, CPU per request: server %.1f µs, load generator %.1f µs",
+                   rate, p50, p99, max, rssMiB, cpuPerEventMicros, clientCPUPerEventMicros)
         }
 
         static func median(_ runs: [RunFigures]) -> RunFigures {
@@ -59,7 +60,8 @@ struct BenchCommand: ParsableCommand {
                 return s[s.count / 2]
             }
             return RunFigures(rate: m(\.rate), p50: m(\.p50), p99: m(\.p99), max: m(\.max), rssMiB: m(\.rssMiB),
-                              cpuPerEventMicros: m(\.cpuPerEventMicros), consistent: runs.allSatisfy(\.consistent))
+                              cpuPerEventMicros: m(\.cpuPerEventMicros), clientCPUPerEventMicros: m(\.clientCPUPerEventMicros),
+                              consistent: runs.allSatisfy(\.consistent))
         }
     }
 
@@ -70,20 +72,27 @@ struct BenchCommand: ParsableCommand {
         _ = LoadGenerator(port: server.port, connections: connections, duration: 1)
             .run(requestBuilder(server: server, templates: templates, tag: UInt64(run) << 1))
         let build = requestBuilder(server: server, templates: templates, tag: UInt64(run) << 1 | 1)
-        let cpuBefore = server.cpuSeconds
         let before = try countEvents(server)
+        let cpuBefore = server.cpuSeconds
+        let clientBefore = Self.ownCPUSeconds()
         let result = LoadGenerator(port: server.port, connections: connections, duration: duration).run(build)
         let cpu = server.cpuSeconds - cpuBefore
+        let clientCPU = Self.ownCPUSeconds() - clientBefore
         let rss = server.peakRSSMiB
+        let commits = server.commitStatistics()
         let exit = server.stop()
         let stored = try countEvents(server) - before
         let consistent = templates == nil || stored == result.acknowledged
         let figures = RunFigures(rate: Double(result.acknowledged) / result.seconds, p50: result.latenciesNanos.percentile(0.5),
                                  p99: result.latenciesNanos.percentile(0.99), max: result.latenciesNanos.percentile(1.0),
                                  rssMiB: rss, cpuPerEventMicros: cpu / Double(max(1, result.acknowledged)) * 1e6,
+                                 clientCPUPerEventMicros: clientCPU / Double(max(1, result.acknowledged)) * 1e6,
                                  consistent: consistent)
         var line = "run \(run) \(label): " + figures.summary + ", failed \(result.failed), exit \(exit)"
-        if templates != nil { line += ", acknowledged \(result.acknowledged), stored \(stored)\(consistent ? "" : " MISMATCH")" }
+        if templates != nil {
+            line += ", acknowledged \(result.acknowledged), stored \(stored)\(consistent ? "" : " MISMATCH")"
+            line += String(format: ", mean commit batch %.1f taking %.2f ms", commits.batch, commits.commitMillis)
+        }
         print(line)
         fflush(nil)
         return figures
@@ -108,6 +117,13 @@ struct BenchCommand: ParsableCommand {
             build = { _, _ in request }
         }
         return build
+    }
+
+    static func ownCPUSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
+            + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
     }
 
     private func countEvents(_ server: BenchServer) throws -> Int {

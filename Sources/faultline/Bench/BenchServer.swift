@@ -62,6 +62,38 @@ final class BenchServer {
         return ticks / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 
+    /// Mean commit batch size and commit time (ms), from the server's /metrics.
+    func commitStatistics() -> (batch: Double, commitMillis: Double) {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = UInt16(port).bigEndian
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let ok = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard ok == 0 else { return (0, 0) }
+        let request = Array("GET /metrics HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n".utf8)
+        _ = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        var text: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = recv(fd, &buffer, buffer.count, 0)
+            if n <= 0 { break }
+            text += buffer[0..<n]
+        }
+        var values: [String: Double] = [:]
+        for line in String(decoding: text, as: UTF8.self).split(separator: "\n") where !line.hasPrefix("#") {
+            let parts = line.split(separator: " ")
+            if parts.count == 2 { values[String(parts[0])] = Double(parts[1]) }
+        }
+        let batches = values["faultline_commit_batch_size_count"] ?? 0
+        guard batches > 0 else { return (0, 0) }
+        return ((values["faultline_commit_batch_size_sum"] ?? 0) / batches,
+                (values["faultline_commit_seconds_sum"] ?? 0) / batches * 1000)
+    }
+
     func stop() -> Int32 {
         process.interrupt()
         process.waitUntilExit()
