@@ -13,7 +13,7 @@ public final class HTTPServer: Sendable {
     let handler: any HTTPHandler
     let logger: Logger
     /// Connection queues target this concurrent queue, so parsing and handlers spread over the cores.
-    let connectionTargetQueue = DispatchQueue(label: "faultline.http.connections", attributes: .concurrent)
+    let connectionTargetQueue = DispatchQueue.global()
 
     private let acceptQueue = DispatchQueue(label: "faultline.http.accept")
     private let state = Mutex(State())

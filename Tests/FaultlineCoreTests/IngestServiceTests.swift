@@ -95,6 +95,20 @@ enum CoreFixtures {
         if case .failure(.protocol(.missingAuth)) = h.send(noAuth) {} else { Issue.record("expected missingAuth") }
     }
 
+    @Test func rejectionsAreCountedOnceWithTheirProject() throws {
+        let h = try Harness()
+        let badItem = Array("{}\n{\"type\":\"event\"}\n{\"message\": oops}\n".utf8)
+        #expect(throws: IngestError.self) { try h.send(h.request(badItem)).get() }
+        #expect(h.metrics.value(.init("faultline_events_rejected_total", [("reason", "invalid_json")])) == 1)
+        // The outcome is written asynchronously; an administrative write after it flushes the queue.
+        try h.store.setSetting("flush", "1")
+        let invalid = try h.store.readers.read {
+            try $0.scalarInt("SELECT quantity FROM outcomes WHERE outcome = 'invalid' AND reason = 'invalid_json' AND project_id = ?",
+                             [h.bootstrap.project.id])
+        }
+        #expect(invalid == 1)
+    }
+
     @Test func storedAndDroppedItemTypes() throws {
         let h = try Harness()
         let body = Array(("{\"event_id\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}\n"

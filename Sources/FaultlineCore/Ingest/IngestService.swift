@@ -30,7 +30,7 @@ public final class IngestService: Sendable {
         do {
             prepared = try prepare(request)
         } catch let error as IngestError {
-            reject(error, projectID: nil)
+            metrics.increment(.init("faultline_events_rejected_total", [("reason", error.reason)]))
             completion(.failure(error))
             return
         } catch {
@@ -50,14 +50,6 @@ public final class IngestService: Sendable {
                 metrics.increment(.init("faultline_events_rejected_total", [("reason", "internal")]))
                 completion(.failure(.storage("\(error)")))
             }
-        }
-    }
-
-    private func reject(_ error: IngestError, projectID: Int?) {
-        metrics.increment(.init("faultline_events_rejected_total", [("reason", error.reason)]))
-        if let projectID {
-            store.record([Outcome(projectID: projectID, timestamp: Date().timeIntervalSince1970, category: "error",
-                                  outcome: "invalid", reason: error.reason)])
         }
     }
 
@@ -115,7 +107,9 @@ public final class IngestService: Sendable {
         do {
             try fill(&batch, responseID: &responseID, storeEvent: storeEvent, envelope: envelope, now: now)
         } catch {
-            reject(.protocol(error), projectID: projectID)
+            // The caller counts the rejection in metrics; the outcome needs the project, known only here.
+            store.record([Outcome(projectID: projectID, timestamp: now, category: "error", outcome: "invalid",
+                                  reason: IngestError.protocol(error).reason)])
             throw IngestError.protocol(error)
         }
         return (batch, responseID)

@@ -124,7 +124,7 @@ struct LoadGenerator {
         return result
     }
 
-    private static func connect(_ port: Int) -> Int32 {
+    static func connect(_ port: Int) -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return -1 }
         var addr = sockaddr_in()
