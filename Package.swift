@@ -25,8 +25,11 @@ let package = Package(
         // Whole-buffer DEFLATE, 2.5× faster than zlib's inflate on SDK-sized bodies (see Docs/performance.md).
         .systemLibrary(name: "CLibdeflate", pkgConfig: "libdeflate", providers: [.apt(["libdeflate-dev"])]),
 
+        // epoll/eventfd wrappers (header only; Glibc's overlay does not export them).
+        .systemLibrary(name: "CEventLoop"),
+
         // Infrastructure: knows nothing of Sentry.
-        .target(name: "HTTPServer", dependencies: [.product(name: "Logging", package: "swift-log")],
+        .target(name: "HTTPServer", dependencies: ["CEventLoop", .product(name: "Logging", package: "swift-log")],
                 swiftSettings: strictSettings),
         .target(name: "SQLite", dependencies: ["CSQLite"], swiftSettings: strictSettings),
         .target(name: "ContentCoding", dependencies: ["CZlib", "CBrotli", "CZstd", "CLibdeflate"], swiftSettings: strictSettings),

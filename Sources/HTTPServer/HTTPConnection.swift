@@ -1,27 +1,24 @@
+import CEventLoop
 #if canImport(Glibc)
 import Glibc
 #endif
-import Dispatch
 import Logging
 import Synchronization
 
 /// One client connection: reads, parses, hands complete requests to the handler one at a time, writes.
 ///
-/// Every mutable field is touched only on `queue`, a serial queue owned by this connection; that is the
-/// invariant behind `@unchecked Sendable`. Only `deadlineAt`/`deadlineArmed` are read by the sweeper,
-/// and they are atomics.
-final class HTTPConnection: @unchecked Sendable {
+/// Every mutable field is touched only on `loop`'s thread, which owns this connection; that is the invariant
+/// behind `@unchecked Sendable`. Only `deadlineAt` and `handlingThread` are read elsewhere, and they are atomics.
+final class HTTPConnection: EventLoopHandler, @unchecked Sendable {
     let id: Int
     let fd: Int32
-    let queue: DispatchQueue
+    let loop: EventLoop
     private unowned let server: HTTPServer
     private let deadlines: ConnectionDeadline
 
-    private var readSource: (any DispatchSourceRead)?
-    private var writeSource: (any DispatchSourceWrite)?
     private var readSuspended = false
-    private var writeSuspended = true
-    private var liveSources = 0
+    private var awaitingWritable = false
+    private var registeredEvents: UInt32 = 0
 
     private var input = ByteBuffer()
     private var output: [UInt8] = []
@@ -49,25 +46,46 @@ final class HTTPConnection: @unchecked Sendable {
     /// The next deadline in monotonic ns (0 = none), for the sweeper.
     let deadlineAt = Atomic<UInt64>(0)
 
-    init(id: Int, fd: Int32, server: HTTPServer) {
+    init(id: Int, fd: Int32, server: HTTPServer, loop: EventLoop) {
         self.id = id
         self.fd = fd
         self.server = server
-        self.queue = DispatchQueue(label: "faultline.http.conn", target: server.connectionTargetQueue)
+        self.loop = loop
         self.deadlines = ConnectionDeadline(timeouts: server.configuration.timeouts)
         self.parser = HTTPRequestParser(limits: server.configuration.limits.request)
         self.phase = .idle(since: monotonicNow())
     }
 
     func start() {
-        queue.async { [self] in
-            let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
-            source.setEventHandler { [unowned self] in self.onReadable() }
-            source.setCancelHandler { [self] in self.sourceCancelled() }
-            liveSources += 1
-            readSource = source
+        loop.execute { [self] in
+            registeredEvents = CEL_IN
+            guard loop.register(fd, self, events: registeredEvents) else {
+                closed = true
+                Glibc.close(fd)
+                server.connectionClosed(self)
+                return
+            }
             updateDeadline()
-            source.resume()
+        }
+    }
+
+    func onEvents(_ events: UInt32) {
+        if events & (CEL_HUP | CEL_ERR) != 0 && events & CEL_IN == 0 {
+            // Both directions are gone (reset): nothing can be read or written any more.
+            close()
+            return
+        }
+        if events & CEL_OUT != 0 { onWritable() }
+        if events & CEL_IN != 0 && !closed { onReadable() }
+    }
+
+    /// Keeps the epoll interest in step with what the connection waits for.
+    private func updateInterest() {
+        guard !closed else { return }
+        let wanted = (readSuspended ? 0 : CEL_IN) | (awaitingWritable ? CEL_OUT : 0)
+        if wanted != registeredEvents {
+            registeredEvents = wanted
+            loop.modify(fd, events: wanted)
         }
     }
 
@@ -175,7 +193,7 @@ final class HTTPConnection: @unchecked Sendable {
             if handlingThread.load(ordering: .acquiring) == UInt(pthread_self()) {
                 syncResponse = response
             } else {
-                queue.async { self.respond(response) }
+                loop.execute { self.respond(response) }
             }
         }
         handlingThread.store(UInt(pthread_self()), ordering: .releasing)
@@ -256,27 +274,16 @@ final class HTTPConnection: @unchecked Sendable {
     }
 
     private func awaitWritable() {
-        if writeSource == nil {
-            let source = DispatchSource.makeWriteSource(fileDescriptor: fd, queue: queue)
-            source.setEventHandler { [unowned self] in self.onWritable() }
-            source.setCancelHandler { [self] in self.sourceCancelled() }
-            liveSources += 1
-            writeSource = source
-        }
-        if writeSuspended {
-            writeSuspended = false
-            writeSource?.resume()
-        }
+        awaitingWritable = true
+        updateInterest()
     }
 
     private func onWritable() {
-        guard !closed else { return }
+        guard !closed, awaitingWritable else { return }
         flush()
         if !closed && outputStart >= output.count {
-            if !writeSuspended {
-                writeSuspended = true
-                writeSource?.suspend()
-            }
+            awaitingWritable = false
+            updateInterest()
             afterWriteDrained()
         }
     }
@@ -302,22 +309,22 @@ final class HTTPConnection: @unchecked Sendable {
     // MARK: Lifecycle
 
     private func suspendReading() {
-        if !readSuspended, let readSource {
+        if !readSuspended {
             readSuspended = true
-            readSource.suspend()
+            updateInterest()
         }
     }
 
     private func resumeReading() {
-        if readSuspended && !peerClosed, let readSource {
+        if readSuspended && !peerClosed {
             readSuspended = false
-            readSource.resume()
+            updateInterest()
         }
     }
 
     /// Called on shutdown: idle connections close now, busy ones after their response.
     func drain() {
-        queue.async { [self] in
+        loop.execute { [self] in
             guard !closed else { return }
             draining = true
             if !awaitingResponse && outputStart >= output.count && !parser.isMidRequest {
@@ -328,7 +335,7 @@ final class HTTPConnection: @unchecked Sendable {
 
     /// Called by the sweeper when the deadline may have passed.
     func checkDeadline(now: UInt64) {
-        queue.async { [self] in
+        loop.execute { [self] in
             guard !closed, let action = deadlines.expired(phase, now: now) else { return }
             switch action {
             case .close:
@@ -346,33 +353,14 @@ final class HTTPConnection: @unchecked Sendable {
         deadlineAt.store(deadlines.deadline(for: phase)?.at ?? 0, ordering: .relaxed)
     }
 
+    /// Loop thread only. Unregisters before closing, so a reused descriptor number is never watched for this
+    /// connection.
     func close() {
         guard !closed else { return }
         closed = true
         deadlineAt.store(0, ordering: .relaxed)
-        // A suspended source must be resumed before it can be cancelled and released.
-        if let readSource {
-            if readSuspended { readSuspended = false; readSource.resume() }
-            readSource.cancel()
-        }
-        if let writeSource {
-            if writeSuspended { writeSuspended = false; writeSource.resume() }
-            writeSource.cancel()
-        }
-        if liveSources == 0 { finishClose() }
-    }
-
-    private func sourceCancelled() {
-        liveSources -= 1
-        if liveSources == 0 { finishClose() }
-    }
-
-    /// Closes the descriptor only after every source on it is cancelled, so a reused fd number
-    /// is never watched by a stale source.
-    private func finishClose() {
+        loop.unregister(fd)
         Glibc.close(fd)
-        readSource = nil
-        writeSource = nil
         server.connectionClosed(self)
     }
 }

@@ -9,6 +9,9 @@ extension HTTPServer {
         /// Builds the body of responses the server writes itself (400, 408, 413, 414, 431, 503).
         /// The default is JSON `{"detail": "…"}`.
         public var errorResponse: @Sendable (HTTPStatus, String) -> HTTPResponse = HTTPServer.defaultErrorResponse
+        /// Event-loop threads; each owns its connections and runs their handlers. Default: one per core (≤ 8).
+        /// Handlers run on these threads, so a handler that blocks for long holds its loop's connections.
+        public var eventLoops: Int? = nil
 
         public init(listen: [SocketAddress]) {
             self.listen = listen

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Dispatch
+import Foundation
 import Logging
 import Synchronization
 
@@ -12,8 +13,9 @@ public final class HTTPServer: Sendable {
     public let configuration: Configuration
     let handler: any HTTPHandler
     let logger: Logger
-    /// Connection queues target this concurrent queue, so parsing and handlers spread over the cores.
-    let connectionTargetQueue = DispatchQueue.global()
+    /// One event loop per core; connections are spread over them round-robin.
+    private let loops = Mutex<[EventLoop]>([])
+    private let nextLoop = Atomic<Int>(0)
 
     private let acceptQueue = DispatchQueue(label: "faultline.http.accept")
     private let state = Mutex(State())
@@ -50,6 +52,9 @@ public final class HTTPServer: Sendable {
 
     /// Binds every listen address and starts accepting. Throws if any address cannot be bound.
     public func start() throws {
+        let loopCount = configuration.eventLoops ?? max(1, min(8, ProcessInfo.processInfo.activeProcessorCount))
+        let created = try (0..<loopCount).map { try EventLoop(name: "faultline.loop\($0)") }
+        loops.withLock { $0 = created }
         var fds: [Int32] = []
         do {
             for address in configuration.listen {
@@ -102,8 +107,9 @@ public final class HTTPServer: Sendable {
                 continue
             }
             Socket.setNoDelay(fd)
+            let loop = loops.withLock { $0[nextLoop.wrappingAdd(1, ordering: .relaxed).oldValue % $0.count] }
             let connection = HTTPConnection(id: nextConnectionID.wrappingAdd(1, ordering: .relaxed).oldValue,
-                                            fd: fd, server: self)
+                                            fd: fd, server: self, loop: loop)
             let accepted = state.withLock { state -> Bool in
                 if draining.load(ordering: .relaxed) { return false }
                 state.connections[connection.id] = connection
@@ -184,6 +190,7 @@ public final class HTTPServer: Sendable {
             completion()
             return
         }
+        state.withLock { $0.drained.append { [self] in stopSweeper() } }
         connections.forEach { $0.drain() }
         let grace = configuration.timeouts.shutdownGrace.nanoseconds
         DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(grace))) { [self] in
@@ -192,7 +199,7 @@ public final class HTTPServer: Sendable {
                 logger.warning("closing connections still open after the shutdown grace period",
                                metadata: ["count": "\(stragglers.count)"])
             }
-            stragglers.forEach { c in c.queue.async { c.close() } }
+            stragglers.forEach { c in c.loop.execute { c.close() } }
         }
     }
 
@@ -208,6 +215,10 @@ public final class HTTPServer: Sendable {
         state.withLock { state in
             state.sweeper?.cancel()
             state.sweeper = nil
+        }
+        loops.withLock { loops in
+            loops.forEach { $0.stop() }
+            loops = []
         }
     }
 }
