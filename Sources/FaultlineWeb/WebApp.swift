@@ -47,6 +47,7 @@ public final class WebApp: HTTPHandler {
             try events.detail(req, p, raw: true)
         })
         // Operations.
+        r.add("GET", "/", .sync { _, _ in operations.landing() })
         r.add("GET", "/_health", .sync { _, _ in operations.health() })
         r.add("GET", "/_health/", .sync { _, _ in operations.health() })
         r.add("GET", "/metrics", .sync { _, _ in operations.metricsText() })

@@ -51,3 +51,9 @@ def test_head_and_unknown_routes(server):
 def test_http10_closes(server):
     reply = raw_http(server.port, b"GET /_health HTTP/1.0\r\n\r\n")
     assert reply.startswith(b"HTTP/1.0 200") and b"Connection: close" in reply
+
+
+def test_landing_page_says_what_works(server):
+    status, headers, body = server.request("GET", "/")
+    assert status == 200 and headers["Content-Type"].startswith("text/plain")
+    assert b"/api/{project_id}/envelope/" in body
