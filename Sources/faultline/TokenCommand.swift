@@ -1,5 +1,6 @@
 import ArgumentParser
 import FaultlineCore
+import Foundation
 import SentryProtocol
 
 struct TokenCommand: ParsableCommand {
@@ -19,7 +20,7 @@ struct TokenCommand: ParsableCommand {
             let store = try Environment.openStore(Environment.dataDirectory(data))
             defer { store.close() }
             let organization = try Organizations.resolve(org, store: store)
-            let scopeList = scopes.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: " ") } }
+            let scopeList = scopes.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
                 ?? Credentials.defaultScopes
             let token = Credentials.newToken()
             _ = try store.createToken(organizationID: organization.id, hash: Credentials.hash(token: token),
@@ -32,14 +33,5 @@ struct TokenCommand: ParsableCommand {
                 print(token)
             }
         }
-    }
-}
-
-extension String {
-    func trimmingCharacters(in set: String) -> String {
-        var s = Substring(self)
-        while let f = s.first, set.contains(f) { s = s.dropFirst() }
-        while let l = s.last, set.contains(l) { s = s.dropLast() }
-        return String(s)
     }
 }

@@ -205,3 +205,10 @@ def test_api_auth(server):
     status, _, _ = server.envelope(b'{}\n{"type":"event"}\n{"message":"x"}\n',
                                    headers={"X-Sentry-Auth": f"Sentry sentry_key={server.token}"})
     assert status == 401
+
+
+def test_store_endpoint_takes_an_envelope_by_content_type(server):
+    body = b'{"event_id":"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"}\n{"type":"event"}\n{"message":"envelope on store"}\n'
+    status, _, resp = server.envelope(body, path=f"/api/{server.project_id}/store/")
+    assert status == 200 and json.loads(resp)["id"] == "b" * 32
+    assert server.event("b" * 32)[1]["message"] == "envelope on store"

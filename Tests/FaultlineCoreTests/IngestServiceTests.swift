@@ -95,6 +95,18 @@ enum CoreFixtures {
         if case .failure(.protocol(.missingAuth)) = h.send(noAuth) {} else { Issue.record("expected missingAuth") }
     }
 
+    @Test func disabledKeysAreRefused() throws {
+        let h = try Harness()
+        let other = try h.store.createKey(projectID: h.bootstrap.project.id, label: "CI")
+        try h.store.setKeyActive(id: other.id, active: false)
+        let body = Array("{}\n{\"type\":\"event\"}\n{}\n".utf8)
+        guard case .failure(.disabledKey) = h.send(h.request(body, key: other.publicKey)) else {
+            Issue.record("expected disabledKey")
+            return
+        }
+        #expect(throws: Never.self) { try h.send(h.request(body)).get() }
+    }
+
     @Test func rejectionsAreCountedOnceWithTheirProject() throws {
         let h = try Harness()
         let badItem = Array("{}\n{\"type\":\"event\"}\n{\"message\": oops}\n".utf8)

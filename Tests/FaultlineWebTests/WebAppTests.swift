@@ -47,9 +47,19 @@ struct WebHarness {
         #expect(event?["title"]?.stringValue == "ValueError: bad")
         #expect(event?["type"]?.stringValue == "error")
         #expect(event?["entries"]?.arrayValue?.first?["type"]?.stringValue == "exception")
+        #expect(event?["entries"]?.arrayValue?.first?["data"]?["hasSystemFrames"] == .bool(false))
         #expect(event?["tags"]?.arrayValue?.contains(.object([("key", .string("a")), ("value", .string("b"))])) == true)
         let (s3, raw) = h.call("GET", "/api/0/projects/faultline/default/events/\(id)/json/", headers: auth)
         #expect(s3 == 200 && raw?["user"]?["id"]?.stringValue == "1")
+    }
+
+    @Test func systemFramesAreDetected() {
+        let frames: JSONValue = .array([.object([("function", .string("a")), ("in_app", .bool(true))]),
+                                        .object([("function", .string("b")), ("in_app", .bool(false))])])
+        let exception: JSONValue = .object([("type", .string("E")), ("stacktrace", .object([("frames", frames)]))])
+        #expect(EventSerializer.hasSystemFrames([exception]))
+        let appOnly: JSONValue = .object([("stacktrace", .object([("frames", .array([.object([("in_app", .bool(true))])]))]))])
+        #expect(!EventSerializer.hasSystemFrames([appOnly]))
     }
 
     @Test func errorsAreJSONWithTheRightStatus() throws {
@@ -64,6 +74,16 @@ struct WebHarness {
         let (status, body) = h.call("POST", "/api/\(h.bootstrap.project.id)/envelope/",
                                     headers: [("X-Sentry-Auth", "Sentry sentry_key=\(h.bootstrap.key.publicKey)")], body: "{")
         #expect(status == 400 && body?["detail"]?.stringValue?.contains("envelope") == true)
+    }
+
+    @Test func disabledKeyIs403() throws {
+        let h = try WebHarness()
+        let key = try h.store.createKey(projectID: h.bootstrap.project.id, label: "old")
+        try h.store.setKeyActive(id: key.id, active: false)
+        let (status, body) = h.call("POST", "/api/\(h.bootstrap.project.id)/envelope/",
+                                    headers: [("X-Sentry-Auth", "Sentry sentry_key=\(key.publicKey)")],
+                                    body: "{}\n{\"type\":\"event\"}\n{}\n")
+        #expect(status == 403 && body?["detail"]?.stringValue == "this DSN key is disabled")
     }
 
     @Test func scopesAreEnforced() throws {

@@ -26,6 +26,8 @@ public protocol FaultlineStore: Sendable {
     func createOrganization(slug: String, name: String) throws -> Organization
     func createProject(organizationID: Int, slug: String, name: String, platform: String?) throws -> Project
     func createKey(projectID: Int, label: String) throws -> ProjectKey
+    /// Enables or disables a DSN key; ingest refuses a disabled key with 403 (within the key cache's 5 s).
+    func setKeyActive(id: Int, active: Bool) throws
     func createToken(organizationID: Int, hash: [UInt8], name: String?, scopes: [String]) throws -> APIToken
 
     /// True when the database answers a trivial query.

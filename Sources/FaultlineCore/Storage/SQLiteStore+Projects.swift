@@ -107,6 +107,10 @@ extension SQLiteStore {
                           isActive: true, createdAt: now)
     }
 
+    public func setKeyActive(id: Int, active: Bool) throws {
+        try writer.sync { db in try db.run("UPDATE project_keys SET is_active = ? WHERE id = ?", [active, id]) }
+    }
+
     public func createToken(organizationID: Int, hash: [UInt8], name: String?, scopes: [String]) throws -> APIToken {
         let now = Date().timeIntervalSince1970
         let id = try writer.sync { db in

@@ -1,4 +1,5 @@
 import FaultlineCore
+import Foundation
 import HTTPServer
 
 /// Bearer-token authentication for `/api/0/`. DSN keys never work here, and tokens never work on ingest.
@@ -40,14 +41,3 @@ struct APIAuthenticator: Sendable {
         return project
     }
 }
-
-extension Substring {
-    func trimmingCharacters(in set: CharacterSetLike) -> String {
-        var s = self
-        while let f = s.first, f == " " || f == "\t" { s = s.dropFirst() }
-        while let l = s.last, l == " " || l == "\t" { s = s.dropLast() }
-        return String(s)
-    }
-}
-
-enum CharacterSetLike { case whitespaces }

@@ -16,7 +16,8 @@ enum EventSerializer {
 
         var entries: [JSONValue] = []
         if !exceptions.isEmpty {
-            entries.append(entry("exception", .object([("values", .array(exceptions)), ("hasSystemFrames", .bool(true))])))
+            entries.append(entry("exception", .object([("values", .array(exceptions)),
+                                                       ("hasSystemFrames", .bool(hasSystemFrames(exceptions)))])))
         }
         if let logentry {
             entries.append(entry("message", logentry))
@@ -80,6 +81,13 @@ enum EventSerializer {
         fields.append(("errors", .array([])))
         fields.append(("size", .int(event.json.count)))
         return .object(fields)
+    }
+
+    /// Whether any frame is not marked in-app (Sentry's UI offers the "full" stack trace toggle then).
+    static func hasSystemFrames(_ exceptions: [JSONValue]) -> Bool {
+        exceptions.contains { exception in
+            (exception["stacktrace"]?["frames"]?.arrayValue ?? []).contains { $0["in_app"] != .bool(true) }
+        }
     }
 
     /// Accepts the list form and the `{values: [...]}` form of an interface.
