@@ -129,6 +129,15 @@ def test_decompression_bombs(fast_server, encoding):
     send_ok(fast_server)
 
 
+def test_unknown_key_is_refused_before_decompressing(fast_server):
+    """A bomb with a wrong key is refused for the key (401), not inflated first (which would be a 413)."""
+    bomb = gzip.compress(b"\0" * (300 * 1024 * 1024), 9)
+    status, _, resp = fast_server.envelope(bomb, headers={
+        "Content-Encoding": "gzip", "X-Sentry-Auth": "Sentry sentry_key=" + "f" * 32})
+    assert status == 401, resp
+    send_ok(fast_server)
+
+
 def test_raw_deflate_and_zlib_deflate(fast_server):
     for wbits in (15, -15):
         event_id = "%032x" % time.time_ns()

@@ -68,6 +68,9 @@ public final class IngestService: Sendable {
             throw IngestError.protocol(error)
         }
         guard !request.body.isEmpty else { throw IngestError.protocol(.emptyBody) }
+        // Credentials on the request are checked before any decompression, so an unknown key costs a lookup,
+        // not up to 200 MiB of inflating. Only the envelope's own `dsn` header needs the body first.
+        var key = try auth.map { try authorize($0, pathProject: pathProject) }
 
         let encodings = ContentEncoding.parseHeader(request.contentEncoding)
         let limit = request.isEnvelope ? IngestLimits.maxEnvelopeBytes : IngestLimits.maxEventBytes
@@ -84,16 +87,13 @@ public final class IngestService: Sendable {
         let storeEvent: JSONDocument?
         (envelope, storeEvent) = try Self.parse(decoded, isEnvelope: request.isEnvelope)
 
-        // The envelope's own `dsn` header authenticates when the request carries nothing else.
-        if auth == nil, let dsn = envelope?.dsn {
+        if key == nil {
+            guard let dsn = envelope?.dsn else { throw IngestError.protocol(.missingAuth) }
             guard let parsed = DSN(dsn) else { throw IngestError.protocol(.invalidAuth("invalid dsn in envelope header")) }
-            auth = SentryAuth(publicKey: parsed.publicKey, secretKey: parsed.secretKey)
-            if pathProject == nil { pathProject = Int(parsed.projectID) }
+            key = try authorize(SentryAuth(publicKey: parsed.publicKey, secretKey: parsed.secretKey),
+                                pathProject: pathProject ?? Int(parsed.projectID))
         }
-        guard let auth else { throw IngestError.protocol(.missingAuth) }
-        guard let key = try keys.key(auth.publicKey) else { throw IngestError.unknownKey }
-        guard key.isActive else { throw IngestError.disabledKey }
-        if let pathProject, pathProject != key.projectID { throw IngestError.projectMismatch }
+        guard let key else { throw IngestError.protocol(.missingAuth) }
         let projectID = key.projectID
 
         // Only a single coding is kept as-is; stacked codings are rare enough to store decoded.
@@ -115,22 +115,26 @@ public final class IngestService: Sendable {
         return (batch, responseID)
     }
 
+    /// The key for `auth`, if it may send to `pathProject`.
+    private func authorize(_ auth: SentryAuth, pathProject: Int?) throws -> ProjectKey {
+        guard let key = try keys.key(auth.publicKey) else { throw IngestError.unknownKey }
+        guard key.isActive else { throw IngestError.disabledKey }
+        if let pathProject, pathProject != key.projectID { throw IngestError.projectMismatch }
+        return key
+    }
+
     private func fill(_ batch: inout IngestBatch, responseID: inout EventID?, storeEvent: JSONDocument?,
                       envelope: Envelope?, now: Double) throws(ProtocolError) {
-        let projectID = batch.projectID
-        do {
-            if let document = storeEvent {
-                let summary = try EventSummary.read(document)
-                let id = summary.eventID ?? EventID.random()
-                batch.events.append(eventRow(summary, id: id, type: summary.type == "transaction" ? "transaction" : "event",
-                                             index: 0, now: now))
-                batch.outcomes.append(Outcome(projectID: projectID, timestamp: now,
-                                              category: summary.type == "transaction" ? "transaction" : "error",
-                                              outcome: "accepted"))
-                responseID = id
-            } else if let envelope {
-                responseID = try add(envelope, to: &batch, now: now)
-            }
+        if let document = storeEvent {
+            let summary = try EventSummary.read(document)
+            let id = summary.eventID ?? EventID.random()
+            let isTransaction = summary.type == "transaction"
+            batch.events.append(eventRow(summary, id: id, type: isTransaction ? "transaction" : "event", index: 0, now: now))
+            batch.outcomes.append(Outcome(projectID: batch.projectID, timestamp: now,
+                                          category: isTransaction ? "transaction" : "error", outcome: "accepted"))
+            responseID = id
+        } else if let envelope {
+            responseID = try add(envelope, to: &batch, now: now)
         }
     }
 
