@@ -24,10 +24,10 @@ enum ErrorResponses {
         case .protocol(.multipleAuth), .protocol(.emptyBody), .protocol(.invalidEnvelope), .protocol(.invalidJSON),
              .protocol(.invalidEventID):
             .badRequest
-        case .protocol(.itemTooLarge), .protocol(.tooManyItems), .body(.tooLarge): .payloadTooLarge
+        case .protocol(.itemTooLarge), .body(.tooLarge): .payloadTooLarge
         case .body(.corrupt): .badRequest
         // Our fault and temporary: SDKs retry or record a loss; Relay answers 503 the same way.
-        case .storage, .shuttingDown: .serviceUnavailable
+        case .storage: .serviceUnavailable
         }
     }
 

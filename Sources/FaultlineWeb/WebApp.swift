@@ -66,12 +66,7 @@ public final class WebApp: HTTPHandler {
             finish(response, route: "unmatched", responder)
         case .matched(let match):
             routeLabel = match.route.pattern
-            let metrics = self.metrics
-            respond = { response in
-                metrics.increment(.init("faultline_http_requests_total",
-                                        [("route", routeLabel), ("status", String(response.status.code))]))
-                responder.send(response)
-            }
+            respond = { [self] response in finish(response, route: routeLabel, responder) }
             switch match.route.handler {
             case .sync(let body):
                 do {

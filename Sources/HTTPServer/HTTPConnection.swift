@@ -8,7 +8,7 @@ import Synchronization
 /// One client connection: reads, parses, hands complete requests to the handler one at a time, writes.
 ///
 /// Every mutable field is touched only on `loop`'s thread, which owns this connection; that is the invariant
-/// behind `@unchecked Sendable`. Only `deadlineAt` and `handlingThread` are read elsewhere, and they are atomics.
+/// behind `@unchecked Sendable`. Only `deadlineAt` is read elsewhere (by the sweeper), and it is an atomic.
 final class HTTPConnection: EventLoopHandler, @unchecked Sendable {
     let id: Int
     let fd: Int32
@@ -36,11 +36,10 @@ final class HTTPConnection: EventLoopHandler, @unchecked Sendable {
     private var lingering = false
     private var peerClosed = false
     private var closed = false
-    private var draining = false
 
-    /// The thread running the handler synchronously (0 when none): a response sent from that thread,
-    /// during `handle`, is taken directly instead of through another hop onto `queue`.
-    private let handlingThread = Atomic<UInt>(0)
+    /// True while the handler runs: a response it gives before returning is written by `dispatch` itself,
+    /// with no hop through `loop.execute` and no recursion into `processInput`.
+    private var inHandle = false
     private var syncResponse: HTTPResponse?
 
     /// The next deadline in monotonic ns (0 = none), for the sweeper.
@@ -106,8 +105,8 @@ final class HTTPConnection: EventLoopHandler, @unchecked Sendable {
                 return
             }
             switch result {
-            case .bytes(let n) where lingering:
-                _ = n  // discarded: the request was already refused
+            case .bytes where lingering:
+                continue  // discarded: the request was already refused
             case .bytes(let n):
                 input.didWrite(n)
                 if case .body = phase { phase = .body(lastProgress: monotonicNow()) }
@@ -190,15 +189,16 @@ final class HTTPConnection: EventLoopHandler, @unchecked Sendable {
         updateDeadline()
         if input.readableCount > server.configuration.limits.maxPipelinedBytes { suspendReading() }
         let responder = HTTPResponder { [self] response in
-            if handlingThread.load(ordering: .acquiring) == UInt(pthread_self()) {
-                syncResponse = response
+            // `inHandle` is only read on the loop thread, which owns it.
+            if loop.inLoop {
+                if inHandle { syncResponse = response } else { respond(response) }
             } else {
                 loop.execute { self.respond(response) }
             }
         }
-        handlingThread.store(UInt(pthread_self()), ordering: .releasing)
+        inHandle = true
         server.handler.handle(request, responder: responder)
-        handlingThread.store(0, ordering: .releasing)
+        inHandle = false
         if let response = syncResponse {
             syncResponse = nil
             respond(response, continueReading: false)
@@ -212,7 +212,7 @@ final class HTTPConnection: EventLoopHandler, @unchecked Sendable {
     private func respond(_ response: HTTPResponse, continueReading: Bool = true) {
         guard awaitingResponse, !closed else { return }
         awaitingResponse = false
-        let close = !requestKeepAlive || draining || closeAfterWrite || server.isDraining
+        let close = !requestKeepAlive || closeAfterWrite || server.isDraining
             || response.headers["Connection"]?.lowercased() == "close"
         var response = response
         response.headers.remove("Connection")
@@ -326,7 +326,6 @@ final class HTTPConnection: EventLoopHandler, @unchecked Sendable {
     func drain() {
         loop.execute { [self] in
             guard !closed else { return }
-            draining = true
             if !awaitingResponse && outputStart >= output.count && !parser.isMidRequest {
                 close()
             }

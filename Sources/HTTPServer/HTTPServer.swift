@@ -6,8 +6,8 @@ import Foundation
 import Logging
 import Synchronization
 
-/// An HTTP/1.1 server on plain sockets and Dispatch: one read source per listener, one serial queue and
-/// read source per connection (libdispatch multiplexes them over epoll), a sweeper for deadlines.
+/// An HTTP/1.1 server on plain sockets: one epoll event loop per core owns the connections, a Dispatch read
+/// source per listener accepts them, and a Dispatch timer sweeps deadlines.
 /// It knows nothing of what it serves: requests go to an `HTTPHandler`.
 public final class HTTPServer: Sendable {
     public let configuration: Configuration
@@ -28,13 +28,11 @@ public final class HTTPServer: Sendable {
         var connections: [Int: HTTPConnection] = [:]
         var acceptSuspended = false
         var sweeper: (any DispatchSourceTimer)?
-        var inFlight = 0
         var drained: [@Sendable () -> Void] = []
         var boundPorts: [Int] = []
     }
 
     private struct Listener {
-        let fd: Int32
         let source: any DispatchSourceRead
     }
 
@@ -69,7 +67,7 @@ public final class HTTPServer: Sendable {
                 let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: acceptQueue)
                 source.setEventHandler { [unowned self] in self.acceptPending(fd) }
                 source.setCancelHandler { _ = Glibc.close(fd) }
-                state.listeners.append(Listener(fd: fd, source: source))
+                state.listeners.append(Listener(source: source))
                 state.boundPorts.append(Socket.boundPort(fd))
                 source.resume()
             }
@@ -141,16 +139,17 @@ public final class HTTPServer: Sendable {
     }
 
     func connectionClosed(_ connection: HTTPConnection) {
-        let callbacks = state.withLock { state -> [@Sendable () -> Void] in
+        let (callbacks, drainedNow, acceptPaused) = state.withLock { state -> ([@Sendable () -> Void], Bool, Bool) in
             state.connections[connection.id] = nil
             if draining.load(ordering: .relaxed) && state.connections.isEmpty {
                 defer { state.drained = [] }
-                return state.drained
+                return (state.drained, true, false)
             }
-            return []
+            return ([], false, state.acceptSuspended)
         }
+        if drainedNow { stopSweeper() }
         callbacks.forEach { $0() }
-        acceptQueue.async { [self] in resumeAcceptingIfBelowCap() }
+        if acceptPaused { acceptQueue.async { [self] in resumeAcceptingIfBelowCap() } }
     }
 
     private func sweep() {
@@ -190,7 +189,6 @@ public final class HTTPServer: Sendable {
             completion()
             return
         }
-        state.withLock { $0.drained.append { [self] in stopSweeper() } }
         connections.forEach { $0.drain() }
         let grace = configuration.timeouts.shutdownGrace.nanoseconds
         DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(grace))) { [self] in
@@ -208,9 +206,9 @@ public final class HTTPServer: Sendable {
         let done = DispatchSemaphore(value: 0)
         shutdown { done.signal() }
         done.wait()
-        stopSweeper()
     }
 
+    /// Stops the sweeper and the event loops; idempotent (called when the last connection has drained).
     private func stopSweeper() {
         state.withLock { state in
             state.sweeper?.cancel()

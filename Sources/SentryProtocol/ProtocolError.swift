@@ -9,7 +9,6 @@ public enum ProtocolError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidJSON(String)
     case invalidEventID
     case itemTooLarge(type: String, limit: Int)
-    case tooManyItems(type: String, limit: Int)
 
     public var description: String {
         switch self {
@@ -22,7 +21,6 @@ public enum ProtocolError: Error, Equatable, Sendable, CustomStringConvertible {
         case .invalidEventID: "invalid event id"
         case .itemTooLarge(let type, let limit):
             "envelope exceeded size limits for type '\(type)' (\(limit) bytes; https://develop.sentry.dev/sdk/envelopes/#size-limits)"
-        case .tooManyItems(let type, let limit): "envelope has more than \(limit) items of type '\(type)'"
         }
     }
 }

@@ -107,8 +107,12 @@ import Testing
         }
         Thread.sleep(forTimeInterval: 0.1)
         #expect(server.connectionCount == 2)
+        // Without the cap this would be answered in about a millisecond; with it, only after the idle
+        // connections are reaped (300 ms after they opened).
+        let started = Date()
         let reply = try Self.exchange(server.port, "GET / HTTP/1.1\r\nConnection: close\r\n\r\n")
         #expect(reply.hasPrefix("HTTP/1.1 200"))
+        #expect(Date().timeIntervalSince(started) > 0.1)
         idle.forEach { close($0) }
     }
 

@@ -10,7 +10,6 @@ public enum IngestError: Error, Sendable, CustomStringConvertible {
     case `protocol`(ProtocolError)
     case body(ContentDecodingError)
     case storage(String)
-    case shuttingDown
 
     public var description: String {
         switch self {
@@ -21,7 +20,6 @@ public enum IngestError: Error, Sendable, CustomStringConvertible {
         case .protocol(let e): e.description
         case .body(let e): e.description
         case .storage(let why): "the event could not be stored: \(why)"
-        case .shuttingDown: "the server is shutting down"
         }
     }
 
@@ -35,10 +33,9 @@ public enum IngestError: Error, Sendable, CustomStringConvertible {
         case .protocol(.invalidEnvelope): "invalid_envelope"
         case .protocol(.invalidJSON): "invalid_json"
         case .protocol(.invalidEventID): "invalid_event_id"
-        case .protocol(.itemTooLarge), .protocol(.tooManyItems), .body(.tooLarge): "too_large"
+        case .protocol(.itemTooLarge), .body(.tooLarge): "too_large"
         case .body(.corrupt): "invalid_compression"
         case .storage: "internal"
-        case .shuttingDown: "internal"
         }
     }
 }

@@ -72,8 +72,9 @@ public final class IngestService: Sendable {
         // not up to 200 MiB of inflating. Only the envelope's own `dsn` header needs the body first.
         var key = try auth.map { try authorize($0, pathProject: pathProject) }
 
+        let isEnvelope = request.isEnvelope
         let encodings = ContentEncoding.parseHeader(request.contentEncoding)
-        let limit = request.isEnvelope ? IngestLimits.maxEnvelopeBytes : IngestLimits.maxEventBytes
+        let limit = isEnvelope ? IngestLimits.maxEnvelopeBytes : IngestLimits.maxEventBytes
         let decoded: [UInt8]
         do {
             decoded = try ContentDecoder.decode(request.body, encodings: encodings, limit: limit)
@@ -85,7 +86,7 @@ public final class IngestService: Sendable {
         let now = Date().timeIntervalSince1970
         let envelope: Envelope?
         let storeEvent: JSONDocument?
-        (envelope, storeEvent) = try Self.parse(decoded, isEnvelope: request.isEnvelope)
+        (envelope, storeEvent) = try Self.parse(decoded, isEnvelope: isEnvelope)
 
         if key == nil {
             guard let dsn = envelope?.dsn else { throw IngestError.protocol(.missingAuth) }
@@ -97,10 +98,10 @@ public final class IngestService: Sendable {
         let projectID = key.projectID
 
         // Only a single coding is kept as-is; stacked codings are rare enough to store decoded.
+        let format = isEnvelope ? "envelope" : "json"
         let payload: IngestBatch.Payload = encodings.count <= 1
-            ? .init(encoding: encodings.first?.rawValue ?? "identity", format: request.isEnvelope ? "envelope" : "json",
-                    bytes: request.body)
-            : .init(encoding: "identity", format: request.isEnvelope ? "envelope" : "json", bytes: decoded)
+            ? .init(encoding: encodings.first?.rawValue ?? "identity", format: format, bytes: request.body)
+            : .init(encoding: "identity", format: format, bytes: decoded)
 
         var batch = IngestBatch(projectID: projectID, receivedAt: now, payload: payload, events: [], items: [], outcomes: [])
         var responseID: EventID?

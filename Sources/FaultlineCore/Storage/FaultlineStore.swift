@@ -32,8 +32,6 @@ public protocol FaultlineStore: Sendable {
 
     /// True when the database answers a trivial query.
     func isHealthy() -> Bool
-    /// Write-path statistics for /metrics.
-    var writeStatistics: WriteStatistics { get }
     /// Finishes queued writes and closes the database.
     func close()
 }
@@ -98,10 +96,4 @@ public struct Outcome: Sendable, Hashable {
         self.reason = reason
         self.quantity = quantity
     }
-}
-
-public struct WriteStatistics: Sendable {
-    public var queueDepth: Int
-    public var batchSizes: Histogram.Snapshot
-    public var commitSeconds: Histogram.Snapshot
 }

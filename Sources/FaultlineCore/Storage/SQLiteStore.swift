@@ -42,10 +42,6 @@ public final class SQLiteStore: FaultlineStore, @unchecked Sendable {
     public var commitSecondsHistogram: Histogram { writer.commitSeconds }
     public var writeQueueDepth: Int { writer.depth }
 
-    public var writeStatistics: WriteStatistics {
-        WriteStatistics(queueDepth: writer.depth, batchSizes: writer.batchSizes.snapshot,
-                        commitSeconds: writer.commitSeconds.snapshot)
-    }
 
     public func isHealthy() -> Bool {
         (try? readers.read { try $0.scalarInt("SELECT 1") }) == 1
