@@ -37,16 +37,21 @@ let package = Package(
         // Pure protocol: bytes in, values out.
         .target(name: "SentryProtocol", swiftSettings: strictSettings),
 
+        // Pure event processing: normalization, scrubbing, grouping. Values in, values out.
+        .target(name: "EventProcessing",
+                dependencies: ["SentryProtocol", .product(name: "Crypto", package: "swift-crypto")],
+                swiftSettings: strictSettings),
+
         // Product core: ingest, storage, projects.
         .target(name: "FaultlineCore",
-                dependencies: ["SentryProtocol", "ContentCoding", "SQLite",
+                dependencies: ["SentryProtocol", "EventProcessing", "ContentCoding", "SQLite",
                                .product(name: "Crypto", package: "swift-crypto"),
                                .product(name: "Logging", package: "swift-log")],
                 swiftSettings: strictSettings),
 
         // Thin web layer: routes → one core call → JSON.
         .target(name: "FaultlineWeb",
-                dependencies: ["HTTPServer", "FaultlineCore", "SentryProtocol", "ContentCoding",
+                dependencies: ["HTTPServer", "FaultlineCore", "EventProcessing", "SentryProtocol", "ContentCoding",
                                .product(name: "Logging", package: "swift-log")],
                 swiftSettings: strictSettings),
 
@@ -60,6 +65,8 @@ let package = Package(
         .testTarget(name: "SQLiteTests", dependencies: ["SQLite"]),
         .testTarget(name: "ContentCodingTests", dependencies: ["ContentCoding"]),
         .testTarget(name: "SentryProtocolTests", dependencies: ["SentryProtocol"],
+                    resources: [.copy("../Fixtures")]),
+        .testTarget(name: "EventProcessingTests", dependencies: ["EventProcessing", "SentryProtocol"],
                     resources: [.copy("../Fixtures")]),
         .testTarget(name: "FaultlineCoreTests", dependencies: ["FaultlineCore", "SentryProtocol", "ContentCoding"],
                     resources: [.copy("../Fixtures")]),

@@ -134,3 +134,42 @@ private func memchrLF(_ pointer: UnsafePointer<UInt8>, _ count: Int) -> Int? {
     }
     return nil
 }
+
+extension Envelope {
+    /// The envelope re-framed with some items' payloads replaced (by item index); the replaced items'
+    /// headers get the new `length`, everything else is copied byte for byte.
+    public func replacingPayloads(_ replacements: [Int: [UInt8]]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count + 64)
+        let headerEnd = EnvelopeParser.firstLF(bytes, from: 0) ?? bytes.count
+        out.append(contentsOf: bytes[0..<headerEnd])
+        for (i, item) in items.enumerated() {
+            out.append(0x0A)
+            guard let payload = replacements[i] else {
+                let headerRange = item.header.root.byteRange
+                out.append(contentsOf: bytes[headerRange])
+                out.append(0x0A)
+                out.append(contentsOf: bytes[item.payload])
+                continue
+            }
+            out.append(UInt8(ascii: "{"))
+            var first = true
+            item.header.root.forEachMember { key, value in
+                guard !key.elementsEqual("length".utf8) else { return }
+                if !first { out.append(UInt8(ascii: ",")) }
+                first = false
+                var writer = JSONWriter()
+                writer.string(String(decoding: key, as: UTF8.self))
+                out.append(contentsOf: writer.bytes)
+                out.append(UInt8(ascii: ":"))
+                out.append(contentsOf: value.rawBytes)
+            }
+            if !first { out.append(UInt8(ascii: ",")) }
+            out.append(contentsOf: Array("\"length\":\(payload.count)}".utf8))
+            out.append(0x0A)
+            out.append(contentsOf: payload)
+        }
+        out.append(0x0A)
+        return out
+    }
+}

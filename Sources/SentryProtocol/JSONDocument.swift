@@ -198,3 +198,54 @@ extension JSONDocument.Node {
         }
     }
 }
+
+extension JSONRef {
+    /// The byte range of this value's JSON text in `document.bytes` (with quotes for strings).
+    public var byteRange: Range<Int> {
+        let n = document.tape[index]
+        if n.kind == .string { return Int(n.start - 1)..<Int(n.end + 1) }
+        return Int(n.start)..<Int(n.end)
+    }
+
+    /// For strings: the byte range of the contents, without quotes, and whether it holds escapes.
+    public var stringContents: (range: Range<Int>, escaped: Bool)? {
+        let n = document.tape[index]
+        guard n.kind == .string else { return nil }
+        return (Int(n.start)..<Int(n.end), n.escaped)
+    }
+
+    public var documentBytes: [UInt8] { document.bytes }
+
+    /// Calls `body` with each member's raw key bytes (escapes decoded only when present) and value, in
+    /// document order, without building a `String` per key: scanning every key of an event is on the ingest path.
+    public func forEachMember(_ body: (UnsafeBufferPointer<UInt8>, JSONRef) -> Void) {
+        let n = document.tape[index]
+        guard n.kind == .object else { return }
+        var i = index + 1
+        document.bytes.withUnsafeBufferPointer { all in
+            while i < Int(n.next) {
+                let k = document.tape[i]
+                let value = JSONRef(document: document, index: i + 1)
+                if k.escaped {
+                    var decoded = JSONStrings.decode(document.bytes, Int(k.start)..<Int(k.end), escaped: true)
+                    decoded.withUTF8 { body($0, value) }
+                } else {
+                    body(UnsafeBufferPointer(rebasing: all[Int(k.start)..<Int(k.end)]), value)
+                }
+                i = document.tape[i + 1].subtreeEnd(at: i + 1)
+            }
+        }
+    }
+
+    /// A scalar rendered as text (strings as they are, numbers as written, booleans as true/false); nil for
+    /// null, objects and arrays.
+    public var scalarText: String? {
+        switch kind {
+        case .string: string
+        case .number: String(decoding: rawBytes, as: UTF8.self)
+        case .true: "true"
+        case .false: "false"
+        default: nil
+        }
+    }
+}

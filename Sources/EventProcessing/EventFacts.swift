@@ -1,0 +1,151 @@
+import SentryProtocol
+
+/// The parts of an event that grouping, fingerprint rules and issue titles read, decoded once from the
+/// JSON tape. Accepts each interface in every shape SDKs send (list or `{values}`, message as string or
+/// object, tags as object or pairs).
+public struct EventFacts: Sendable {
+    public struct ExceptionFacts: Sendable {
+        public var type: String?
+        public var value: String?
+        public var module: String?
+        public var mechanismType: String?
+        public var handled: Bool?
+        public var synthetic: Bool
+        public var isExceptionGroup: Bool
+        public var exceptionID: Int?
+        public var parentID: Int?
+        public var frames: [StackFrame]
+    }
+
+    public var platform: String
+    /// As sent: the cause first, the raised exception last.
+    public var exceptions: [ExceptionFacts]
+    /// The stack of the only thread, or the event's top-level `stacktrace` (used when there is no exception).
+    public var threadFrames: [StackFrame]
+    public var messageTemplate: String?
+    public var messageFormatted: String?
+    public var logger: String?
+    public var level: String?
+    public var transaction: String?
+    public var tags: [(key: String, value: String)]
+    public var fingerprint: [String]?
+
+    public init(_ root: JSONRef) {
+        platform = (root["platform"]?.string).map { $0.lowercased() } ?? "other"
+        exceptions = Self.interfaceValues(root["exception"]).map { e in
+            let mechanism = e["mechanism"]
+            return ExceptionFacts(type: e["type"]?.string, value: e["value"]?.scalarText, module: e["module"]?.string,
+                                  mechanismType: mechanism?["type"]?.string, handled: mechanism?["handled"]?.bool,
+                                  synthetic: mechanism?["synthetic"]?.bool ?? false,
+                                  isExceptionGroup: mechanism?["is_exception_group"]?.bool ?? false,
+                                  exceptionID: mechanism?["exception_id"]?.int, parentID: mechanism?["parent_id"]?.int,
+                                  frames: StackFrame.frames(of: e["stacktrace"]))
+        }
+        let threads = Self.interfaceValues(root["threads"]).filter { $0["stacktrace"]?["frames"] != nil }
+        if threads.count == 1 {
+            threadFrames = StackFrame.frames(of: threads[0]["stacktrace"])
+        } else {
+            threadFrames = StackFrame.frames(of: root["stacktrace"])
+        }
+        let logentry = root["logentry"] ?? root["sentry.interfaces.Message"]
+        switch root["message"]?.kind {
+        case .string?: messageFormatted = root["message"]?.string
+        case .object?:
+            messageTemplate = root["message"]?["message"]?.string
+            messageFormatted = root["message"]?["formatted"]?.string
+        default: break
+        }
+        if let logentry {
+            messageTemplate = logentry["message"]?.string ?? messageTemplate
+            messageFormatted = logentry["formatted"]?.string ?? messageFormatted
+            if messageFormatted == nil, let template = messageTemplate {
+                messageFormatted = MessageFormatter.format(template, params: logentry["params"])
+            }
+        }
+        if messageFormatted == nil { messageFormatted = messageTemplate }
+        logger = root["logger"]?.string
+        level = root["level"]?.string
+        transaction = root["transaction"]?.string
+        tags = Self.tagPairs(root["tags"])
+        if let fp = root["fingerprint"], fp.kind == .array {
+            let values = fp.elements.compactMap(\.scalarText)
+            fingerprint = values.isEmpty ? nil : values
+        }
+    }
+
+    /// An interface in list form or `{values: [...]}` form.
+    public static func interfaceValues(_ ref: JSONRef?) -> [JSONRef] {
+        guard let ref else { return [] }
+        let list = ref.kind == .array ? ref : ref["values"]
+        return (list?.elements ?? []).filter { $0.kind == .object }
+    }
+
+    /// `tags` as an object or a list of `[key, value]` pairs; non-scalar values are dropped.
+    public static func tagPairs(_ ref: JSONRef?) -> [(key: String, value: String)] {
+        guard let ref else { return [] }
+        switch ref.kind {
+        case .object:
+            return ref.members.compactMap { m in m.value.scalarText.map { (m.key, $0) } }
+        case .array:
+            return ref.elements.compactMap { pair in
+                let parts = pair.elements
+                guard parts.count == 2, let k = parts[0].string, let v = parts[1].scalarText else { return nil }
+                return (k, v)
+            }
+        default:
+            return []
+        }
+    }
+
+    /// The exception the issue is named after: the one raised last (for exception groups, the group).
+    public var mainException: ExceptionFacts? { exceptions.last }
+
+    /// The frame where it happened: the innermost in-app frame of the main exception (or of the thread).
+    public var culpritFrame: StackFrame? {
+        let frames = mainException?.frames ?? threadFrames
+        return frames.last(where: { $0.isInApp(platform: platform) }) ?? frames.last
+    }
+
+    public var isUnhandled: Bool { exceptions.contains { $0.handled == false } }
+}
+
+/// Formats a logging template with its params (`%s`, `%d`, `%r`, `{}` and `{0}` styles), for events that
+/// sent only the template.
+enum MessageFormatter {
+    static func format(_ template: String, params: JSONRef?) -> String {
+        let values = (params?.elements ?? []).map { $0.scalarText ?? String(decoding: $0.rawBytes, as: UTF8.self) }
+        guard !values.isEmpty else { return template }
+        var out = ""
+        var next = 0
+        var chars = template[...]
+        while let c = chars.first {
+            chars = chars.dropFirst()
+            if c == "%", let spec = chars.first {
+                if spec == "%" {
+                    out.append("%")
+                    chars = chars.dropFirst()
+                    continue
+                }
+                var rest = chars
+                while let f = rest.first, "0123456789.-+ #".contains(f) { rest = rest.dropFirst() }
+                if let conv = rest.first, "sdifrxXeEgGcoau".contains(conv), next < values.count {
+                    out += values[next]
+                    next += 1
+                    chars = rest.dropFirst()
+                    continue
+                }
+            } else if c == "{", let close = chars.firstIndex(of: "}"), chars[chars.startIndex..<close].allSatisfy(\.isNumber) {
+                let inner = chars[chars.startIndex..<close]
+                let index = Int(inner) ?? next
+                if index < values.count {
+                    out += values[index]
+                    next = max(next, index + 1)
+                    chars = chars[chars.index(after: close)...]
+                    continue
+                }
+            }
+            out.append(c)
+        }
+        return out
+    }
+}

@@ -1,0 +1,190 @@
+import SentryProtocol
+
+/// The normalized values ingest stores and indexes for an event, read from the tape. Bad values are
+/// dropped or trimmed with a note rather than failing the event (Relay's normalization does the same).
+public struct NormalizedFields: Sendable {
+    public var timestamp: Double
+    public var level: String
+    public var platform: String
+    public var logger: String?
+    public var release: String?
+    public var environment: String?
+    public var dist: String?
+    public var serverName: String?
+    public var transaction: String?
+    /// Who was affected, for unique-user counts: `id:…`, else `email:…`, `username:…`, `ip:…`.
+    public var userKey: String?
+    /// Every tag the issue keeps counts for: the event's own tags plus the ones derived from its fields.
+    public var tags: [(key: String, value: String)]
+    /// What was changed or dropped, and why (shown with the event).
+    public var notes: [String]
+}
+
+public enum EventNormalizer {
+    /// Relay corrects a sender's clock only when it is off by more than this (its MINIMUM_CLOCK_DRIFT).
+    public static let minimumClockDrift = 55.0 * 60
+    /// Relay's `max_secs_in_future`: later timestamps are clamped to the time received.
+    public static let maxSecondsInFuture = 60.0
+    /// Relay's `max_secs_in_past` (30 days).
+    public static let maxSecondsInPast = 30.0 * 86_400
+    public static let maxTagKeyLength = 200
+    public static let maxTagValueLength = 200
+
+    public static let platforms: Set<String> = [
+        "as3", "c", "cfml", "cocoa", "csharp", "elixir", "go", "groovy", "haskell", "java", "javascript", "native",
+        "node", "objc", "other", "perl", "php", "python", "ruby", "dart", "swift", "rust", "kotlin", "unity", "unreal",
+    ]
+
+    public static func normalize(_ root: JSONRef, facts: EventFacts, receivedAt: Double, sentAt: Double?) -> NormalizedFields {
+        var notes: [String] = []
+        let timestamp = Self.timestamp(root["timestamp"], receivedAt: receivedAt, sentAt: sentAt, notes: &notes)
+
+        let rawLevel = facts.level
+        var level = Self.level(rawLevel) ?? "error"
+        if let rawLevel, Self.level(rawLevel) == nil {
+            notes.append("level: invalid value '\(rawLevel.prefix(32))', using error")
+            level = "error"
+        }
+        var platform = facts.platform
+        if !platforms.contains(platform) {
+            notes.append("platform: unknown value '\(platform.prefix(32))', using other")
+            platform = "other"
+        }
+        let release = text(root["release"], "release", max: 200, notes: &notes) {
+            // Sentry's rule: no newline, tab or slash, and not ".", ".." or "latest".
+            !$0.contains(where: { "\n\t/\\".contains($0) }) && $0 != "." && $0 != ".." && $0 != "latest"
+        }
+        let environment = text(root["environment"], "environment", max: 64, notes: &notes) { !$0.contains("/") && !$0.contains("\n") }
+        let dist = text(root["dist"], "dist", max: 64, notes: &notes) { !$0.contains("\n") }
+        let serverName = text(root["server_name"], "server_name", max: 200, notes: &notes) { _ in true }
+        let transaction = text(root["transaction"], "transaction", max: 200, notes: &notes) { _ in true }
+        let logger = text(root["logger"], "logger", max: 64, notes: &notes) { _ in true }
+
+        var tags: [(key: String, value: String)] = []
+        var seen: Set<String> = []
+        func add(_ key: String, _ value: String?) {
+            guard let value, !value.isEmpty else { return }
+            guard key.utf8.count <= maxTagKeyLength, !key.isEmpty else {
+                notes.append("tags: key too long, dropped")
+                return
+            }
+            guard !seen.contains(key) else { return }
+            seen.insert(key)
+            var v = value
+            if v.utf8.count > maxTagValueLength {
+                v = String(v.prefix(maxTagValueLength))
+                notes.append("tags.\(key): value trimmed to \(maxTagValueLength) characters")
+            }
+            tags.append((key, v.contains("\n") ? v.replacingNewlines() : v))
+        }
+        add("level", level)
+        add("environment", environment)
+        add("release", release)
+        add("server_name", serverName)
+        add("transaction", transaction)
+        add("logger", logger)
+        if let contexts = root["contexts"], contexts.kind == .object {
+            for (key, name) in [("browser", "browser"), ("os", "os"), ("client_os", "client_os"), ("runtime", "runtime"),
+                                ("device", "device")] {
+                guard let context = contexts[name], context.kind == .object else { continue }
+                let n = context["name"]?.string ?? (key == "device" ? context["model"]?.string : nil)
+                let version = context["version"]?.scalarText
+                add("\(key).name", n)
+                add(key, n.map { name in version.map { "\(name) \($0)" } ?? name })
+            }
+        }
+        if let url = root["request"]?["url"]?.string {
+            let stripped = url.split(separator: "?", maxSplits: 1).first.map(String.init) ?? url
+            add("url", stripped)
+        }
+        if let main = facts.exceptions.last {
+            if let handled = main.handled { add("handled", handled ? "yes" : "no") }
+            add("mechanism", main.mechanismType)
+        }
+        for (key, value) in facts.tags {
+            add(key, value)
+        }
+        return NormalizedFields(timestamp: timestamp, level: level, platform: platform, logger: logger, release: release,
+                                environment: environment, dist: dist, serverName: serverName, transaction: transaction,
+                                userKey: userKey(root["user"]), tags: tags, notes: notes)
+    }
+
+    /// Sentry's levels; the common spellings SDKs and loggers use map onto them.
+    public static func level(_ raw: String?) -> String? {
+        guard let raw else { return nil }
+        switch raw.lowercased() {
+        case "debug", "trace": return "debug"
+        case "info", "log", "notice": return "info"
+        case "warning", "warn": return "warning"
+        case "error", "err": return "error"
+        case "fatal", "critical", "crit", "emerg", "alert": return "fatal"
+        default: return nil
+        }
+    }
+
+    static func timestamp(_ ref: JSONRef?, receivedAt: Double, sentAt: Double?, notes: inout [String]) -> Double {
+        var value: Double?
+        if let ref, !ref.isNull {
+            value = ref.double ?? ref.string.flatMap { Double($0) ?? Timestamp.parse($0) }
+            if value == nil || !(value ?? 0).isFinite || (value ?? 0) < 0 {
+                notes.append("timestamp: invalid value, using the time received")
+                value = nil
+            }
+        }
+        guard var t = value else { return receivedAt }
+        // A sender whose clock is off by an hour or more: shift its timestamps by the drift seen on sent_at.
+        if let sentAt {
+            let drift = receivedAt - sentAt
+            if abs(drift) >= minimumClockDrift {
+                t += drift
+                notes.append("timestamp: corrected by \(Int(drift)) s of client clock drift")
+            }
+        }
+        if t > receivedAt + maxSecondsInFuture {
+            notes.append("timestamp: in the future, using the time received")
+            return receivedAt
+        }
+        if t < receivedAt - maxSecondsInPast {
+            notes.append("timestamp: older than 30 days, using the time received")
+            return receivedAt
+        }
+        return t
+    }
+
+    private static func text(_ ref: JSONRef?, _ name: String, max: Int, notes: inout [String],
+                             valid: (String) -> Bool) -> String? {
+        guard let ref, !ref.isNull else { return nil }
+        guard var s = ref.scalarText else {
+            notes.append("\(name): not a string, dropped")
+            return nil
+        }
+        s = String(s.trimmingCharacters(in: " "))
+        guard !s.isEmpty else { return nil }
+        guard valid(s) else {
+            notes.append("\(name): invalid value, dropped")
+            return nil
+        }
+        if s.utf8.count > max {
+            notes.append("\(name): trimmed to \(max) characters")
+            s = String(s.prefix(max))
+        }
+        return s
+    }
+
+    /// The user an event counts for: `user.id`, else email, else username, else IP address.
+    static func userKey(_ user: JSONRef?) -> String? {
+        guard let user, user.kind == .object else { return nil }
+        for (field, prefix) in [("id", "id"), ("email", "email"), ("username", "username"), ("ip_address", "ip")] {
+            if let v = user[field]?.scalarText, !v.isEmpty, v != "{{auto}}", v != "[Filtered]" {
+                return "\(prefix):\(v.prefix(200))"
+            }
+        }
+        return nil
+    }
+}
+
+extension String {
+    func replacingNewlines() -> String {
+        String(map { $0.isNewline ? " " : $0 })
+    }
+}

@@ -1,0 +1,195 @@
+import Crypto
+import SentryProtocol
+
+/// The grouping strategies Faultline knows. A released strategy is frozen: a project keeps the one it
+/// started with, and a changed algorithm is a new id beside the old one (see Docs/grouping.md).
+public enum GroupingStrategy: String, Sendable, CaseIterable {
+    case v1 = "faultline:2026-11"
+
+    public static let latest = GroupingStrategy.v1
+}
+
+/// Why an event landed where it did: the hash, which variant produced it, and the component tree.
+public struct GroupingResult: Sendable {
+    public var strategy: GroupingStrategy
+    /// 32 hex digits (MD5 of the contributing values).
+    public var hash: String
+    /// `app` (in-app frames), `system` (all frames), `message`, `custom` (the SDK's fingerprint),
+    /// `rule` (a project fingerprint rule) or `fallback` (nothing to group on).
+    public var variant: String
+    public var root: GroupingComponent
+    /// The fingerprint values after variables were filled in (custom and rule variants).
+    public var fingerprint: [String]?
+    /// The project rule that matched, as written.
+    public var matchedRule: String?
+    /// A title the matched rule sets.
+    public var title: String?
+}
+
+/// Computes an event's grouping hash the way Sentry's default grouping does: the custom fingerprint if
+/// any (a project rule first, then the SDK's), else the stack traces' in-app frames, else the exception
+/// type (and its value when no frame contributes), else the parameterized message.
+public enum Fingerprinter {
+    public static func group(_ facts: EventFacts, rules: FingerprintRules = .none,
+                             strategy: GroupingStrategy = .latest) -> GroupingResult {
+        let (defaultRoot, defaultVariant) = defaultComponents(facts)
+        var fingerprint: [String]?
+        var matchedRule: String?
+        var title: String?
+        var variant = defaultVariant
+        if let rule = rules.firstMatch(facts) {
+            fingerprint = rule.fingerprint
+            matchedRule = rule.source
+            title = rule.title.map { FingerprintVariables.expand($0, facts: facts) }
+            variant = "rule"
+        } else if let sent = facts.fingerprint, !(sent.count == 1 && FingerprintVariables.isDefault(sent[0])) {
+            fingerprint = sent
+            variant = "custom"
+        }
+        guard let fingerprint else {
+            return GroupingResult(strategy: strategy, hash: hash(defaultRoot.contributingValues), variant: variant,
+                                  root: defaultRoot)
+        }
+        var values: [String] = []
+        var children: [GroupingComponent] = []
+        for entry in fingerprint {
+            if FingerprintVariables.isDefault(entry) {
+                values += defaultRoot.contributingValues
+                children.append(defaultRoot)
+            } else {
+                let expanded = FingerprintVariables.expand(entry, facts: facts)
+                values.append(expanded)
+                children.append(.leaf("fingerprint-value", expanded))
+            }
+        }
+        let root = GroupingComponent(id: "fingerprint", contributes: true,
+                                     hint: variant == "rule" ? "project fingerprint rule" : "custom fingerprint from the SDK",
+                                     children: children)
+        return GroupingResult(strategy: strategy, hash: hash(values), variant: variant, root: root,
+                              fingerprint: values, matchedRule: matchedRule, title: title)
+    }
+
+    /// MD5 over the values, each ended by a NUL so `["ab","c"]` and `["a","bc"]` differ.
+    static func hash(_ values: [String]) -> String {
+        var md5 = Insecure.MD5()
+        for value in values {
+            md5.update(data: Array(value.utf8))
+            md5.update(data: [0])
+        }
+        return md5.finalize().map { String(format2: $0) }.joined()
+    }
+
+    // MARK: Default grouping
+
+    static func defaultComponents(_ facts: EventFacts) -> (GroupingComponent, String) {
+        if !facts.exceptions.isEmpty {
+            let inApp = facts.exceptions.contains { $0.frames.contains { $0.isInApp(platform: facts.platform) } }
+            let node = exceptionsComponent(facts, appOnly: inApp)
+            if node.contributes { return (node, inApp ? "app" : "system") }
+        }
+        if !facts.threadFrames.isEmpty {
+            let inApp = facts.threadFrames.contains { $0.isInApp(platform: facts.platform) }
+            let stack = stacktraceComponent(facts.threadFrames, platform: facts.platform, appOnly: inApp)
+            if stack.contributes { return (.node("threads", [stack]), inApp ? "app" : "system") }
+        }
+        if let message = facts.messageTemplate ?? facts.messageFormatted {
+            let node = messageComponent(message)
+            if node.contributes { return (node, "message") }
+        }
+        return (GroupingComponent(id: "fallback", contributes: false, hint: "nothing to group on"), "fallback")
+    }
+
+    /// Every exception of a chain contributes; for exception groups the group wrappers do not, and each
+    /// distinct leaf counts once (the same failures in a batch of 3 or of 30 are one issue).
+    static func exceptionsComponent(_ facts: EventFacts, appOnly: Bool) -> GroupingComponent {
+        let hasGroups = facts.exceptions.contains(where: \.isExceptionGroup)
+        var children: [GroupingComponent] = []
+        var seen: Set<[String]> = []
+        for exception in facts.exceptions {
+            var component = exceptionComponent(exception, platform: facts.platform, appOnly: appOnly)
+            if hasGroups {
+                if exception.isExceptionGroup {
+                    component.contributes = false
+                    component.hint = "exception group: its leaf exceptions are grouped instead"
+                } else if !seen.insert(component.contributingValues).inserted {
+                    component.contributes = false
+                    component.hint = "same as an earlier exception of the group"
+                }
+            }
+            children.append(component)
+        }
+        if children.count == 1 { return children[0] }
+        return .node("chained-exception", children)
+    }
+
+    static func exceptionComponent(_ e: EventFacts.ExceptionFacts, platform: String, appOnly: Bool) -> GroupingComponent {
+        let stack = stacktraceComponent(e.frames, platform: platform, appOnly: appOnly)
+        var children: [GroupingComponent] = []
+        if !e.frames.isEmpty { children.append(stack) }
+        if e.synthetic {
+            children.append(GroupingComponent(id: "type", contributes: false, hint: "synthetic exception type", value: e.type))
+        } else {
+            children.append(.leaf("type", e.type))
+        }
+        if stack.contributes {
+            children.append(GroupingComponent(id: "value", contributes: false, hint: "stack trace takes precedence",
+                                              value: e.value))
+        } else if let value = e.value {
+            children.append(.leaf("value", normalizeMessage(value)))
+        }
+        return .node("exception", children)
+    }
+
+    static func stacktraceComponent(_ frames: [StackFrame], platform: String, appOnly: Bool) -> GroupingComponent {
+        var children: [GroupingComponent] = []
+        var previous: StackFrame?
+        for frame in frames {
+            let framePlatform = frame.platform ?? platform
+            var component = FrameNormalizer.component(frame, platform: framePlatform)
+            if appOnly && !frame.isInApp(platform: platform) {
+                component.contributes = false
+                component.hint = "not in-app"
+            } else if let previous, isRecursion(previous, frame) {
+                component.contributes = false
+                component.hint = "recursion"
+            }
+            previous = frame
+            children.append(component)
+        }
+        return .node("stacktrace", children)
+    }
+
+    static func isRecursion(_ a: StackFrame, _ b: StackFrame) -> Bool {
+        a.absPath == b.absPath && a.package == b.package && a.module == b.module && a.filename == b.filename
+            && a.function == b.function && a.lineno == b.lineno && a.colno == b.colno
+    }
+
+    static func messageComponent(_ message: String) -> GroupingComponent {
+        .node("message", [.leaf("message", normalizeMessage(message))])
+    }
+
+    /// The first two non-empty lines (with `...` when cut), then parameterized.
+    static func normalizeMessage(_ text: String) -> String {
+        let lines = text.split(whereSeparator: \.isNewline).map { $0.trimmingWhitespace() }.filter { !$0.isEmpty }
+        var kept = lines.prefix(2).joined(separator: "\n")
+        if lines.count > 2 { kept += "..." }
+        return Parameterizer.parameterize(kept)
+    }
+}
+
+extension Substring {
+    func trimmingWhitespace() -> Substring {
+        var s = self
+        while let f = s.first, f == " " || f == "\t" { s = s.dropFirst() }
+        while let l = s.last, l == " " || l == "\t" { s = s.dropLast() }
+        return s
+    }
+}
+
+extension String {
+    /// Two lower-case hex digits.
+    init(format2 byte: UInt8) {
+        let digits = Array("0123456789abcdef")
+        self.init([digits[Int(byte >> 4)], digits[Int(byte & 0xF)]])
+    }
+}

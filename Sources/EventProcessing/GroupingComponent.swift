@@ -1,0 +1,54 @@
+import SentryProtocol
+
+/// One node of the tree that explains a grouping hash: what was looked at, whether it contributed, and
+/// why not when it did not. Only contributing leaf values enter the hash, in depth-first order.
+public struct GroupingComponent: Sendable, Equatable {
+    /// What this is: `exception`, `type`, `value`, `stacktrace`, `frame`, `module`, `filename`,
+    /// `function`, `context-line`, `message`, `fingerprint`, `chained-exception`, `threads`.
+    public var id: String
+    public var contributes: Bool
+    /// Why it does not contribute (or how it was changed), in words.
+    public var hint: String?
+    /// A leaf's value (after normalization).
+    public var value: String?
+    public var children: [GroupingComponent]
+
+    public init(id: String, contributes: Bool = true, hint: String? = nil, value: String? = nil,
+                children: [GroupingComponent] = []) {
+        self.id = id
+        self.contributes = contributes
+        self.hint = hint
+        self.value = value
+        self.children = children
+    }
+
+    static func leaf(_ id: String, _ value: String?, hint: String? = nil) -> GroupingComponent {
+        GroupingComponent(id: id, contributes: value != nil && hint == nil, hint: hint, value: value)
+    }
+
+    /// A parent contributes when any child does (and it is not switched off itself).
+    static func node(_ id: String, _ children: [GroupingComponent], hint: String? = nil) -> GroupingComponent {
+        GroupingComponent(id: id, contributes: hint == nil && children.contains(where: \.contributes), hint: hint,
+                          children: children)
+    }
+
+    /// The values that enter the hash, depth first.
+    public var contributingValues: [String] {
+        guard contributes else { return [] }
+        if let value { return [value] }
+        return children.flatMap(\.contributingValues)
+    }
+
+    /// The tree as JSON; `contributingOnly` drops what did not contribute (the compact form kept per hash).
+    public func json(contributingOnly: Bool = false) -> JSONValue {
+        var fields: [(key: String, value: JSONValue)] = [("id", .string(id))]
+        if !contributingOnly {
+            fields.append(("contributes", .bool(contributes)))
+            if let hint { fields.append(("hint", .string(hint))) }
+        }
+        if let value { fields.append(("value", .string(value))) }
+        let kids = contributingOnly ? children.filter(\.contributes) : children
+        if !kids.isEmpty { fields.append(("values", .array(kids.map { $0.json(contributingOnly: contributingOnly) }))) }
+        return .object(fields)
+    }
+}

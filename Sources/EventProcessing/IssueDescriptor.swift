@@ -1,0 +1,54 @@
+/// How an issue presents itself: title, culprit and Sentry's `metadata`, from its first event (and
+/// refreshed by later ones).
+public struct IssueDescriptor: Sendable, Equatable {
+    public var title: String
+    public var culprit: String
+    /// `error` (has an exception) or `default` (a message).
+    public var type: String
+    public var exceptionType: String?
+    public var exceptionValue: String?
+    public var filename: String?
+    public var function: String?
+    public var level: String
+    public var isUnhandled: Bool
+
+    public static let maxTitleLength = 200
+
+    public init(_ facts: EventFacts, grouping: GroupingResult? = nil) {
+        let main = facts.mainException
+        if let main {
+            type = "error"
+            let t = main.type ?? "Error"
+            let v = main.value.map(Self.firstLine) ?? ""
+            title = v.isEmpty ? t : "\(t): \(v)"
+            exceptionType = t
+            exceptionValue = main.value
+        } else {
+            type = "default"
+            title = (facts.messageFormatted ?? facts.messageTemplate).map(Self.firstLine).flatMap { $0.isEmpty ? nil : $0 }
+                ?? "<unlabeled event>"
+        }
+        if let custom = grouping?.title, !custom.isEmpty { title = custom }
+        title = Self.truncate(title, Self.maxTitleLength)
+        let frame = facts.culpritFrame
+        filename = frame?.filename ?? frame?.absPath
+        function = frame?.function
+        if let frame, frame.module != nil || frame.filename != nil || frame.function != nil {
+            let place = frame.module ?? frame.filename ?? frame.absPath ?? "?"
+            culprit = frame.function.map { "\(place) in \($0)" } ?? place
+        } else {
+            culprit = facts.transaction ?? ""
+        }
+        culprit = Self.truncate(culprit, Self.maxTitleLength)
+        level = EventNormalizer.level(facts.level) ?? "error"
+        isUnhandled = facts.isUnhandled
+    }
+
+    static func firstLine(_ text: String) -> String {
+        String(text.split(whereSeparator: \.isNewline).first(where: { !$0.allSatisfy(\.isWhitespace) }) ?? "")
+    }
+
+    static func truncate(_ s: String, _ max: Int) -> String {
+        s.count <= max ? s : String(s.prefix(max - 1)) + "…"
+    }
+}

@@ -1,0 +1,101 @@
+import EventProcessing
+import Foundation
+import SentryProtocol
+import Testing
+
+@Suite struct ScrubberTests {
+    func scrubbed(_ object: [String: Any], config: ScrubbingConfig = .default) throws -> [String: Any]? {
+        let doc = try eventJSON(object)
+        guard let bytes = Scrubber.scrub(doc.root, config: config) else { return nil }
+        _ = try JSONDocument(bytes: bytes)  // still valid JSON
+        return try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any]
+    }
+
+    @Test func sensitiveKeysAndHeaders() throws {
+        let out = try #require(try scrubbed([
+            "request": [
+                "headers": ["Authorization": "Bearer abc123", "Cookie": "sid=xyz", "X-Api-Key": "k-999", "Accept": "text/html"],
+                "data": ["password": "hunter2", "username": "jane", "nested": ["api_key": 12345]],
+                "query_string": "page=2&access_token=tok-777",
+            ],
+            "extra": ["db_passwd": "pw", "MySecretThing": ["a": "b"], "count": 3],
+        ]))
+        let request = out["request"] as? [String: Any]
+        let headers = request?["headers"] as? [String: Any]
+        #expect(headers?["Authorization"] as? String == "[Filtered]")
+        #expect(headers?["Cookie"] as? String == "[Filtered]")
+        #expect(headers?["X-Api-Key"] as? String == "[Filtered]")
+        #expect(headers?["Accept"] as? String == "text/html")
+        let data = request?["data"] as? [String: Any]
+        #expect(data?["password"] as? String == "[Filtered]")
+        #expect(data?["username"] as? String == "jane")
+        #expect((data?["nested"] as? [String: Any])?["api_key"] as? String == "[Filtered]")
+        #expect(request?["query_string"] as? String == "page=2&access_token=[Filtered]")
+        let extra = out["extra"] as? [String: Any]
+        #expect(extra?["db_passwd"] as? String == "[Filtered]")
+        #expect((extra?["MySecretThing"] as? [String: Any])?["a"] as? String == "[Filtered]")
+        #expect(extra?["count"] as? Int == 3)
+    }
+
+    @Test func headersAsPairs() throws {
+        let out = try #require(try scrubbed(["request": ["headers": [["Cookie", "sid=1"], ["Host", "example.com"]]]]))
+        let headers = (out["request"] as? [String: Any])?["headers"] as? [[String]]
+        #expect(headers == [["Cookie", "[Filtered]"], ["Host", "example.com"]])
+    }
+
+    @Test func creditCardsAnywhereInStrings() throws {
+        let out = try #require(try scrubbed([
+            "message": "charge 4111 1111 1111 1111 failed; order 1732269600123 ok",
+            "extra": ["note": "card 5500-0000-0000-0004", "ts": "1732269600123456"],
+        ]))
+        #expect(out["message"] as? String == "charge [Filtered] failed; order 1732269600123 ok")
+        let extra = out["extra"] as? [String: Any]
+        #expect(extra?["note"] as? String == "card [Filtered]")
+        #expect(extra?["ts"] as? String == "1732269600123456")
+    }
+
+    @Test func nothingToScrubMeansNoCopy() throws {
+        #expect(try scrubbed(["message": "hello", "extra": ["a": "[Filtered]", "password": "[Filtered]"]]) == nil)
+        // Real SDK events arrive already scrubbed by the SDK.
+        for prefix in ["001", "002", "005", "014"] {
+            #expect(Scrubber.scrub(try Corpus.event(prefix).root) == nil)
+        }
+    }
+
+    @Test func projectSettings() throws {
+        let event: [String: Any] = [
+            "user": ["id": "7", "ip_address": "203.0.113.9"],
+            "extra": ["ssn": "078-05-1120", "password": "p", "comment": "my ssn is secret-ish"],
+        ]
+        let config = ScrubbingConfig(sensitiveFields: ["ssn"], safeFields: ["password"], scrubIPAddresses: true)
+        let out = try #require(try scrubbed(event, config: config))
+        let extra = out["extra"] as? [String: Any]
+        #expect(extra?["ssn"] as? String == "[Filtered]")
+        #expect(extra?["password"] as? String == "p")
+        #expect(extra?["comment"] as? String == "[Filtered]")  // the value contains a sensitive field name
+        #expect((out["user"] as? [String: Any])?["ip_address"] is NSNull)
+        #expect(try scrubbed(event, config: ScrubbingConfig(enabled: false)) == nil)
+    }
+
+    @Test func envelopeReframedWithNewLength() throws {
+        let event = "{\"extra\":{\"password\":\"hunter2\"}}"
+        let body = Array(("{\"event_id\":\"9ec79c33ec9942ab8353589fcb2e04dc\"}\n{\"type\":\"event\",\"length\":\(event.utf8.count)}\n"
+            + event + "\n{\"type\":\"attachment\",\"length\":3}\nabc\n").utf8)
+        let envelope = try EnvelopeParser.parse(body)
+        let doc = try JSONDocument(bytes: envelope.bytes, range: envelope.items[0].payload)
+        let replacement = try #require(Scrubber.scrub(doc.root))
+        let rebuilt = envelope.replacingPayloads([0: replacement])
+        let reparsed = try EnvelopeParser.parse(rebuilt)
+        #expect(reparsed.items.count == 2)
+        #expect(String(decoding: reparsed.payload(of: reparsed.items[0]), as: UTF8.self) == "{\"extra\":{\"password\":\"[Filtered]\"}}")
+        #expect(String(decoding: reparsed.payload(of: reparsed.items[1]), as: UTF8.self) == "abc")
+        #expect(!rebuilt.contains(subsequence: Array("hunter2".utf8)))
+    }
+}
+
+extension Array where Element == UInt8 {
+    func contains(subsequence: [UInt8]) -> Bool {
+        guard subsequence.count <= count else { return false }
+        return (0...(count - subsequence.count)).contains { self[$0..<($0 + subsequence.count)].elementsEqual(subsequence) }
+    }
+}
