@@ -1,6 +1,7 @@
 import CZlib
 
-/// Compresses with zlib; used by the load generator and tests, never on the ingest path.
+/// Compresses with zlib: for the load generator and tests, and on ingest only to re-store a body that
+/// scrubbing changed.
 public enum DeflateEncoder {
     public enum Format: Sendable {
         case gzip, zlib, raw

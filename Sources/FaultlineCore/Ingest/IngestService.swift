@@ -11,12 +11,14 @@ public final class IngestService: Sendable {
     let metrics: Metrics
     let logger: Logger
     private let keys: ProjectKeyCache
+    private let configs: ProjectConfigCache
 
     public init(store: any FaultlineStore, metrics: Metrics, logger: Logger) {
         self.store = store
         self.metrics = metrics
         self.logger = logger
         self.keys = ProjectKeyCache(store: store)
+        self.configs = ProjectConfigCache(store: store)
     }
 
     /// The result of a successful ingest: the id to answer with (absent when the envelope had no event).
@@ -104,9 +106,19 @@ public final class IngestService: Sendable {
             : .init(encoding: "identity", format: format, bytes: decoded)
 
         var batch = IngestBatch(projectID: projectID, receivedAt: now, payload: payload, events: [], items: [], outcomes: [])
+        let sentAt = envelope?.sentAt.flatMap(Timestamp.parse)
+        let processor = EventProcessor(config: try configs.config(projectID: projectID), receivedAt: now, sentAt: sentAt)
         var responseID: EventID?
         do {
-            try fill(&batch, responseID: &responseID, storeEvent: storeEvent, envelope: envelope, now: now)
+            if let scrubbed = try fill(&batch, responseID: &responseID, storeEvent: storeEvent, envelope: envelope,
+                                       processor: processor) {
+                // Scrubbing changed the body: store the scrubbed one, so the original values are never written.
+                metrics.increment(.init("faultline_events_scrubbed_total", []))
+                let compressed = DeflateEncoder.compress(scrubbed, format: .gzip, level: 1)
+                batch.payload = compressed.isEmpty
+                    ? .init(encoding: "identity", format: format, bytes: scrubbed)
+                    : .init(encoding: "gzip", format: format, bytes: compressed)
+            }
         } catch {
             // The caller counts the rejection in metrics; the outcome needs the project, known only here.
             store.record([Outcome(projectID: projectID, timestamp: now, category: "error", outcome: "invalid",
@@ -124,19 +136,23 @@ public final class IngestService: Sendable {
         return key
     }
 
+    /// Adds the rows; returns the whole body re-framed when scrubbing changed any item.
     private func fill(_ batch: inout IngestBatch, responseID: inout EventID?, storeEvent: JSONDocument?,
-                      envelope: Envelope?, now: Double) throws(ProtocolError) {
+                      envelope: Envelope?, processor: EventProcessor) throws(ProtocolError) -> [UInt8]? {
         if let document = storeEvent {
-            let summary = try EventSummary.read(document)
-            let id = summary.eventID ?? EventID.random()
-            let isTransaction = summary.type == "transaction"
-            batch.events.append(eventRow(summary, id: id, type: isTransaction ? "transaction" : "event", index: 0, now: now))
-            batch.outcomes.append(Outcome(projectID: batch.projectID, timestamp: now,
-                                          category: isTransaction ? "transaction" : "error", outcome: "accepted"))
-            responseID = id
+            let processed = try processor.process(document, id: nil, type: "event", index: 0)
+            batch.events.append(processed.row)
+            batch.outcomes.append(Outcome(projectID: batch.projectID, timestamp: batch.receivedAt,
+                                          category: processed.row.type == "transaction" ? "transaction" : "error",
+                                          outcome: "accepted"))
+            responseID = processed.row.eventID
+            return processed.scrubbed
         } else if let envelope {
-            responseID = try add(envelope, to: &batch, now: now)
+            var replacements: [Int: [UInt8]] = [:]
+            responseID = try add(envelope, to: &batch, processor: processor, replacements: &replacements)
+            return replacements.isEmpty ? nil : envelope.replacingPayloads(replacements)
         }
+        return nil
     }
 
     private static func parse(_ decoded: [UInt8], isEnvelope: Bool) throws(IngestError) -> (Envelope?, JSONDocument?) {
@@ -154,7 +170,11 @@ public final class IngestService: Sendable {
         }
     }
 
-    private func add(_ envelope: Envelope, to batch: inout IngestBatch, now: Double) throws(ProtocolError) -> EventID? {
+    /// Item types whose JSON may carry personal data and is kept, so it is scrubbed like events.
+    private static let scrubbedItems: Set<String> = ["feedback", "user_report", "log"]
+
+    private func add(_ envelope: Envelope, to batch: inout IngestBatch, processor: EventProcessor,
+                     replacements: inout [Int: [UInt8]]) throws(ProtocolError) -> EventID? {
         let headerID = envelope.eventID
         var responseID: EventID?
         var dropped: [String: Int] = [:]
@@ -167,30 +187,31 @@ public final class IngestService: Sendable {
                 } catch {
                     throw .invalidJSON("\(type.name) item: \(error.description)")
                 }
-                let summary = try EventSummary.read(document)
                 // The envelope header's event_id wins over the payload's (develop docs, envelopes).
-                let id = headerID ?? summary.eventID ?? EventID.random()
-                batch.events.append(eventRow(summary, id: id, type: type.name, index: index, now: now))
-                responseID = id
+                let processed = try processor.process(document, id: headerID, type: type.name, index: index)
+                if let scrubbed = processed.scrubbed { replacements[index] = scrubbed }
+                batch.events.append(processed.row)
+                responseID = processed.row.eventID
             } else if type.isStored {
+                if Self.scrubbedItems.contains(type.name),
+                   let document = try? JSONDocument(bytes: envelope.bytes, range: item.payload),
+                   let scrubbed = processor.scrub(document) {
+                    replacements[index] = scrubbed
+                }
                 batch.items.append(.init(type: type.name, eventID: headerID, quantity: item.quantity, itemIndex: index))
             } else {
                 dropped[type.dataCategory, default: 0] += item.quantity
                 metrics.increment(.init("faultline_items_dropped_total", [("type", type.name)]), by: item.quantity)
                 continue
             }
-            batch.outcomes.append(Outcome(projectID: batch.projectID, timestamp: now, category: type.dataCategory,
+            batch.outcomes.append(Outcome(projectID: batch.projectID, timestamp: batch.receivedAt, category: type.dataCategory,
                                           outcome: "accepted", quantity: item.quantity))
         }
         for (category, quantity) in dropped {
-            batch.outcomes.append(Outcome(projectID: batch.projectID, timestamp: now, category: category,
+            batch.outcomes.append(Outcome(projectID: batch.projectID, timestamp: batch.receivedAt, category: category,
                                           outcome: "filtered", reason: "unsupported_item", quantity: quantity))
         }
         return responseID ?? headerID
     }
 
-    private func eventRow(_ s: EventSummary, id: EventID, type: String, index: Int, now: Double) -> IngestBatch.EventRow {
-        IngestBatch.EventRow(eventID: id, type: type, timestamp: s.timestamp ?? now, level: s.level, platform: s.platform,
-                             release: s.release, environment: s.environment, itemIndex: index)
-    }
 }

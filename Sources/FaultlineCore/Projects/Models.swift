@@ -54,6 +54,10 @@ public struct StoredEvent: Sendable {
     public var timestamp: Double
     public var level: String?
     public var platform: String?
-    /// The event JSON as the SDK sent it.
+    /// The event JSON as the SDK sent it (after scrubbing).
     public var json: [UInt8]
+    public var issueID: Int?
+    public var groupingHash: String?
+    /// What normalization changed or dropped (JSON array text).
+    public var notes: String?
 }

@@ -17,6 +17,23 @@ public protocol FaultlineStore: Sendable {
     func projects(organizationSlug: String?) throws -> [Project]
     func keys(projectID: Int) throws -> [ProjectKey]
     func event(projectID: Int, eventID: EventID) throws -> StoredEvent?
+    func projectConfig(projectID: Int) throws -> ProjectConfig
+    /// Stored option values (JSON texts) by Sentry's option name.
+    func projectOptions(projectID: Int) throws -> [String: String]
+    func setProjectOptions(projectID: Int, _ options: [String: String]) throws
+
+    // Issues.
+    func issue(id: Int) throws -> Issue?
+    func issues(_ query: IssueQuery) throws -> [Issue]
+    /// Events of an issue, newest first (or oldest first), `limit` at most, before/after an event row.
+    func issueEvents(issueID: Int, oldestFirst: Bool, limit: Int, afterRowID: Int?) throws -> [StoredEvent]
+    func issueTagValues(issueID: Int, key: String, limit: Int) throws -> [TagValueCount]
+    /// Per tag key: the number of events that had it, distinct values and the top values.
+    func issueTagSummary(issueID: Int, topValues: Int) throws -> [(key: String, total: Int, distinct: Int, top: [TagValueCount])]
+    func issueActivity(issueID: Int) throws -> [IssueActivity]
+    func groupHash(projectID: Int, hash: String) throws -> GroupHashRecord?
+    /// Changes an issue's status (with an activity entry) through the writer; nil when it does not exist.
+    func changeIssueStatus(issueID: Int, _ change: IssueStatusChange) throws -> Issue?
     func eventCount() throws -> Int
 
     // Administration.
@@ -62,6 +79,10 @@ public struct IngestBatch: Sendable {
         public var release: String?
         public var environment: String?
         public var itemIndex: Int
+        /// Grouping for error and message events (transactions have none).
+        public var issue: IssueInput?
+        /// What normalization changed or dropped.
+        public var notes: [String] = []
     }
 
     public struct ItemRow: Sendable {

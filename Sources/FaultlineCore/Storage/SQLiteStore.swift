@@ -11,6 +11,7 @@ public final class SQLiteStore: FaultlineStore, @unchecked Sendable {
     public let path: String
     let writer: WriteQueue
     let readers: ReaderPool
+    let issueWriter: IssueWriter
     private let checkpointer: Checkpointer?
 
     public struct Options: Sendable {
@@ -33,7 +34,10 @@ public final class SQLiteStore: FaultlineStore, @unchecked Sendable {
         writeOptions.walAutoCheckpointPages = options.backgroundCheckpoints ? 20_000 : 1000
         let db = try SQLiteDatabase(path: path, options: writeOptions)
         try Schema.migrator.migrate(db)
-        writer = WriteQueue(db: db, flushOutcomes: Self.write)
+        let issueWriter = IssueWriter()
+        self.issueWriter = issueWriter
+        writer = WriteQueue(db: db, flush: { db, tally in try Self.flush(db, tally, issueWriter) },
+                            rolledBack: { issueWriter.clear() })
         readers = try ReaderPool(path: path, size: options.readers)
         checkpointer = options.backgroundCheckpoints ? try Checkpointer(path: path) : nil
     }
@@ -56,7 +60,7 @@ public final class SQLiteStore: FaultlineStore, @unchecked Sendable {
 
     public func commit(_ batch: IngestBatch, completion: @escaping @Sendable (Result<IngestReceipt, any Error>) -> Void) {
         nonisolated(unsafe) var receipt = IngestReceipt(duplicates: [], outcomes: [])
-        writer.submit({ db, tally in receipt = try Self.write(batch, db, &tally) }) { error in
+        writer.submit({ [issueWriter] db, tally in receipt = try Self.write(batch, db, &tally, issueWriter) }) { error in
             completion(error.map { .failure($0) } ?? .success(receipt))
         }
     }
@@ -66,7 +70,12 @@ public final class SQLiteStore: FaultlineStore, @unchecked Sendable {
         writer.submit({ _, tally in outcomes.forEach { tally.add($0) } }, completion: nil)
     }
 
-    private static func write(_ batch: IngestBatch, _ db: SQLiteDatabase, _ tally: inout OutcomeTally) throws -> IngestReceipt {
+    static func notesJSON(_ notes: [String]) -> String? {
+        guard !notes.isEmpty else { return nil }
+        return String(decoding: JSONValue.array(notes.map { .string($0) }).serialized, as: UTF8.self)
+    }
+
+    private static func write(_ batch: IngestBatch, _ db: SQLiteDatabase, _ tally: inout BatchTally, _ issueWriter: IssueWriter) throws -> IngestReceipt {
         var duplicates: [EventID] = []
         if let payload = batch.payload, !(batch.events.isEmpty && batch.items.isEmpty) {
             try db.run("INSERT INTO payloads (encoding, format, bytes) VALUES (?, ?, ?)",
@@ -74,13 +83,31 @@ public final class SQLiteStore: FaultlineStore, @unchecked Sendable {
             let payloadID = db.lastInsertRowID
             for event in batch.events {
                 // The unique index does the duplicate check; no separate lookup on the hot path.
+                let existing = try event.issue.map { try issueWriter.existingIssue(projectID: batch.projectID, hash: $0.hash, db) } ?? nil
                 try db.run("""
                     INSERT OR IGNORE INTO events (project_id, event_id, type, received_at, timestamp, level, platform,
-                                                  release, environment, payload_id, item_index)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                                  release, environment, payload_id, item_index, issue_id, grouping_hash,
+                                                  user_key, notes)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """, [batch.projectID, event.eventID.bytes, event.type, batch.receivedAt, event.timestamp,
-                          event.level, event.platform, event.release, event.environment, payloadID, event.itemIndex])
-                if db.changes == 0 { duplicates.append(event.eventID) }
+                          event.level, event.platform, event.release, event.environment, payloadID, event.itemIndex,
+                          existing, event.issue?.hash, event.issue?.userKey, Self.notesJSON(event.notes)])
+                if db.changes == 0 {
+                    duplicates.append(event.eventID)
+                    continue
+                }
+                guard let input = event.issue else { continue }
+                var issueID = existing
+                if issueID == nil {
+                    let eventRow = db.lastInsertRowID
+                    let created = try issueWriter.createIssue(projectID: batch.projectID, input: input, at: event.timestamp, db)
+                    try db.run("UPDATE events SET issue_id = ? WHERE id = ?", [created, eventRow])
+                    issueID = created
+                }
+                if let issueID {
+                    tally.issueEvents.append(IssueEvent(issueID: issueID, projectID: batch.projectID, timestamp: event.timestamp,
+                                                        receivedAt: batch.receivedAt, input: input))
+                }
             }
             let duplicateSet = Set(duplicates)
             let items = batch.items.filter { $0.eventID.map { !duplicateSet.contains($0) } ?? true }
@@ -113,8 +140,9 @@ public final class SQLiteStore: FaultlineStore, @unchecked Sendable {
         return IngestReceipt(duplicates: duplicates, outcomes: outcomes)
     }
 
-    private static func write(_ db: SQLiteDatabase, _ tally: OutcomeTally) throws {
-        for (k, quantity) in tally.counts {
+    private static func flush(_ db: SQLiteDatabase, _ tally: BatchTally, _ issueWriter: IssueWriter) throws {
+        try issueWriter.apply(tally.issueEvents, db)
+        for (k, quantity) in tally.outcomes.counts {
             try db.run("""
                 INSERT INTO outcomes (project_id, hour, category, outcome, reason, quantity) VALUES (?, ?, ?, ?, ?, ?)
                 ON CONFLICT (project_id, hour, category, outcome, reason) DO UPDATE SET quantity = quantity + excluded.quantity
@@ -125,23 +153,39 @@ public final class SQLiteStore: FaultlineStore, @unchecked Sendable {
     // MARK: Events
 
     public func event(projectID: Int, eventID: EventID) throws -> StoredEvent? {
-        let row = try readers.read { db in
-            try db.first("""
-                SELECT e.id, e.type, e.received_at, e.timestamp, e.level, e.platform, e.item_index,
-                       p.encoding, p.format, p.bytes
-                FROM events e JOIN payloads p ON p.id = e.payload_id
-                WHERE e.project_id = ? AND e.event_id = ?
-                """, [projectID, eventID.bytes]) { r in
-                (rowID: r.int(0), type: r.string(1) ?? "event", receivedAt: r.double(2), timestamp: r.double(3),
-                 level: r.string(4), platform: r.string(5), itemIndex: r.int(6),
-                 encoding: r.string(7) ?? "identity", format: r.string(8) ?? "json", bytes: r.blob(9) ?? [])
-            }
-        }
-        guard let row else { return nil }
-        let json = try PayloadReader.item(bytes: row.bytes, encoding: row.encoding, format: row.format, index: row.itemIndex)
-        return StoredEvent(rowID: row.rowID, projectID: projectID, eventID: eventID, type: row.type,
-                           receivedAt: row.receivedAt, timestamp: row.timestamp, level: row.level,
-                           platform: row.platform, json: json)
+        try readers.read { db in
+            try db.first(Self.eventSelect + " WHERE e.project_id = ? AND e.event_id = ?", [projectID, eventID.bytes], Self.eventRow)
+        }.map(Self.storedEvent)
+    }
+
+    static let eventSelect = """
+        SELECT e.id, e.project_id, e.event_id, e.type, e.received_at, e.timestamp, e.level, e.platform, e.item_index,
+               e.issue_id, e.grouping_hash, e.notes, p.encoding, p.format, p.bytes
+        FROM events e JOIN payloads p ON p.id = e.payload_id
+        """
+
+    struct EventRowData {
+        var event: StoredEvent
+        var itemIndex: Int
+        var encoding: String
+        var format: String
+        var bytes: [UInt8]
+    }
+
+    static func eventRow(_ r: SQLiteRow) -> EventRowData {
+        let id = EventID(bytes: r.blob(2) ?? []) ?? EventID.random()
+        let event = StoredEvent(rowID: r.int(0), projectID: r.int(1), eventID: id, type: r.string(3) ?? "event",
+                                receivedAt: r.double(4), timestamp: r.double(5), level: r.string(6), platform: r.string(7),
+                                json: [], issueID: r.isNull(9) ? nil : r.int(9), groupingHash: r.string(10), notes: r.string(11))
+        return EventRowData(event: event, itemIndex: r.int(8), encoding: r.string(12) ?? "identity",
+                            format: r.string(13) ?? "json", bytes: r.blob(14) ?? [])
+    }
+
+    /// Decodes the event's item out of its stored payload (off the reader connection).
+    static func storedEvent(_ row: EventRowData) throws -> StoredEvent {
+        var event = row.event
+        event.json = try PayloadReader.item(bytes: row.bytes, encoding: row.encoding, format: row.format, index: row.itemIndex)
+        return event
     }
 
     public func eventCount() throws -> Int {

@@ -88,6 +88,93 @@ enum Schema {
                 PRIMARY KEY (project_id, hour, category, outcome, reason)
             ) WITHOUT ROWID;
             """)
+        m.register("0002_issues", """
+            ALTER TABLE projects ADD COLUMN grouping_strategy TEXT NOT NULL DEFAULT 'faultline:2026-11';
+            ALTER TABLE projects ADD COLUMN issue_counter INTEGER NOT NULL DEFAULT 0;
+            -- Per-project settings (scrubbing, fingerprint rules) as JSON values.
+            CREATE TABLE project_options (
+                project_id INTEGER NOT NULL,
+                key TEXT NOT NULL,
+                value TEXT NOT NULL,
+                PRIMARY KEY (project_id, key)
+            ) WITHOUT ROWID;
+            CREATE TABLE issues (
+                id INTEGER PRIMARY KEY,
+                project_id INTEGER NOT NULL,
+                short_number INTEGER NOT NULL,
+                type TEXT NOT NULL,
+                title TEXT NOT NULL,
+                culprit TEXT NOT NULL,
+                exception_type TEXT,
+                exception_value TEXT,
+                filename TEXT,
+                function TEXT,
+                level TEXT NOT NULL,
+                platform TEXT,
+                first_seen REAL NOT NULL,
+                last_seen REAL NOT NULL,
+                times_seen INTEGER NOT NULL,
+                user_count INTEGER NOT NULL,
+                first_release TEXT,
+                last_release TEXT,
+                is_unhandled INTEGER NOT NULL,
+                status TEXT NOT NULL,
+                substatus TEXT,
+                status_details TEXT NOT NULL,
+                resolved_at REAL,
+                UNIQUE (project_id, short_number)
+            );
+            CREATE INDEX issues_project_last_seen ON issues (project_id, last_seen);
+            -- One row per grouping hash: the issue it leads to and the components that produced it (every event
+            -- with this hash had exactly these contributing values).
+            CREATE TABLE grouphashes (
+                project_id INTEGER NOT NULL,
+                hash TEXT NOT NULL,
+                issue_id INTEGER NOT NULL,
+                strategy TEXT NOT NULL,
+                variant TEXT NOT NULL,
+                components TEXT NOT NULL,
+                first_seen REAL NOT NULL,
+                PRIMARY KEY (project_id, hash)
+            ) WITHOUT ROWID;
+            ALTER TABLE events ADD COLUMN issue_id INTEGER;
+            ALTER TABLE events ADD COLUMN grouping_hash TEXT;
+            ALTER TABLE events ADD COLUMN user_key TEXT;
+            ALTER TABLE events ADD COLUMN notes TEXT;
+            CREATE INDEX events_issue ON events (issue_id, timestamp) WHERE issue_id IS NOT NULL;
+            CREATE TABLE issue_users (
+                issue_id INTEGER NOT NULL,
+                user_key TEXT NOT NULL,
+                first_seen REAL NOT NULL,
+                PRIMARY KEY (issue_id, user_key)
+            ) WITHOUT ROWID;
+            CREATE TABLE issue_tags (
+                issue_id INTEGER NOT NULL,
+                key TEXT NOT NULL,
+                value TEXT NOT NULL,
+                times_seen INTEGER NOT NULL,
+                first_seen REAL NOT NULL,
+                last_seen REAL NOT NULL,
+                PRIMARY KEY (issue_id, key, value)
+            ) WITHOUT ROWID;
+            CREATE TABLE issue_activity (
+                id INTEGER PRIMARY KEY,
+                issue_id INTEGER NOT NULL,
+                type TEXT NOT NULL,
+                data TEXT NOT NULL,
+                actor TEXT,
+                created_at REAL NOT NULL
+            );
+            CREATE INDEX issue_activity_issue ON issue_activity (issue_id, id);
+            -- Releases in the order events first named them (their age, for regressions).
+            CREATE TABLE releases (
+                id INTEGER PRIMARY KEY,
+                project_id INTEGER NOT NULL,
+                version TEXT NOT NULL,
+                first_seen REAL NOT NULL,
+                UNIQUE (project_id, version)
+            );
+            """)
         return m
     }
 }

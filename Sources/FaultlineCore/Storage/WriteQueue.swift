@@ -9,7 +9,7 @@ import SQLite
 final class WriteQueue: @unchecked Sendable {
     // Invariant: `pending`, `stopping` and `stopped` are guarded by `condition`; `db` is used only on the
     // writer thread (and by `init`/`stop` before it starts and after it ends).
-    typealias Work = (SQLiteDatabase, inout OutcomeTally) throws -> Void
+    typealias Work = (SQLiteDatabase, inout BatchTally) throws -> Void
 
     private struct Job {
         let work: Work
@@ -25,13 +25,17 @@ final class WriteQueue: @unchecked Sendable {
     let batchSizes = Histogram(bounds: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024])
     let commitSeconds = Histogram(bounds: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1])
 
-    /// Writes the outcome counts of a whole batch, once, before its COMMIT.
-    private let flushOutcomes: (SQLiteDatabase, OutcomeTally) throws -> Void
+    /// Writes what the batch's jobs summed up (outcome counts, issue counters), once, before its COMMIT.
+    private let flush: (SQLiteDatabase, BatchTally) throws -> Void
+    /// Runs after a failed transaction, so state cached from it can be dropped.
+    private let rolledBack: () -> Void
 
-    init(db: SQLiteDatabase, maxBatch: Int = 1024, flushOutcomes: @escaping (SQLiteDatabase, OutcomeTally) throws -> Void) {
+    init(db: SQLiteDatabase, maxBatch: Int = 1024, flush: @escaping (SQLiteDatabase, BatchTally) throws -> Void,
+         rolledBack: @escaping () -> Void = {}) {
         self.db = db
         self.maxBatch = maxBatch
-        self.flushOutcomes = flushOutcomes
+        self.flush = flush
+        self.rolledBack = rolledBack
         let thread = Thread { [self] in run() }
         thread.name = "faultline.writer"
         thread.qualityOfService = .userInitiated
@@ -98,12 +102,12 @@ final class WriteQueue: @unchecked Sendable {
     private func commit(_ batch: [Job]) {
         let start = DispatchTime.now().uptimeNanoseconds
         var errors = [(any Error)?](repeating: nil, count: batch.count)
-        var tally = OutcomeTally()
+        var tally = BatchTally()
         do {
             // Cached prepared statements: sqlite3_exec would compile these four per job.
             try db.run("BEGIN IMMEDIATE")
             for (i, job) in batch.enumerated() {
-                var jobTally = OutcomeTally()
+                var jobTally = BatchTally()
                 do {
                     try db.run("SAVEPOINT job")
                     try job.work(db, &jobTally)
@@ -115,15 +119,31 @@ final class WriteQueue: @unchecked Sendable {
                     try? db.run("RELEASE job")
                 }
             }
-            try flushOutcomes(db, tally)
+            try flush(db, tally)
             try db.run("COMMIT")
         } catch {
             try? db.execute("ROLLBACK")
+            rolledBack()
             for i in errors.indices where errors[i] == nil { errors[i] = error }
         }
         batchSizes.observe(Double(batch.count))
         commitSeconds.observe(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
         for (job, error) in zip(batch, errors) { job.completion?(error) }
+    }
+}
+
+/// What the jobs of one batch leave to be written once before COMMIT. A job adds to its own tally, which
+/// joins the batch's only if the job's savepoint was released.
+struct BatchTally {
+    var outcomes = OutcomeTally()
+    /// Stored events that belong to issues, in commit order, for the issue counters.
+    var issueEvents: [IssueEvent] = []
+
+    mutating func add(_ o: Outcome) { outcomes.add(o) }
+
+    mutating func merge(_ other: BatchTally) {
+        outcomes.merge(other.outcomes)
+        issueEvents += other.issueEvents
     }
 }
 

@@ -1,0 +1,62 @@
+import EventProcessing
+import SentryProtocol
+
+/// Turns one event item into the row ingest stores: scrubbed bytes (when scrubbing changed anything),
+/// normalized indexed fields and, for errors and messages, the grouping decision. Pure CPU work on the
+/// caller's thread, reading only the fields it needs from the JSON tape.
+struct EventProcessor {
+    let config: ProjectConfig
+    let receivedAt: Double
+    let sentAt: Double?
+
+    struct Processed {
+        var row: IngestBatch.EventRow
+        /// The item's JSON after scrubbing, when it differs from what was sent.
+        var scrubbed: [UInt8]?
+    }
+
+    /// Scrubs the JSON of a non-event item that is kept (feedback, logs); nil when nothing changed.
+    func scrub(_ document: JSONDocument) -> [UInt8]? {
+        guard document.root.kind == .object || document.root.kind == .array else { return nil }
+        return Scrubber.scrub(document.root, config: config.scrubbing)
+    }
+
+    func process(_ document: JSONDocument, id headerID: EventID?, type: String, index: Int) throws(ProtocolError) -> Processed {
+        var document = document
+        let scrubbed = Scrubber.scrub(document.root, config: config.scrubbing)
+        if let scrubbed {
+            // Everything after this point (grouping, titles, tags) must see only the scrubbed values.
+            do {
+                document = try JSONDocument(bytes: scrubbed)
+            } catch {
+                throw .invalidJSON("scrubbed event: \(error.description)")
+            }
+        }
+        let summary = try EventSummary.read(document)
+        let root = document.root
+        let facts = EventFacts(root)
+        let fields = EventNormalizer.normalize(root, facts: facts, receivedAt: receivedAt, sentAt: sentAt)
+        let isTransaction = type == "transaction" || summary.type == "transaction"
+        var issue: IssueInput?
+        if !isTransaction {
+            let grouping = Fingerprinter.group(facts, rules: config.fingerprintRules, strategy: config.strategy)
+            issue = IssueInput(hash: grouping.hash, strategy: grouping.strategy.rawValue, variant: grouping.variant,
+                               components: Self.componentsJSON(grouping), descriptor: IssueDescriptor(facts, grouping: grouping),
+                               platform: fields.platform, release: fields.release, userKey: fields.userKey, tags: fields.tags)
+        }
+        let id = headerID ?? summary.eventID ?? EventID.random()
+        let row = IngestBatch.EventRow(eventID: id, type: isTransaction ? "transaction" : type, timestamp: fields.timestamp,
+                                       level: fields.level, platform: fields.platform, release: fields.release,
+                                       environment: fields.environment, itemIndex: index, issue: issue, notes: fields.notes)
+        return Processed(row: row, scrubbed: scrubbed)
+    }
+
+    /// What is kept per hash: the variant, the rule or fingerprint, and the contributing components.
+    static func componentsJSON(_ g: GroupingResult) -> [UInt8] {
+        var fields: [(key: String, value: JSONValue)] = [("variant", .string(g.variant))]
+        if let rule = g.matchedRule { fields.append(("rule", .string(rule))) }
+        if let fp = g.fingerprint { fields.append(("fingerprint", .array(fp.map { .string($0) }))) }
+        fields.append(("component", g.root.json(contributingOnly: true)))
+        return JSONValue.object(fields).serialized
+    }
+}

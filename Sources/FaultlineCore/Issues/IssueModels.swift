@@ -1,0 +1,175 @@
+import EventProcessing
+
+/// What grouping decided for one event, carried from ingest to the writer.
+public struct IssueInput: Sendable {
+    public var hash: String
+    public var strategy: String
+    public var variant: String
+    /// The contributing components as compact JSON, kept once per hash.
+    public var components: [UInt8]
+    public var descriptor: IssueDescriptor
+    public var platform: String
+    public var release: String?
+    public var userKey: String?
+    public var tags: [(key: String, value: String)]
+
+    public init(hash: String, strategy: String, variant: String, components: [UInt8], descriptor: IssueDescriptor,
+                platform: String, release: String?, userKey: String?, tags: [(key: String, value: String)]) {
+        self.hash = hash
+        self.strategy = strategy
+        self.variant = variant
+        self.components = components
+        self.descriptor = descriptor
+        self.platform = platform
+        self.release = release
+        self.userKey = userKey
+        self.tags = tags
+    }
+}
+
+/// A stored event that counts for an issue: queued by its job, applied to the counters before COMMIT.
+struct IssueEvent {
+    var issueID: Int
+    var projectID: Int
+    var timestamp: Double
+    var receivedAt: Double
+    var input: IssueInput
+}
+
+public enum IssueStatus: String, Sendable {
+    case unresolved, resolved, ignored
+}
+
+/// The conditions attached to a status (Sentry's `statusDetails`).
+public struct StatusDetails: Sendable, Equatable {
+    public var inNextRelease = false
+    /// Fixed in this release: events from it or later regress the issue.
+    public var inRelease: String?
+    /// For `inNextRelease`: the newest release known when it was resolved; later ones regress it.
+    public var afterRelease: String?
+    public var ignoreUntil: Double?
+    /// Reopen when `timesSeen` reaches this (from `ignoreCount`).
+    public var ignoreUntilCount: Int?
+    public var ignoreCount: Int?
+    /// Reopen when `userCount` reaches this (from `ignoreUserCount`).
+    public var ignoreUntilUserCount: Int?
+    public var ignoreUserCount: Int?
+    public var ignoreDuration: Int?
+
+    public init() {}
+}
+
+public struct Issue: Sendable {
+    public var id: Int
+    public var projectID: Int
+    public var shortNumber: Int
+    public var type: String
+    public var title: String
+    public var culprit: String
+    public var exceptionType: String?
+    public var exceptionValue: String?
+    public var filename: String?
+    public var function: String?
+    public var level: String
+    public var platform: String?
+    public var firstSeen: Double
+    public var lastSeen: Double
+    public var timesSeen: Int
+    public var userCount: Int
+    public var firstRelease: String?
+    public var lastRelease: String?
+    public var isUnhandled: Bool
+    public var status: IssueStatus
+    /// Stored substatus (`regressed`, `escalating`, `archived_*`); `new`/`ongoing` are derived from age.
+    public var substatus: String?
+    public var statusDetails: StatusDetails
+    public var resolvedAt: Double?
+
+    /// Sentry's substatus, deriving `new` (first seen within 7 days) and `ongoing`.
+    public func substatus(now: Double) -> String? {
+        switch status {
+        case .resolved: return nil
+        case .ignored: return substatus ?? "archived_forever"
+        case .unresolved:
+            if let substatus { return substatus }
+            return now - firstSeen < 7 * 86_400 ? "new" : "ongoing"
+        }
+    }
+}
+
+public struct IssueActivity: Sendable {
+    public var id: Int
+    public var issueID: Int
+    public var type: String
+    /// JSON object text.
+    public var data: String
+    public var actor: String?
+    public var createdAt: Double
+}
+
+public struct TagValueCount: Sendable {
+    public var key: String
+    public var value: String
+    public var count: Int
+    public var firstSeen: Double
+    public var lastSeen: Double
+}
+
+/// A status change asked for through the API (`PUT /api/0/issues/{id}/`).
+public struct IssueStatusChange: Sendable {
+    public var status: IssueStatus
+    public var inNextRelease = false
+    public var inRelease: String?
+    public var ignoreDuration: Int?
+    public var ignoreCount: Int?
+    public var ignoreUserCount: Int?
+    public var actor: String?
+
+    public init(status: IssueStatus) {
+        self.status = status
+    }
+}
+
+/// Filters and order for an issue list.
+public struct IssueQuery: Sendable {
+    public enum Sort: String, Sendable {
+        case date, new, freq, user
+    }
+
+    public var projectID: Int
+    public var statuses: [IssueStatus] = []
+    public var substatus: String?
+    public var levels: [String] = []
+    public var release: String?
+    public var environment: String?
+    public var text: String?
+    /// Only issues seen since this time.
+    public var since: Double?
+    public var sort = Sort.date
+    public var limit = 25
+    /// Opaque position from the previous page (sort value and id).
+    public var cursor: IssueCursor?
+
+    public init(projectID: Int) {
+        self.projectID = projectID
+    }
+}
+
+public struct IssueCursor: Sendable, Equatable {
+    public var value: Double
+    public var id: Int
+
+    public init(value: Double, id: Int) {
+        self.value = value
+        self.id = id
+    }
+}
+
+/// The grouping record behind an event: the hash and what produced it.
+public struct GroupHashRecord: Sendable {
+    public var hash: String
+    public var issueID: Int
+    public var strategy: String
+    public var variant: String
+    public var components: String
+}

@@ -1,0 +1,167 @@
+import Foundation
+import SQLite
+
+extension SQLiteStore {
+    // MARK: Project options
+
+    public func projectConfig(projectID: Int) throws -> ProjectConfig {
+        let strategy = try readers.read { db in
+            try db.first("SELECT grouping_strategy FROM projects WHERE id = ?", [projectID]) { $0.string(0) } ?? nil
+        }
+        return ProjectConfig(strategy: strategy, options: try projectOptions(projectID: projectID))
+    }
+
+    public func projectOptions(projectID: Int) throws -> [String: String] {
+        let pairs = try readers.read { db in
+            try db.rows("SELECT key, value FROM project_options WHERE project_id = ?", [projectID]) { ($0.string(0) ?? "", $0.string(1) ?? "") }
+        }
+        return Dictionary(pairs, uniquingKeysWith: { _, last in last })
+    }
+
+    public func setProjectOptions(projectID: Int, _ options: [String: String]) throws {
+        try writer.sync { db in
+            for (key, value) in options {
+                try db.run("""
+                    INSERT INTO project_options (project_id, key, value) VALUES (?, ?, ?)
+                    ON CONFLICT (project_id, key) DO UPDATE SET value = excluded.value
+                    """, [projectID, key, value])
+            }
+        }
+    }
+
+    // MARK: Issues
+
+    public func issue(id: Int) throws -> Issue? {
+        try readers.read { db in try IssueRows.load(db, id: id) }
+    }
+
+    public func issues(_ query: IssueQuery) throws -> [Issue] {
+        var conditions = ["project_id = ?"]
+        var values: [any SQLiteBindable] = [query.projectID]
+        if !query.statuses.isEmpty {
+            conditions.append("status IN (\(query.statuses.map { _ in "?" }.joined(separator: ", ")))")
+            values += query.statuses.map(\.rawValue)
+        }
+        if let substatus = query.substatus {
+            switch substatus {
+            case "new":
+                conditions.append("status = 'unresolved' AND substatus IS NULL AND first_seen >= ?")
+                values.append(Date().timeIntervalSince1970 - 7 * 86_400)
+            case "ongoing":
+                conditions.append("status = 'unresolved' AND substatus IS NULL AND first_seen < ?")
+                values.append(Date().timeIntervalSince1970 - 7 * 86_400)
+            default:
+                conditions.append("substatus = ?")
+                values.append(substatus)
+            }
+        }
+        if !query.levels.isEmpty {
+            conditions.append("level IN (\(query.levels.map { _ in "?" }.joined(separator: ", ")))")
+            values += query.levels
+        }
+        if let release = query.release {
+            conditions.append("EXISTS (SELECT 1 FROM issue_tags t WHERE t.issue_id = issues.id AND t.key = 'release' AND t.value = ?)")
+            values.append(release)
+        }
+        if let environment = query.environment {
+            conditions.append("EXISTS (SELECT 1 FROM issue_tags t WHERE t.issue_id = issues.id AND t.key = 'environment' AND t.value = ?)")
+            values.append(environment)
+        }
+        if let text = query.text, !text.isEmpty {
+            let pattern = "%" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+                .replacingOccurrences(of: "_", with: "\\_") + "%"
+            conditions.append("(title LIKE ? ESCAPE '\\' OR culprit LIKE ? ESCAPE '\\')")
+            values += [pattern, pattern]
+        }
+        if let since = query.since {
+            conditions.append("last_seen >= ?")
+            values.append(since)
+        }
+        let column: String = switch query.sort {
+        case .date: "last_seen"
+        case .new: "first_seen"
+        case .freq: "times_seen"
+        case .user: "user_count"
+        }
+        if let cursor = query.cursor {
+            conditions.append("(\(column) < ? OR (\(column) = ? AND id < ?))")
+            values += [cursor.value, cursor.value, cursor.id]
+        }
+        values.append(query.limit)
+        let sql = "SELECT \(IssueRows.columns) FROM issues WHERE \(conditions.joined(separator: " AND ")) "
+            + "ORDER BY \(column) DESC, id DESC LIMIT ?"
+        return try readers.read { db in try db.rows(sql, values, IssueRows.issue) }
+    }
+
+    public func issueEvents(issueID: Int, oldestFirst: Bool, limit: Int, afterRowID: Int?) throws -> [StoredEvent] {
+        let order = oldestFirst ? "ASC" : "DESC"
+        var sql = Self.eventSelect + " WHERE e.issue_id = ?"
+        var values: [any SQLiteBindable] = [issueID]
+        if let afterRowID {
+            sql += oldestFirst ? " AND e.id > ?" : " AND e.id < ?"
+            values.append(afterRowID)
+        }
+        sql += " ORDER BY e.timestamp \(order), e.id \(order) LIMIT ?"
+        values.append(limit)
+        let rows = try readers.read { db in try db.rows(sql, values, Self.eventRow) }
+        return try rows.map(Self.storedEvent)
+    }
+
+    public func issueTagValues(issueID: Int, key: String, limit: Int) throws -> [TagValueCount] {
+        try readers.read { db in
+            try db.rows("""
+                SELECT key, value, times_seen, first_seen, last_seen FROM issue_tags
+                WHERE issue_id = ? AND key = ? ORDER BY times_seen DESC, value LIMIT ?
+                """, [issueID, key, limit], Self.tagValue)
+        }
+    }
+
+    public func issueTagSummary(issueID: Int, topValues: Int) throws -> [(key: String, total: Int, distinct: Int, top: [TagValueCount])] {
+        try readers.read { db in
+            let all = try db.rows("""
+                SELECT key, value, times_seen, first_seen, last_seen FROM issue_tags
+                WHERE issue_id = ? ORDER BY key, times_seen DESC, value
+                """, [issueID], Self.tagValue)
+            var result: [(key: String, total: Int, distinct: Int, top: [TagValueCount])] = []
+            for value in all {
+                if result.last?.key != value.key { result.append((value.key, 0, 0, [])) }
+                result[result.count - 1].total += value.count
+                result[result.count - 1].distinct += 1
+                if result[result.count - 1].top.count < topValues { result[result.count - 1].top.append(value) }
+            }
+            return result
+        }
+    }
+
+    private static func tagValue(_ r: SQLiteRow) -> TagValueCount {
+        TagValueCount(key: r.string(0) ?? "", value: r.string(1) ?? "", count: r.int(2), firstSeen: r.double(3),
+                      lastSeen: r.double(4))
+    }
+
+    public func issueActivity(issueID: Int) throws -> [IssueActivity] {
+        try readers.read { db in
+            try db.rows("""
+                SELECT id, issue_id, type, data, actor, created_at FROM issue_activity WHERE issue_id = ? ORDER BY id DESC
+                """, [issueID]) { r in
+                IssueActivity(id: r.int(0), issueID: r.int(1), type: r.string(2) ?? "", data: r.string(3) ?? "{}",
+                              actor: r.string(4), createdAt: r.double(5))
+            }
+        }
+    }
+
+    public func groupHash(projectID: Int, hash: String) throws -> GroupHashRecord? {
+        try readers.read { db in
+            try db.first("""
+                SELECT hash, issue_id, strategy, variant, components FROM grouphashes WHERE project_id = ? AND hash = ?
+                """, [projectID, hash]) { r in
+                GroupHashRecord(hash: r.string(0) ?? "", issueID: r.int(1), strategy: r.string(2) ?? "",
+                                variant: r.string(3) ?? "", components: r.string(4) ?? "{}")
+            }
+        }
+    }
+
+    public func changeIssueStatus(issueID: Int, _ change: IssueStatusChange) throws -> Issue? {
+        let now = Date().timeIntervalSince1970
+        return try writer.sync { [issueWriter] db in try issueWriter.change(issueID: issueID, to: change, at: now, db) }
+    }
+}
