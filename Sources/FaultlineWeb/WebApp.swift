@@ -24,6 +24,9 @@ public final class WebApp: HTTPHandler {
         let auth = APIAuthenticator(store: store)
         let events = EventsEndpoint(store: store, auth: auth)
         let operations = OperationsEndpoints(store: store, metrics: metrics)
+        let issues = IssuesEndpoint(store: store, auth: auth)
+        let grouping = GroupingInfoEndpoint(store: store, auth: auth)
+        let projectSettings = ProjectSettingsEndpoint(store: store, auth: auth)
 
         var r = Router<Handler>()
         // Ingest (Relay's routes).
@@ -46,6 +49,22 @@ public final class WebApp: HTTPHandler {
         r.add("GET", "/api/0/projects/{org}/{project}/events/{event_id}/json/", .sync { req, p in
             try events.detail(req, p, raw: true)
         })
+        r.add("GET", "/api/0/projects/{org}/{project}/events/{event_id}/grouping-info/", .sync { req, p in
+            try grouping.info(req, p)
+        })
+        r.add("GET", "/api/0/projects/{org}/{project}/", .sync { req, p in try projectSettings.detail(req, p) })
+        r.add("PUT", "/api/0/projects/{org}/{project}/", .sync { req, p in try projectSettings.update(req, p) })
+        r.add("GET", "/api/0/projects/{org}/{project}/issues/", .sync { req, p in try issues.list(req, p) })
+        r.add("GET", "/api/0/issues/{issue_id}/", .sync { req, p in try issues.detail(req, p) })
+        r.add("PUT", "/api/0/issues/{issue_id}/", .sync { req, p in try issues.update(req, p) })
+        r.add("GET", "/api/0/issues/{issue_id}/activities/", .sync { req, p in try issues.activities(req, p) })
+        r.add("GET", "/api/0/issues/{issue_id}/events/", .sync { req, p in try issues.events(req, p) })
+        r.add("GET", "/api/0/issues/{issue_id}/events/{which}/", .sync { req, p in
+            try issues.event(req, p, which: p["which"] ?? "")
+        })
+        r.add("GET", "/api/0/issues/{issue_id}/tags/", .sync { req, p in try issues.tags(req, p) })
+        r.add("GET", "/api/0/issues/{issue_id}/tags/{key}/", .sync { req, p in try issues.tag(req, p) })
+        r.add("GET", "/api/0/issues/{issue_id}/tags/{key}/values/", .sync { req, p in try issues.tagValues(req, p) })
         // Operations.
         r.add("GET", "/", .sync { _, _ in operations.landing() })
         r.add("GET", "/_health", .sync { _, _ in operations.health() })

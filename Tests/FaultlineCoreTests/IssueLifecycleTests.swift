@@ -175,7 +175,7 @@ func pythonError(_ type: String, _ value: String, function: String, user: String
         query.cursor = IssueCursor(value: Double(first[1].timesSeen), id: first[1].id)
         #expect(try h.store.issues(query).map(\.timesSeen) == [3, 2])
         var byRelease = IssueQuery(projectID: h.projectID)
-        byRelease.release = "r1"
+        byRelease.tags = [("release", "r1")]
         #expect(try h.store.issues(byRelease).count == 2)
         var text = IssueQuery(projectID: h.projectID)
         text.text = "f3"

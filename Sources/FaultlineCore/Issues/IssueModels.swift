@@ -140,8 +140,8 @@ public struct IssueQuery: Sendable {
     public var statuses: [IssueStatus] = []
     public var substatus: String?
     public var levels: [String] = []
-    public var release: String?
-    public var environment: String?
+    /// `key:value` filters on the issue's tag counts (release, environment, custom tags).
+    public var tags: [(key: String, value: String)] = []
     public var text: String?
     /// Only issues seen since this time.
     public var since: Double?

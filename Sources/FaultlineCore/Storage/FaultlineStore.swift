@@ -31,6 +31,9 @@ public protocol FaultlineStore: Sendable {
     /// Per tag key: the number of events that had it, distinct values and the top values.
     func issueTagSummary(issueID: Int, topValues: Int) throws -> [(key: String, total: Int, distinct: Int, top: [TagValueCount])]
     func issueActivity(issueID: Int) throws -> [IssueActivity]
+    /// Event counts per issue per time bucket (bucket start → count) since `since`.
+    func issueStats(issueIDs: [Int], since: Double, bucketSeconds: Double) throws -> [Int: [Int: Int]]
+    func project(id: Int) throws -> Project?
     func groupHash(projectID: Int, hash: String) throws -> GroupHashRecord?
     /// Changes an issue's status (with an activity entry) through the writer; nil when it does not exist.
     func changeIssueStatus(issueID: Int, _ change: IssueStatusChange) throws -> Issue?

@@ -59,13 +59,9 @@ extension SQLiteStore {
             conditions.append("level IN (\(query.levels.map { _ in "?" }.joined(separator: ", ")))")
             values += query.levels
         }
-        if let release = query.release {
-            conditions.append("EXISTS (SELECT 1 FROM issue_tags t WHERE t.issue_id = issues.id AND t.key = 'release' AND t.value = ?)")
-            values.append(release)
-        }
-        if let environment = query.environment {
-            conditions.append("EXISTS (SELECT 1 FROM issue_tags t WHERE t.issue_id = issues.id AND t.key = 'environment' AND t.value = ?)")
-            values.append(environment)
+        for tag in query.tags {
+            conditions.append("EXISTS (SELECT 1 FROM issue_tags t WHERE t.issue_id = issues.id AND t.key = ? AND t.value = ?)")
+            values += [tag.key, tag.value]
         }
         if let text = query.text, !text.isEmpty {
             let pattern = "%" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
@@ -91,6 +87,27 @@ extension SQLiteStore {
         let sql = "SELECT \(IssueRows.columns) FROM issues WHERE \(conditions.joined(separator: " AND ")) "
             + "ORDER BY \(column) DESC, id DESC LIMIT ?"
         return try readers.read { db in try db.rows(sql, values, IssueRows.issue) }
+    }
+
+    public func issueStats(issueIDs: [Int], since: Double, bucketSeconds: Double) throws -> [Int: [Int: Int]] {
+        guard !issueIDs.isEmpty else { return [:] }
+        let placeholders = issueIDs.map { _ in "?" }.joined(separator: ", ")
+        var values: [any SQLiteBindable] = [bucketSeconds, bucketSeconds]
+        values += issueIDs
+        values.append(since)
+        let rows = try readers.read { db in
+            try db.rows("""
+                SELECT issue_id, CAST(timestamp / ? AS INTEGER) * ?, count(*) FROM events
+                WHERE issue_id IN (\(placeholders)) AND timestamp >= ? GROUP BY 1, 2
+                """, values) { ($0.int(0), $0.int(1), $0.int(2)) }
+        }
+        var result: [Int: [Int: Int]] = [:]
+        for (issue, bucket, count) in rows { result[issue, default: [:]][bucket] = count }
+        return result
+    }
+
+    public func project(id: Int) throws -> Project? {
+        try projects(organizationSlug: nil).first { $0.id == id }
     }
 
     public func issueEvents(issueID: Int, oldestFirst: Bool, limit: Int, afterRowID: Int?) throws -> [StoredEvent] {

@@ -57,7 +57,7 @@ enum EventSerializer {
         var fields: [(key: String, value: JSONValue)] = []
         fields.append(("id", .string(event.eventID.hex)))
         fields.append(("eventID", .string(event.eventID.hex)))
-        fields.append(("groupID", missing))
+        fields.append(("groupID", event.issueID.map { JSONValue.string(String($0)) } ?? missing))
         fields.append(("projectID", .string(String(projectID))))
         fields.append(("type", .string(type)))
         fields.append(("title", .string(title)))
@@ -78,9 +78,30 @@ enum EventSerializer {
         fields.append(("user", value["user"] ?? missing))
         fields.append(("sdk", value["sdk"] ?? missing))
         fields.append(("fingerprints", value["fingerprint"] ?? .array([])))
-        fields.append(("errors", .array([])))
+        fields.append(("errors", .array(notes(event))))
         fields.append(("size", .int(event.json.count)))
         return .object(fields)
+    }
+
+    /// The short form of an issue's event list (`GET /api/0/issues/{id}/events/`).
+    static func summary(_ event: StoredEvent, projectID: Int) throws -> JSONValue {
+        let full = try detail(event, projectID: projectID)
+        let keep: Set<String> = ["id", "eventID", "groupID", "projectID", "type", "title", "message", "culprit", "platform",
+                                 "dateCreated", "dateReceived", "level", "tags", "user"]
+        guard case .object(let fields) = full else { return full }
+        var kept = fields.filter { keep.contains($0.key) }
+        kept.append(("event.type", full["type"] ?? .null))
+        return .object(kept)
+    }
+
+    /// Normalization notes, as Sentry's event `errors` (`{type, message, data}`).
+    static func notes(_ event: StoredEvent) -> [JSONValue] {
+        guard let text = event.notes, let doc = try? JSONDocument(bytes: Array(text.utf8)) else { return [] }
+        return doc.root.elements.compactMap(\.string).map { note in
+            let field = note.split(separator: ":", maxSplits: 1).first.map(String.init) ?? ""
+            return .object([("type", .string("invalid_data")), ("message", .string(note)),
+                            ("data", .object([("name", .string(field))]))])
+        }
     }
 
     /// Whether any frame is not marked in-app (Sentry's UI offers the "full" stack trace toggle then).

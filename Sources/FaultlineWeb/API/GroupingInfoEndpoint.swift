@@ -1,0 +1,47 @@
+import EventProcessing
+import FaultlineCore
+import HTTPServer
+import SentryProtocol
+
+/// `GET /api/0/projects/{org}/{project}/events/{event_id}/grouping-info/`: why an event is in its issue.
+/// Shows the record kept for its hash (the contributing components when it was grouped) and the full
+/// component tree recomputed from the stored event, with a hint for every part that did not count.
+struct GroupingInfoEndpoint: Sendable {
+    let store: any FaultlineStore
+    let auth: APIAuthenticator
+
+    func info(_ request: HTTPRequest, _ p: [String: String]) throws -> HTTPResponse {
+        let token = try auth.authenticate(request)
+        let project = try auth.project(organization: p["org"] ?? "", project: p["project"] ?? "", for: token, scope: "event:read")
+        guard let id = EventID(p["event_id"] ?? ""), let event = try store.event(projectID: project.id, eventID: id) else {
+            throw APIError.notFound("Event not found.")
+        }
+        guard let hash = event.groupingHash else {
+            throw APIError.notFound("This event is not grouped (transactions are not).")
+        }
+        let record = try store.groupHash(projectID: project.id, hash: hash)
+        let document = try JSONDocument(bytes: event.json)
+        let config = try store.projectConfig(projectID: project.id)
+        let strategy = record.flatMap { GroupingStrategy(rawValue: $0.strategy) } ?? config.strategy
+        let now = Fingerprinter.group(EventFacts(document.root), rules: config.fingerprintRules, strategy: strategy)
+        var fields: [(key: String, value: JSONValue)] = [
+            ("eventID", .string(event.eventID.hex)),
+            ("groupID", event.issueID.map { .string(String($0)) } ?? .null),
+            ("hash", .string(hash)),
+            ("strategy", .string(record?.strategy ?? strategy.rawValue)),
+        ]
+        if let record, let stored = try? JSONDocument(bytes: Array(record.components.utf8)) {
+            fields.append(("recorded", stored.root.value))
+        }
+        var recomputed: [(key: String, value: JSONValue)] = [
+            ("hash", .string(now.hash)),
+            ("variant", .string(now.variant)),
+            ("matchesRecordedHash", .bool(now.hash == hash)),
+        ]
+        if let rule = now.matchedRule { recomputed.append(("rule", .string(rule))) }
+        if let fp = now.fingerprint { recomputed.append(("fingerprint", .array(fp.map { .string($0) }))) }
+        recomputed.append(("component", now.root.json()))
+        fields.append(("current", .object(recomputed)))
+        return HTTPResponse(status: .ok, contentType: "application/json", body: JSONValue.object(fields).serialized)
+    }
+}

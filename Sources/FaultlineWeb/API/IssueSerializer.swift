@@ -1,0 +1,116 @@
+import FaultlineCore
+import Foundation
+import SentryProtocol
+
+/// Issues in the shape of Sentry's group API (`GET /api/0/issues/{id}/` and the project issue list).
+enum IssueSerializer {
+    static func shortID(_ issue: Issue, project: Project) -> String {
+        "\(project.slug.uppercased())-\(String(issue.shortNumber, radix: 36).uppercased())"
+    }
+
+    static func summary(_ issue: Issue, project: Project, baseURL: String, stats: (String, [[JSONValue]])? = nil,
+                        now: Double = Date().timeIntervalSince1970) -> [(key: String, value: JSONValue)] {
+        var metadata: [(key: String, value: JSONValue)] = []
+        if issue.type == "error" {
+            metadata.append(("type", issue.exceptionType.map(JSONValue.string) ?? .null))
+            metadata.append(("value", issue.exceptionValue.map(JSONValue.string) ?? .null))
+        } else {
+            metadata.append(("title", .string(issue.title)))
+        }
+        if let filename = issue.filename { metadata.append(("filename", .string(filename))) }
+        if let function = issue.function { metadata.append(("function", .string(function))) }
+        var fields: [(key: String, value: JSONValue)] = [
+            ("id", .string(String(issue.id))),
+            ("shortId", .string(shortID(issue, project: project))),
+            ("title", .string(issue.title)),
+            ("culprit", .string(issue.culprit)),
+            ("permalink", .string("\(baseURL)/organizations/\(project.organizationSlug)/issues/\(issue.id)/")),
+            ("logger", .null),
+            ("level", .string(issue.level)),
+            ("status", .string(issue.status.rawValue)),
+            ("statusDetails", statusDetails(issue.statusDetails)),
+            ("substatus", issue.substatus(now: now).map(JSONValue.string) ?? .null),
+            ("isPublic", .bool(false)),
+            ("platform", issue.platform.map(JSONValue.string) ?? .null),
+            ("project", .object([("id", .string(String(project.id))), ("name", .string(project.name)),
+                                 ("slug", .string(project.slug)), ("platform", project.platform.map(JSONValue.string) ?? .null)])),
+            ("type", .string(issue.type)),
+            ("metadata", .object(metadata)),
+            ("numComments", .int(0)),
+            ("assignedTo", .null),
+            ("isBookmarked", .bool(false)),
+            ("isSubscribed", .bool(false)),
+            ("hasSeen", .bool(false)),
+            ("annotations", .array([])),
+            ("issueType", .string(issue.type == "error" ? "error" : "default")),
+            ("issueCategory", .string("error")),
+            ("isUnhandled", .bool(issue.isUnhandled)),
+            ("count", .string(String(issue.timesSeen))),
+            ("userCount", .int(issue.userCount)),
+            ("firstSeen", .string(Timestamp.format(issue.firstSeen))),
+            ("lastSeen", .string(Timestamp.format(issue.lastSeen))),
+        ]
+        if let stats { fields.append(("stats", .object([(stats.0, .array(stats.1.map { .array($0) }))]))) }
+        return fields
+    }
+
+    static func detail(_ issue: Issue, project: Project, baseURL: String, activity: [IssueActivity],
+                       tags: [(key: String, total: Int, distinct: Int, top: [TagValueCount])]) -> JSONValue {
+        var fields = summary(issue, project: project, baseURL: baseURL)
+        fields.append(("firstRelease", issue.firstRelease.map(release) ?? .null))
+        fields.append(("lastRelease", issue.lastRelease.map(release) ?? .null))
+        fields.append(("activity", .array(activity.map(self.activity))))
+        fields.append(("tags", .array(tags.map(tagKey))))
+        fields.append(("userReportCount", .int(0)))
+        fields.append(("participants", .array([])))
+        fields.append(("seenBy", .array([])))
+        return .object(fields)
+    }
+
+    static func release(_ version: String) -> JSONValue {
+        .object([("version", .string(version)), ("shortVersion", .string(version))])
+    }
+
+    static func statusDetails(_ d: StatusDetails) -> JSONValue {
+        var fields: [(key: String, value: JSONValue)] = []
+        if d.inNextRelease { fields.append(("inNextRelease", .bool(true))) }
+        if let r = d.inRelease { fields.append(("inRelease", .string(r))) }
+        if let until = d.ignoreUntil { fields.append(("ignoreUntil", .string(Timestamp.format(until)))) }
+        if let n = d.ignoreCount { fields.append(("ignoreCount", .int(n))) }
+        if let n = d.ignoreUserCount { fields.append(("ignoreUserCount", .int(n))) }
+        if let n = d.ignoreDuration { fields.append(("ignoreDuration", .int(n))) }
+        return .object(fields)
+    }
+
+    static func activity(_ a: IssueActivity) -> JSONValue {
+        let data = (try? JSONDocument(bytes: Array(a.data.utf8)))?.root.value ?? .object([])
+        return .object([
+            ("id", .string(String(a.id))),
+            ("type", .string(a.type)),
+            ("data", data),
+            ("user", a.actor.map { .object([("name", .string($0))]) } ?? .null),
+            ("dateCreated", .string(Timestamp.format(a.createdAt))),
+        ])
+    }
+
+    static func tagValue(_ v: TagValueCount) -> JSONValue {
+        .object([
+            ("key", .string(v.key)),
+            ("name", .string(v.value)),
+            ("value", .string(v.value)),
+            ("count", .int(v.count)),
+            ("firstSeen", .string(Timestamp.format(v.firstSeen))),
+            ("lastSeen", .string(Timestamp.format(v.lastSeen))),
+        ])
+    }
+
+    static func tagKey(_ t: (key: String, total: Int, distinct: Int, top: [TagValueCount])) -> JSONValue {
+        .object([
+            ("key", .string(t.key)),
+            ("name", .string(t.key)),
+            ("totalValues", .int(t.total)),
+            ("uniqueValues", .int(t.distinct)),
+            ("topValues", .array(t.top.map(tagValue))),
+        ])
+    }
+}

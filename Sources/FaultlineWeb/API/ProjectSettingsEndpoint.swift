@@ -1,0 +1,81 @@
+import EventProcessing
+import FaultlineCore
+import HTTPServer
+import SentryProtocol
+
+/// `GET`/`PUT /api/0/projects/{org}/{project}/`: the project with its data-scrubbing and fingerprinting
+/// options, named as Sentry names them (`sensitiveFields`, `safeFields`, `dataScrubber`,
+/// `dataScrubberDefaults`, `scrubIPAddresses`, `fingerprintingRules`).
+struct ProjectSettingsEndpoint: Sendable {
+    let store: any FaultlineStore
+    let auth: APIAuthenticator
+
+    func detail(_ request: HTTPRequest, _ p: [String: String]) throws -> HTTPResponse {
+        let token = try auth.authenticate(request)
+        let project = try auth.project(organization: p["org"] ?? "", project: p["project"] ?? "", for: token, scope: "project:read")
+        return try response(project)
+    }
+
+    func update(_ request: HTTPRequest, _ p: [String: String]) throws -> HTTPResponse {
+        let token = try auth.authenticate(request)
+        let project = try auth.project(organization: p["org"] ?? "", project: p["project"] ?? "", for: token, scope: "project:write")
+        let document: JSONDocument
+        do {
+            document = try JSONDocument(bytes: request.body)
+        } catch {
+            throw APIError.badRequest("Request body is not valid JSON: \(error.description)")
+        }
+        guard document.root.kind == .object else { throw APIError.badRequest("Request body must be a JSON object.") }
+        var options: [String: String] = [:]
+        for (key, value) in document.root.members {
+            switch key {
+            case ProjectConfig.Option.dataScrubber, ProjectConfig.Option.dataScrubberDefaults, ProjectConfig.Option.scrubIPAddresses:
+                guard value.bool != nil else { throw APIError.badRequest("'\(key)' must be true or false.") }
+            case ProjectConfig.Option.sensitiveFields, ProjectConfig.Option.safeFields:
+                guard value.kind == .array, value.elements.allSatisfy({ $0.kind == .string }), value.count <= 500 else {
+                    throw APIError.badRequest("'\(key)' must be a list of strings.")
+                }
+            case ProjectConfig.Option.fingerprintingRules:
+                guard let text = value.string, text.utf8.count <= 64 * 1024 else {
+                    throw APIError.badRequest("'fingerprintingRules' must be a string of rules.")
+                }
+                do {
+                    _ = try FingerprintRules.parse(text)
+                } catch {
+                    throw APIError.badRequest("Invalid fingerprinting rules: \(error.description)")
+                }
+            default:
+                continue  // other project fields are not editable here yet
+            }
+            options[key] = String(decoding: value.rawBytes, as: UTF8.self)
+        }
+        try store.setProjectOptions(projectID: project.id, options)
+        return try response(project)
+    }
+
+    private func response(_ project: Project) throws -> HTTPResponse {
+        let options = try store.projectOptions(projectID: project.id)
+        let config = ProjectConfig(strategy: nil, options: options)
+        var rules: JSONValue = .string("")
+        if let text = options[ProjectConfig.Option.fingerprintingRules], let doc = try? JSONDocument(bytes: Array(text.utf8)) {
+            rules = doc.root.value
+        }
+        let strategy = try store.projectConfig(projectID: project.id).strategy
+        let body = JSONValue.object([
+            ("id", .string(String(project.id))),
+            ("slug", .string(project.slug)),
+            ("name", .string(project.name)),
+            ("platform", project.platform.map(JSONValue.string) ?? .null),
+            ("dateCreated", .string(Timestamp.format(project.createdAt))),
+            ("organization", .object([("slug", .string(project.organizationSlug))])),
+            ("dataScrubber", .bool(config.scrubbing.enabled)),
+            ("dataScrubberDefaults", .bool(config.scrubbing.useDefaults)),
+            ("sensitiveFields", .array(config.scrubbing.sensitiveFields.map { .string($0) })),
+            ("safeFields", .array(config.scrubbing.safeFields.map { .string($0) })),
+            ("scrubIPAddresses", .bool(config.scrubbing.scrubIPAddresses)),
+            ("fingerprintingRules", rules),
+            ("groupingConfig", .string(strategy.rawValue)),
+        ])
+        return HTTPResponse(status: .ok, contentType: "application/json", body: body.serialized)
+    }
+}
