@@ -56,7 +56,7 @@ let package = Package(
                 swiftSettings: strictSettings),
 
         .executableTarget(name: "faultline",
-                          dependencies: ["FaultlineWeb", "FaultlineCore", "HTTPServer", "ContentCoding", "SentryProtocol",
+                          dependencies: ["FaultlineWeb", "FaultlineCore", "EventProcessing", "HTTPServer", "ContentCoding", "SentryProtocol",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                          .product(name: "Logging", package: "swift-log")],
                           swiftSettings: strictSettings),

@@ -31,7 +31,8 @@ public struct EventFacts: Sendable {
     public var fingerprint: [String]?
 
     public init(_ root: JSONRef) {
-        platform = (root["platform"]?.string).map { $0.lowercased() } ?? "other"
+        let platform = (root["platform"]?.string).map { $0.lowercased() } ?? "other"
+        self.platform = platform
         exceptions = Self.interfaceValues(root["exception"]).map { e in
             let mechanism = e["mechanism"]
             return ExceptionFacts(type: e["type"]?.string, value: e["value"]?.scalarText, module: e["module"]?.string,
@@ -39,13 +40,13 @@ public struct EventFacts: Sendable {
                                   synthetic: mechanism?["synthetic"]?.bool ?? false,
                                   isExceptionGroup: mechanism?["is_exception_group"]?.bool ?? false,
                                   exceptionID: mechanism?["exception_id"]?.int, parentID: mechanism?["parent_id"]?.int,
-                                  frames: StackFrame.frames(of: e["stacktrace"]))
+                                  frames: StackFrame.frames(of: e["stacktrace"], platform: platform))
         }
         let threads = Self.interfaceValues(root["threads"]).filter { $0["stacktrace"]?["frames"] != nil }
         if threads.count == 1 {
-            threadFrames = StackFrame.frames(of: threads[0]["stacktrace"])
+            threadFrames = StackFrame.frames(of: threads[0]["stacktrace"], platform: platform)
         } else {
-            threadFrames = StackFrame.frames(of: root["stacktrace"])
+            threadFrames = StackFrame.frames(of: root["stacktrace"], platform: platform)
         }
         let logentry = root["logentry"] ?? root["sentry.interfaces.Message"]
         switch root["message"]?.kind {
@@ -103,7 +104,7 @@ public struct EventFacts: Sendable {
     /// The frame where it happened: the innermost in-app frame of the main exception (or of the thread).
     public var culpritFrame: StackFrame? {
         let frames = mainException?.frames ?? threadFrames
-        return frames.last(where: { $0.isInApp(platform: platform) }) ?? frames.last
+        return frames.last(where: \.inApp) ?? frames.last
     }
 
     public var isUnhandled: Bool { exceptions.contains { $0.handled == false } }

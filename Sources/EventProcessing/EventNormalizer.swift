@@ -54,8 +54,8 @@ public enum EventNormalizer {
             // Sentry's rule: no newline, tab or slash, and not ".", ".." or "latest".
             !$0.contains(where: { "\n\t/\\".contains($0) }) && $0 != "." && $0 != ".." && $0 != "latest"
         }
-        let environment = text(root["environment"], "environment", max: 64, notes: &notes) { !$0.contains("/") && !$0.contains("\n") }
-        let dist = text(root["dist"], "dist", max: 64, notes: &notes) { !$0.contains("\n") }
+        let environment = text(root["environment"], "environment", max: 64, notes: &notes) { !$0.containsText("/") && !$0.containsText("\n") }
+        let dist = text(root["dist"], "dist", max: 64, notes: &notes) { !$0.containsText("\n") }
         let serverName = text(root["server_name"], "server_name", max: 200, notes: &notes) { _ in true }
         let transaction = text(root["transaction"], "transaction", max: 200, notes: &notes) { _ in true }
         let logger = text(root["logger"], "logger", max: 64, notes: &notes) { _ in true }
@@ -75,7 +75,7 @@ public enum EventNormalizer {
                 v = String(v.prefix(maxTagValueLength))
                 notes.append("tags.\(key): value trimmed to \(maxTagValueLength) characters")
             }
-            tags.append((key, v.contains("\n") ? v.replacingNewlines() : v))
+            tags.append((key, v.containsText("\n") ? v.replacingNewlines() : v))
         }
         add("level", level)
         add("environment", environment)

@@ -74,10 +74,10 @@ public struct FingerprintRules: Sendable, Equatable {
                                         negated: negated))
             }
             guard !matchers.isEmpty else { throw ParseError(line: index + 1, message: "a rule needs at least one matcher") }
-            guard let arrow = line.firstRange(of: "->") else { throw ParseError(line: index + 1, message: "missing '->'") }
+            guard let arrow = line.range(ofText: "->") else { throw ParseError(line: index + 1, message: "missing '->'") }
             var rhs = String(line[arrow.upperBound...])
             var title: String?
-            if let t = rhs.firstRange(of: "title=") {
+            if let t = rhs.range(ofText: "title=") {
                 title = RuleTokenizer.unquote(String(rhs[t.upperBound...]).trimmingCharacters(in: " "))
                 rhs = String(rhs[..<t.lowerBound])
             }
@@ -134,7 +134,7 @@ public struct FingerprintRules: Sendable, Equatable {
         case "stack.function": return Glob.match(m.pattern, frame.function ?? "")
         case "stack.package": return Glob.match(m.pattern, frame.package ?? "", caseInsensitive: true, path: true)
         case "app":
-            let inApp = frame.isInApp(platform: facts.platform)
+            let inApp = frame.inApp
             return ["yes", "true", "1"].contains(m.pattern.lowercased()) ? inApp : !inApp
         case "family":
             let platform = frame.platform ?? facts.platform

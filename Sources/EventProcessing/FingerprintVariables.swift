@@ -14,12 +14,12 @@ enum FingerprintVariables {
 
     /// Replaces every `{{ name }}` in `text`.
     static func expand(_ text: String, facts: EventFacts) -> String {
-        guard text.contains("{{") else { return text }
+        guard text.containsText("{{") else { return text }
         var out = ""
         var rest = text[...]
-        while let open = rest.firstRange(of: "{{") {
+        while let open = rest.range(ofText: "{{") {
             out += rest[..<open.lowerBound]
-            guard let close = rest[open.upperBound...].firstRange(of: "}}") else {
+            guard let close = rest[open.upperBound...].range(ofText: "}}") else {
                 out += rest[open.lowerBound...]
                 return out
             }

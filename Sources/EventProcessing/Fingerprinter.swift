@@ -72,23 +72,32 @@ public enum Fingerprinter {
     /// MD5 over the values, each ended by a NUL so `["ab","c"]` and `["a","bc"]` differ.
     static func hash(_ values: [String]) -> String {
         var md5 = Insecure.MD5()
+        let nul: [UInt8] = [0]
         for value in values {
-            md5.update(data: Array(value.utf8))
-            md5.update(data: [0])
+            var v = value
+            v.withUTF8 { md5.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+            nul.withUnsafeBytes { md5.update(bufferPointer: $0) }
         }
-        return md5.finalize().map { String(format2: $0) }.joined()
+        let digits = Array("0123456789abcdef".utf8)
+        var hex: [UInt8] = []
+        hex.reserveCapacity(32)
+        for byte in md5.finalize() {
+            hex.append(digits[Int(byte >> 4)])
+            hex.append(digits[Int(byte & 0xF)])
+        }
+        return String(decoding: hex, as: UTF8.self)
     }
 
     // MARK: Default grouping
 
     static func defaultComponents(_ facts: EventFacts) -> (GroupingComponent, String) {
         if !facts.exceptions.isEmpty {
-            let inApp = facts.exceptions.contains { $0.frames.contains { $0.isInApp(platform: facts.platform) } }
+            let inApp = facts.exceptions.contains { $0.frames.contains(where: \.inApp) }
             let node = exceptionsComponent(facts, appOnly: inApp)
             if node.contributes { return (node, inApp ? "app" : "system") }
         }
         if !facts.threadFrames.isEmpty {
-            let inApp = facts.threadFrames.contains { $0.isInApp(platform: facts.platform) }
+            let inApp = facts.threadFrames.contains(where: \.inApp)
             let stack = stacktraceComponent(facts.threadFrames, platform: facts.platform, appOnly: inApp)
             if stack.contributes { return (.node("threads", [stack]), inApp ? "app" : "system") }
         }
@@ -146,7 +155,7 @@ public enum Fingerprinter {
         for frame in frames {
             let framePlatform = frame.platform ?? platform
             var component = FrameNormalizer.component(frame, platform: framePlatform)
-            if appOnly && !frame.isInApp(platform: platform) {
+            if appOnly && !frame.inApp {
                 component.contributes = false
                 component.hint = "not in-app"
             } else if let previous, isRecursion(previous, frame) {
@@ -183,13 +192,5 @@ extension Substring {
         while let f = s.first, f == " " || f == "\t" { s = s.dropFirst() }
         while let l = s.last, l == " " || l == "\t" { s = s.dropLast() }
         return s
-    }
-}
-
-extension String {
-    /// Two lower-case hex digits.
-    init(format2 byte: UInt8) {
-        let digits = Array("0123456789abcdef")
-        self.init([digits[Int(byte >> 4)], digits[Int(byte & 0xF)]])
     }
 }

@@ -2,12 +2,20 @@
 /// across builds: generated class names, lambdas, hashed bundle names and anonymous functions. Modeled on
 /// Sentry's newstyle frame strategy.
 enum FrameNormalizer {
-    static let contextLinePlatforms: Set<String> = ["javascript", "node", "python", "php", "ruby"]
+    static func usesContextLine(_ platform: String) -> Bool {
+        switch platform {
+        case "javascript", "node", "python", "php", "ruby": true
+        default: false
+        }
+    }
 
     static func component(_ frame: StackFrame, platform: String) -> GroupingComponent {
         var children: [GroupingComponent] = []
+        children.reserveCapacity(4)
         if let module = frame.module {
-            let (value, hint) = normalizeModule(module)
+            // Generated-name rules are the JVM's (and Clojure's); other modules are taken as they are.
+            let (value, hint) = module.utf8.contains(UInt8(ascii: "$")) || module.containsText("GeneratedMethodAccessor")
+                ? normalizeModule(module) : (module, nil)
             children.append(.leaf("module", value, hint: hint))
             children.append(GroupingComponent(id: "filename", contributes: false, hint: "module takes precedence",
                                               value: frame.filename.map(basename)))
@@ -22,8 +30,8 @@ enum FrameNormalizer {
             let (value, hint) = normalizeFunction(function, platform: platform)
             children.append(.leaf("function", value, hint: hint))
         }
-        if contextLinePlatforms.contains(platform), let line = frame.contextLine {
-            let collapsed = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " ")
+        if usesContextLine(platform), let line = frame.contextLine {
+            let collapsed = collapseWhitespace(line)
             if collapsed.utf8.count > 120 {
                 children.append(GroupingComponent(id: "context-line", contributes: false, hint: "line too long", value: nil))
             } else if !collapsed.isEmpty {
@@ -33,6 +41,23 @@ enum FrameNormalizer {
         return .node("frame", children)
     }
 
+    /// Runs of spaces and tabs become one space; leading and trailing ones go.
+    static func collapseWhitespace(_ line: String) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(line.utf8.count)
+        var pendingSpace = false
+        for c in line.utf8 {
+            if c == 0x20 || c == 0x09 {
+                pendingSpace = !out.isEmpty
+            } else {
+                if pendingSpace { out.append(0x20) }
+                pendingSpace = false
+                out.append(c)
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
     /// The last path element, lower-cased; for URLs without the query, and with build hashes
     /// (`app.3f9a8b7c.js`) replaced so every deploy groups the same.
     static func normalizeFilename(_ file: String) -> String {
@@ -40,7 +65,7 @@ enum FrameNormalizer {
         if let q = path.firstIndex(where: { $0 == "?" || $0 == "#" }) { path = path[..<q] }
         let last = path.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? String(path)
         let lowered = last.lowercased()
-        guard file.contains("://") else { return lowered }
+        guard file.containsText("://") else { return lowered }
         return lowered.split(separator: ".", omittingEmptySubsequences: false).map { part in
             let isHash = part.count >= 8 && part.allSatisfy(\.isHexDigit) && part.contains(where: \.isNumber)
             return isHash ? "<hash>" : String(part)
@@ -53,54 +78,47 @@ enum FrameNormalizer {
 
     /// Java's generated classes get a stable name; lambda classes do not contribute.
     static func normalizeModule(_ module: String) -> (String?, String?) {
-        if module.contains("$$Lambda$") || module.contains("$$Lambda/") { return (nil, "ignored lambda class") }
+        if module.containsText("$$Lambda$") || module.containsText("$$Lambda/") { return (nil, "ignored lambda class") }
         var m = module
         for marker in ["$$EnhancerByCGLIB$$", "$$FastClassByCGLIB$$", "$$EnhancerBySpringCGLIB$$", "_$$_javassist_"] {
-            if let r = m.firstRange(of: marker) { m = String(m[..<r.upperBound]) + "<auto>" }
+            if let r = m.range(ofText: marker) { m = String(m[..<r.upperBound]) + "<auto>" }
         }
-        if let r = m.firstRange(of: "GeneratedMethodAccessor"), m[r.upperBound...].allSatisfy(\.isNumber) {
+        if let r = m.range(ofText: "GeneratedMethodAccessor"), m[r.upperBound...].allSatisfy(\.isNumber) {
             m = String(m[..<r.upperBound])
         }
-        if let r = m.firstRange(of: "$fn__"), m[r.upperBound...].allSatisfy(\.isNumber) { m = String(m[..<r.upperBound]) + "<auto>" }
+        if let r = m.range(ofText: "$fn__"), m[r.upperBound...].allSatisfy(\.isNumber) { m = String(m[..<r.upperBound]) + "<auto>" }
         return (m, nil)
     }
 
-    static let anonymousFunctions: Set<String> = ["?", "<anonymous>", "Anonymous function", "<unknown>", "<redacted>",
-                                                  "[native code]", "<lambda>"]
+    static func isAnonymous(_ function: String) -> Bool {
+        switch function {
+        case "?", "<anonymous>", "Anonymous function", "<unknown>", "<redacted>", "[native code]", "<lambda>": true
+        default: false
+        }
+    }
 
     static func normalizeFunction(_ function: String, platform: String) -> (String?, String?) {
-        if anonymousFunctions.contains(function) && !(platform == "python" && function == "<lambda>") {
+        if isAnonymous(function) && !(platform == "python" && function == "<lambda>") {
             return (nil, "anonymous function")
         }
+        // Only JVM, JavaScript, Ruby, PHP and Clojure names need rewriting; most functions are kept as they are.
+        guard platform != "python" else { return (function, nil) }
         if function.hasPrefix("lambda$") { return (nil, "ignored Java lambda") }
         if function.hasPrefix("class@anonymous") || function.hasPrefix("[Anonymous") { return (nil, "anonymous class") }
         var f = function
         if platform == "javascript" || platform == "node" {
             for prefix in ["Object.", "new ", "async "] where f.hasPrefix(prefix) { f.removeFirst(prefix.count) }
-            if let alias = f.firstRange(of: " [as ") { f = String(f[..<alias.lowerBound]) }
+            if let alias = f.range(ofText: " [as ") { f = String(f[..<alias.lowerBound]) }
         }
         if platform == "ruby" {
             if f.hasPrefix("block ") || f.hasPrefix("block(") { f = "block" }
             // ERB templates: `_app_views_x_html_erb__1234_5678`
-            if let r = f.lastRange(of: "__"), f[r.upperBound...].allSatisfy({ $0.isNumber || $0 == "_" }),
-               f.hasSuffix("erb") == false, f.contains("erb__") {
+            if let r = f.lastRange(ofText: "__"), f[r.upperBound...].allSatisfy({ $0.isNumber || $0 == "_" }),
+               f.hasSuffix("erb") == false, f.containsText("erb__") {
                 f = String(f[..<r.lowerBound])
             }
         }
-        if let r = f.firstRange(of: "$fn__"), f[r.upperBound...].allSatisfy(\.isNumber) { f = String(f[..<r.upperBound]) + "<auto>" }
+        if let r = f.range(ofText: "$fn__"), f[r.upperBound...].allSatisfy(\.isNumber) { f = String(f[..<r.upperBound]) + "<auto>" }
         return (f.isEmpty ? nil : f, f.isEmpty ? "empty function" : nil)
-    }
-}
-
-extension StringProtocol {
-    /// The last occurrence of `needle` (the stdlib has only `firstRange(of:)`).
-    func lastRange(of needle: String) -> Range<Index>? {
-        var found: Range<Index>?
-        var rest = self[...]
-        while let r = rest.firstRange(of: needle) {
-            found = r
-            rest = rest[r.upperBound...]
-        }
-        return found
     }
 }

@@ -39,6 +39,31 @@ public struct GroupingComponent: Sendable, Equatable {
         return children.flatMap(\.contributingValues)
     }
 
+    /// Writes the tree as JSON (the same as `json(contributingOnly:)`, without building values first).
+    public func write(into w: inout JSONWriter, contributingOnly: Bool = false) {
+        w.raw("{\"id\":")
+        w.string(id)
+        if !contributingOnly {
+            w.raw(contributes ? ",\"contributes\":true" : ",\"contributes\":false")
+            if let hint {
+                w.raw(",\"hint\":")
+                w.string(hint)
+            }
+        }
+        if let value {
+            w.raw(",\"value\":")
+            w.string(value)
+        }
+        var first = true
+        for child in children where !contributingOnly || child.contributes {
+            w.raw(first ? ",\"values\":[" : ",")
+            first = false
+            child.write(into: &w, contributingOnly: contributingOnly)
+        }
+        if !first { w.raw("]") }
+        w.raw("}")
+    }
+
     /// The tree as JSON; `contributingOnly` drops what did not contribute (the compact form kept per hash).
     public func json(contributingOnly: Bool = false) -> JSONValue {
         var fields: [(key: String, value: JSONValue)] = [("id", .string(id))]

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
 import SentryProtocol
 
 /// A project's data-scrubbing settings (Sentry's "Security & Privacy" options).
@@ -37,22 +42,55 @@ public enum Scrubber {
         "privatekey", "private_key", "token", "session", "cookie", "card[number]",
     ].map { Array($0.utf8) }
 
-    /// Arrays of `[key, value]` pairs under these keys are scrubbed by their key (headers may come as pairs).
-    static let pairContainers: Set<String> = ["headers", "cookies", "env", "data", "query_string", "tags", "extra"]
-    /// Values never scanned for card numbers: paths and code identifiers.
-    static let identifierKeys: Set<String> = ["filename", "abs_path", "module", "function", "package", "type",
-                                              "event_id", "trace_id", "span_id", "parent_span_id", "debug_id"]
-    static let ipKeys: Set<String> = ["ip_address", "REMOTE_ADDR", "client_ip"]
+    static let debugMeta: StaticString = "debug_meta"
+    static let queryString: StaticString = "query_string"
 
-    /// The scrubbed JSON text of `root`, or nil when nothing needed scrubbing.
-    public static func scrub(_ root: JSONRef, config: ScrubbingConfig = .default) -> [UInt8]? {
+    /// What a key means to the walk below it; compared as bytes, since every key of an event passes here.
+    enum KeyRole {
+        case other
+        /// Arrays of `[key, value]` pairs under these keys are scrubbed by their key (headers may come as pairs).
+        case pairContainer
+        /// Values never scanned for card numbers: paths and code identifiers.
+        case identifier
+    }
+
+    @inline(__always)
+    static func equals(_ key: UnsafeBufferPointer<UInt8>, _ name: StaticString) -> Bool {
+        key.count == name.utf8CodeUnitCount && memcmp(key.baseAddress!, name.utf8Start, key.count) == 0
+    }
+
+    static func role(_ key: UnsafeBufferPointer<UInt8>) -> KeyRole {
+        switch key.count {
+        case 3: return equals(key, "env") ? .pairContainer : .other
+        case 4: return equals(key, "data") || equals(key, "tags") ? .pairContainer : equals(key, "type") ? .identifier : .other
+        case 5: return equals(key, "extra") ? .pairContainer : .other
+        case 6: return equals(key, "module") ? .identifier : .other
+        case 7:
+            if equals(key, "headers") || equals(key, "cookies") { return .pairContainer }
+            return equals(key, "package") || equals(key, "span_id") ? .identifier : .other
+        case 8:
+            return equals(key, "filename") || equals(key, "abs_path") || equals(key, "function") || equals(key, "event_id")
+                || equals(key, "trace_id") || equals(key, "debug_id") ? .identifier : .other
+        case 12: return equals(key, "query_string") ? .pairContainer : .other
+        case 14: return equals(key, "parent_span_id") ? .identifier : .other
+        default: return .other
+        }
+    }
+
+    static func isIPKey(_ key: UnsafeBufferPointer<UInt8>) -> Bool {
+        equals(key, "ip_address") || equals(key, "REMOTE_ADDR") || equals(key, "client_ip")
+    }
+
+    /// The scrubbed JSON text of the document, or nil when nothing needed scrubbing.
+    public static func scrub(_ document: JSONDocument, config: ScrubbingConfig = .default) -> [UInt8]? {
         guard config.enabled else { return nil }
         var walker = Walker(config: config, patterns: (config.useDefaults ? defaultKeyPatterns : [])
-            + config.sensitiveFields.map { Array($0.utf8) })
-        walker.walk(root, sensitive: false, parentKey: "")
+            + config.sensitiveFields.map { Array($0.utf8) },
+                            prefilter: config.sensitiveFields.isEmpty && config.useDefaults, grams: defaultGrams)
+        walker.scan(document)
         guard !walker.replacements.isEmpty else { return nil }
-        let bytes = root.documentBytes
-        let range = root.byteRange
+        let bytes = document.bytes
+        let range = document.root.byteRange
         var out: [UInt8] = []
         out.reserveCapacity(range.count)
         var position = range.lowerBound
@@ -65,68 +103,189 @@ public enum Scrubber {
         return out
     }
 
+    /// The first four bytes of each default pattern: a key containing none of them cannot match, which
+    /// settles almost every key with a few integer compares.
+    static let defaultGrams: [UInt32] = defaultKeyPatterns.map { gram($0[0], $0[1], $0[2], $0[3]) }
+
+    @inline(__always)
+    static func gram(_ a: UInt8, _ b: UInt8, _ c: UInt8, _ d: UInt8) -> UInt32 {
+        UInt32(a) | UInt32(b) << 8 | UInt32(c) << 16 | UInt32(d) << 24
+    }
+
+    /// One linear pass over the tape with a stack of open containers, so each value costs a few compares:
+    /// every event passes through here before anything is stored.
     struct Walker {
+        init(config: ScrubbingConfig, patterns: [[UInt8]], prefilter: Bool, grams: [UInt32]) {
+            self.config = config
+            self.patterns = patterns
+            self.prefilter = prefilter
+            self.grams = grams
+        }
+
         let config: ScrubbingConfig
         let patterns: [[UInt8]]
+        /// Only the default patterns are in use (all at least four bytes long), so the gram test applies.
+        let prefilter: Bool
+        let grams: [UInt32]
+        /// `grams`' storage, pinned for the scan, so the per-key test touches no reference count.
+        private var gramPointer: UnsafePointer<UInt32> = UnsafePointer(bitPattern: 8)!
         var replacements: [(Range<Int>, [UInt8])] = []
         static let filteredJSON = Array("\"[Filtered]\"".utf8)
         static let filteredText = Array("[Filtered]".utf8)
 
-        mutating func walk(_ ref: JSONRef, sensitive: Bool, parentKey: String) {
-            switch ref.kind {
-            case .object:
-                ref.forEachMember { key, value in
-                    member(key, value, sensitive: sensitive)
-                }
-            case .array:
-                let pairs = Scrubber.pairContainers.contains(parentKey)
-                for element in ref.elements {
-                    let parts = pairs && element.kind == .array ? element.elements : []
-                    if parts.count == 2, let key = parts[0].stringContents {
-                        let keyBytes = Array(ref.documentBytes[key.range])
-                        keyBytes.withUnsafeBufferPointer { member($0, parts[1], sensitive: sensitive) }
-                    } else {
-                        walk(element, sensitive: sensitive, parentKey: parentKey)
+        private struct Frame {
+            var end: Int
+            var isObject: Bool
+            /// Everything below is filtered (an ancestor key matched).
+            var sensitive: Bool
+            /// The role of the key this container sits under (pair arrays, identifiers).
+            var role: KeyRole
+            /// Objects: the next node is a key. Pair arrays (`[key, value]`): the next node is the key.
+            var expectKey: Bool
+            /// Set by a key: how its value is treated.
+            var pendingSensitive = false
+            var pendingRole = KeyRole.other
+            var skipValue = false
+            var nullValue = false
+            var queryValue = false
+            var isPair = false
+        }
+
+        mutating func scan(_ document: JSONDocument) {
+            let grams = self.grams
+            grams.withUnsafeBufferPointer { g in
+                if let base = g.baseAddress { gramPointer = base }
+                scanNodes(document)
+            }
+        }
+
+        private mutating func scanNodes(_ document: JSONDocument) {
+            let bytes = document.bytes
+            document.withNodes { count, node in
+                var stack: [Frame] = []
+                stack.reserveCapacity(16)
+                var i = 0
+                while i < count {
+                    while let top = stack.last, i >= top.end { stack.removeLast() }
+                    let n = node(i)
+                    // Where this node sits: a key, an object member's value, an array element, or the root.
+                    var sensitive = false
+                    var role = KeyRole.other
+                    if !stack.isEmpty {
+                        let t = stack.count - 1
+                        if stack[t].expectKey {
+                            if stack[t].isObject {
+                                stack[t].expectKey = false
+                                key(bytes, n, frame: &stack[t])
+                                i += 1
+                                continue
+                            }
+                            // The first element of a `[key, value]` pair.
+                            stack[t].expectKey = false
+                            if n.kind == .string { key(bytes, n, frame: &stack[t]) }
+                            i = n.next
+                            continue
+                        }
+                        if stack[t].isObject || stack[t].isPair {
+                            stack[t].expectKey = stack[t].isObject
+                            if stack[t].skipValue {
+                                i = n.next
+                                continue
+                            }
+                            if stack[t].nullValue {
+                                if n.kind != .null {
+                                    // A string's node range excludes its quotes; the replacement covers them too.
+                                    let whole = n.kind == .string ? (n.start - 1)..<(n.end + 1) : n.start..<n.end
+                                    replacements.append((whole, Array("null".utf8)))
+                                }
+                                i = n.next
+                                continue
+                            }
+                            sensitive = stack[t].pendingSensitive
+                            role = stack[t].pendingRole
+                            if stack[t].queryValue, n.kind == .string, !sensitive {
+                                query(bytes, n)
+                                i = n.next
+                                continue
+                            }
+                        } else {
+                            sensitive = stack[t].sensitive
+                            role = stack[t].role
+                        }
                     }
+                    switch n.kind {
+                    case .object:
+                        stack.append(Frame(end: n.next, isObject: true, sensitive: sensitive, role: role, expectKey: true))
+                    case .array:
+                        let parent = stack.last
+                        let isPair = parent.map { !$0.isObject && !$0.isPair && $0.role == .pairContainer } ?? false && n.count == 2
+                        stack.append(Frame(end: n.next, isObject: false, sensitive: sensitive, role: role, expectKey: isPair,
+                                           pendingSensitive: sensitive, isPair: isPair))
+                    case .string:
+                        string(bytes, n, sensitive: sensitive, scanCards: role != .identifier)
+                    case .number:
+                        if sensitive { replacements.append((n.start..<n.end, Self.filteredJSON)) }
+                    default:
+                        break
+                    }
+                    i += 1
                 }
-            case .string:
-                string(ref, sensitive: sensitive, scanCards: !Scrubber.identifierKeys.contains(parentKey))
-            case .number:
-                if sensitive { replacements.append((ref.byteRange, Self.filteredJSON)) }
-            default:
-                break
             }
         }
 
-        private mutating func member(_ key: UnsafeBufferPointer<UInt8>, _ value: JSONRef, sensitive: Bool) {
-            let name = String(decoding: key, as: UTF8.self)
-            if !config.safeFields.isEmpty, config.safeFields.contains(name.lowercased()) { return }
-            if name == "debug_meta" { return }
-            if config.scrubIPAddresses, Scrubber.ipKeys.contains(name), !value.isNull {
-                replacements.append((value.byteRange, Array("null".utf8)))
-                return
+        /// Decides how the value after this key is treated.
+        private func key(_ bytes: [UInt8], _ n: JSONNode, frame: inout Frame) {
+            frame.skipValue = false
+            frame.nullValue = false
+            frame.queryValue = false
+            frame.pendingRole = .other
+            frame.pendingSensitive = frame.sensitive
+            let decoded: [UInt8] = n.escaped
+                ? Array(JSONStrings.decode(bytes, n.start..<n.end, escaped: true).utf8) : []
+            func check(_ key: UnsafeBufferPointer<UInt8>) {
+                if !config.safeFields.isEmpty, config.safeFields.contains(String(decoding: key, as: UTF8.self).lowercased()) {
+                    frame.skipValue = true
+                    return
+                }
+                if Scrubber.equals(key, Scrubber.debugMeta) {
+                    frame.skipValue = true
+                    return
+                }
+                if config.scrubIPAddresses, Scrubber.isIPKey(key) {
+                    frame.nullValue = true
+                    return
+                }
+                if !frame.pendingSensitive && matchesPattern(key) { frame.pendingSensitive = true }
+                frame.queryValue = Scrubber.equals(key, Scrubber.queryString)
+                frame.pendingRole = Scrubber.role(key)
             }
-            let isSensitive = sensitive || matchesPattern(key)
-            if name == "query_string", !isSensitive, let text = value.string, let scrubbed = scrubQuery(text) {
-                var writer = JSONWriter()
-                writer.string(scrubbed)
-                replacements.append((value.byteRange, writer.bytes))
-                return
+            if n.escaped {
+                decoded.withUnsafeBufferPointer(check)
+            } else {
+                bytes.withUnsafeBufferPointer { check(UnsafeBufferPointer(rebasing: $0[n.start..<n.end])) }
             }
-            walk(value, sensitive: isSensitive, parentKey: name)
         }
 
-        private mutating func string(_ ref: JSONRef, sensitive: Bool, scanCards: Bool) {
-            guard let (range, _) = ref.stringContents, !range.isEmpty else { return }
-            let bytes = ref.documentBytes
+        private mutating func query(_ bytes: [UInt8], _ n: JSONNode) {
+            let text = JSONStrings.decode(bytes, n.start..<n.end, escaped: n.escaped)
+            guard let scrubbed = scrubQuery(text) else { return }
+            var writer = JSONWriter()
+            writer.string(scrubbed)
+            replacements.append(((n.start - 1)..<(n.end + 1), writer.bytes))
+        }
+
+        private mutating func string(_ bytes: [UInt8], _ n: JSONNode, sensitive: Bool, scanCards: Bool) {
+            let range = n.start..<n.end
+            guard !range.isEmpty else { return }
+            let quoted = (n.start - 1)..<(n.end + 1)
             if sensitive {
-                if !bytes[range].elementsEqual(Self.filteredText) { replacements.append((ref.byteRange, Self.filteredJSON)) }
+                if !bytes[range].elementsEqual(Self.filteredText) { replacements.append((quoted, Self.filteredJSON)) }
                 return
             }
             if !config.sensitiveFields.isEmpty {
                 let lowered = String(decoding: bytes[range], as: UTF8.self).lowercased()
-                if config.sensitiveFields.contains(where: { lowered.contains($0) }) {
-                    replacements.append((ref.byteRange, Self.filteredJSON))
+                if config.sensitiveFields.contains(where: { lowered.containsText($0) }) {
+                    replacements.append((quoted, Self.filteredJSON))
                     return
                 }
             }
@@ -137,24 +296,43 @@ public enum Scrubber {
 
         func matchesPattern(_ key: UnsafeBufferPointer<UInt8>) -> Bool {
             guard !key.isEmpty, key.count <= 256 else { return false }
-            var lowered = [UInt8](repeating: 0, count: key.count)
-            for i in 0..<key.count {
-                var c = key[i]
-                if c >= 65 && c <= 90 { c |= 0x20 }
-                if c == UInt8(ascii: "-") { c = UInt8(ascii: "_") }
-                lowered[i] = c
+            let gramBase = gramPointer
+            let gramCount = grams.count
+            if prefilter {
+                // A rolling four-byte window, lower-cased on the fly; most keys end here without a hit.
+                guard key.count >= 4 else { return false }
+                var window: UInt32 = 0
+                var hit = false
+                for i in 0..<key.count {
+                    window = window >> 8 | UInt32(Self.fold(key[i])) << 24
+                    if i >= 3 {
+                        for k in 0..<gramCount where gramBase[k] == window {
+                            hit = true
+                            break
+                        }
+                        if hit { break }
+                    }
+                }
+                guard hit else { return false }
             }
             return patterns.contains { pattern in
-                guard pattern.count <= lowered.count else { return false }
+                guard pattern.count <= key.count else { return false }
                 var start = 0
-                while start + pattern.count <= lowered.count {
-                    if lowered[start] == pattern[0] && lowered[start..<(start + pattern.count)].elementsEqual(pattern) {
-                        return true
-                    }
+                while start + pattern.count <= key.count {
+                    var k = 0
+                    while k < pattern.count, Self.fold(key[start + k]) == pattern[k] { k += 1 }
+                    if k == pattern.count { return true }
                     start += 1
                 }
                 return false
             }
+        }
+
+        /// ASCII lower case, with `-` read as `_` (`X-Api-Key` matches `api_key`).
+        @inline(__always)
+        static func fold(_ c: UInt8) -> UInt8 {
+            if c >= 65 && c <= 90 { return c | 0x20 }
+            return c == UInt8(ascii: "-") ? UInt8(ascii: "_") : c
         }
 
         /// `a=1&token=abc` → `a=1&token=[Filtered]`; nil when no pair is sensitive.
@@ -187,13 +365,13 @@ public enum CardNumbers {
                 continue
             }
             let start = i
-            var digits: [UInt8] = []
+            var count = 0
             var end = i
             var j = i
-            while j < range.upperBound, digits.count <= 19 {
+            while j < range.upperBound, count <= 19 {
                 let c = bytes[j]
                 if isDigit(c) {
-                    digits.append(c - 48)
+                    count += 1
                     j += 1
                     end = j
                 } else if (c == UInt8(ascii: " ") || c == UInt8(ascii: "-")), j + 1 < range.upperBound, isDigit(bytes[j + 1]) {
@@ -204,9 +382,10 @@ public enum CardNumbers {
             }
             let before = start > range.lowerBound ? bytes[start - 1] : 0x20
             let after = end < range.upperBound ? bytes[end] : 0x20
-            if (13...19).contains(digits.count), !isAlnum(before), before != UInt8(ascii: "."), !isAlnum(after),
-               hasCardPrefix(digits), luhn(digits) {
-                found.append(start..<end)
+            // Digits are collected only for a candidate, so ordinary numbers in text cost no allocation.
+            if (13...19).contains(count), !isAlnum(before), before != UInt8(ascii: "."), !isAlnum(after) {
+                let digits = bytes[start..<end].filter(isDigit).map { $0 - 48 }
+                if hasCardPrefix(digits), luhn(digits) { found.append(start..<end) }
             }
             i = max(end, start + 1)
             while i < range.upperBound, isDigit(bytes[i]) { i += 1 }

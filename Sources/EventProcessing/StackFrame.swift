@@ -27,22 +27,42 @@ public struct StackFrame: Sendable, Equatable {
         self.colno = colno
         self.sdkInApp = inApp
         self.platform = platform
+        self.inApp = inApp ?? true
     }
 
-    init(_ ref: JSONRef) {
-        func text(_ key: String) -> String? {
-            guard let s = ref[key]?.string, !s.isEmpty else { return nil }
-            return s
+    /// Whether the frame is the application's, resolved once (`isInApp` is asked per frame several times).
+    var inApp = true
+
+    /// Reads a frame in one pass over its members (a frame has a dozen keys; looking each up would scan
+    /// them a dozen times).
+    init(_ ref: JSONRef, eventPlatform: String?) {
+        self.init()
+        ref.forEachMember { key, value in
+            func text() -> String? {
+                guard let s = value.string, !s.isEmpty else { return nil }
+                return s
+            }
+            switch key.count {
+            case 6 where key.elementsEqual("module".utf8): module = text()
+            case 6 where key.elementsEqual("lineno".utf8): lineno = value.int
+            case 6 where key.elementsEqual("in_app".utf8): sdkInApp = value.bool
+            case 5 where key.elementsEqual("colno".utf8): colno = value.int
+            case 7 where key.elementsEqual("package".utf8): package = text()
+            case 8 where key.elementsEqual("filename".utf8): filename = text()
+            case 8 where key.elementsEqual("abs_path".utf8): absPath = text()
+            case 8 where key.elementsEqual("function".utf8): function = text()
+            case 8 where key.elementsEqual("platform".utf8): platform = text()
+            case 12 where key.elementsEqual("context_line".utf8): contextLine = text()
+            default: break
+            }
         }
-        self.init(module: text("module"), filename: text("filename"), absPath: text("abs_path"), function: text("function"),
-                  package: text("package"), contextLine: text("context_line"), lineno: ref["lineno"]?.int,
-                  colno: ref["colno"]?.int, inApp: ref["in_app"]?.bool, platform: text("platform"))
+        inApp = isInApp(platform: eventPlatform)
     }
 
     /// Frames of a stack trace (`{frames: [...]}`), oldest call first as SDKs send them.
-    static func frames(of stacktrace: JSONRef?) -> [StackFrame] {
+    static func frames(of stacktrace: JSONRef?, platform: String?) -> [StackFrame] {
         guard let frames = stacktrace?["frames"], frames.kind == .array else { return [] }
-        return frames.elements.filter { $0.kind == .object }.map(StackFrame.init)
+        return frames.elements.filter { $0.kind == .object }.map { StackFrame($0, eventPlatform: platform) }
     }
 
     /// `in_app` as the SDK said, else inferred from where the code lives: third-party packages and the
@@ -69,15 +89,15 @@ public enum InAppRules {
         if let module = frame.module {
             if jvmPrefixes.contains(where: { module.hasPrefix($0) }) { return true }
             // Go's standard library has no dot in its first path element (`net/http`, `runtime`).
-            if platform == "go", module != "main", !(module.split(separator: "/").first ?? "").contains(".") { return true }
+            if platform == "go", module != "main", !(module.split(separator: "/").first ?? "").containsText(".") { return true }
         }
-        if platform == "go", path.contains("/usr/local/go/src/") || path.contains("/libexec/src/") { return true }
+        if platform == "go", path.containsText("/usr/local/go/src/") || path.containsText("/libexec/src/") { return true }
         return false
     }
 
     /// `…/lib/python3.12/json/decoder.py` (but not site-packages, handled above).
     static func isPythonStandardLibrary(_ path: String) -> Bool {
-        guard let range = path.firstRange(of: "/lib/python") else { return path.contains("\\Lib\\") }
+        guard let range = path.range(ofText: "/lib/python") else { return path.containsText("\\Lib\\") }
         let rest = path[range.upperBound...]
         return rest.first.map { $0 == "2" || $0 == "3" } ?? false
     }

@@ -249,3 +249,34 @@ extension JSONRef {
         }
     }
 }
+
+/// A read-only view of one tape entry, for scanners that walk a whole document in order (the scrubber)
+/// and must not pay for a `JSONRef` per value.
+public struct JSONNode: Sendable {
+    public let kind: JSONDocument.Kind
+    /// For strings: whether the contents hold escapes.
+    public let escaped: Bool
+    /// Byte range in the document (for strings, the contents without quotes).
+    public let start: Int
+    public let end: Int
+    /// For containers: the tape index just past the subtree; otherwise the next index.
+    public let next: Int
+    public let count: Int
+}
+
+extension JSONDocument {
+    public var nodeCount: Int { tape.count }
+
+    /// Calls `body` with a node accessor for the tape in document order. A container's members follow it
+    /// (for objects as key, value, key, value…), each subtree contiguous.
+    public func withNodes<R>(_ body: (_ count: Int, _ node: (Int) -> JSONNode) throws -> R) rethrows -> R {
+        try tape.withUnsafeBufferPointer { t in
+            try body(t.count) { i in
+                let n = t[i]
+                let isContainer = n.kind == .object || n.kind == .array
+                return JSONNode(kind: n.kind, escaped: n.escaped, start: Int(n.start), end: Int(n.end),
+                                next: isContainer ? Int(n.next) : i + 1, count: Int(n.count))
+            }
+        }
+    }
+}

@@ -1,5 +1,5 @@
 /// String decoding and UTF-8 checks shared by the JSON parser and readers.
-enum JSONStrings {
+public enum JSONStrings {
     @inline(__always)
     static func hex(_ b: UInt8) -> UInt32? {
         switch b {
@@ -36,7 +36,7 @@ enum JSONStrings {
     }
 
     /// Decodes the contents of a JSON string (without quotes). Lone surrogates become U+FFFD.
-    static func decode(_ bytes: [UInt8], _ range: Range<Int>, escaped: Bool) -> String {
+    public static func decode(_ bytes: [UInt8], _ range: Range<Int>, escaped: Bool) -> String {
         guard escaped else { return String(decoding: bytes[range], as: UTF8.self) }
         var out: [UInt8] = []
         out.reserveCapacity(range.count)

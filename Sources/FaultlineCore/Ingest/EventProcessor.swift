@@ -18,12 +18,12 @@ struct EventProcessor {
     /// Scrubs the JSON of a non-event item that is kept (feedback, logs); nil when nothing changed.
     func scrub(_ document: JSONDocument) -> [UInt8]? {
         guard document.root.kind == .object || document.root.kind == .array else { return nil }
-        return Scrubber.scrub(document.root, config: config.scrubbing)
+        return Scrubber.scrub(document, config: config.scrubbing)
     }
 
     func process(_ document: JSONDocument, id headerID: EventID?, type: String, index: Int) throws(ProtocolError) -> Processed {
         var document = document
-        let scrubbed = Scrubber.scrub(document.root, config: config.scrubbing)
+        let scrubbed = Scrubber.scrub(document, config: config.scrubbing)
         if let scrubbed {
             // Everything after this point (grouping, titles, tags) must see only the scrubbed values.
             do {
@@ -53,10 +53,20 @@ struct EventProcessor {
 
     /// What is kept per hash: the variant, the rule or fingerprint, and the contributing components.
     static func componentsJSON(_ g: GroupingResult) -> [UInt8] {
-        var fields: [(key: String, value: JSONValue)] = [("variant", .string(g.variant))]
-        if let rule = g.matchedRule { fields.append(("rule", .string(rule))) }
-        if let fp = g.fingerprint { fields.append(("fingerprint", .array(fp.map { .string($0) }))) }
-        fields.append(("component", g.root.json(contributingOnly: true)))
-        return JSONValue.object(fields).serialized
+        var w = JSONWriter(capacity: 512)
+        w.raw("{\"variant\":")
+        w.string(g.variant)
+        if let rule = g.matchedRule {
+            w.raw(",\"rule\":")
+            w.string(rule)
+        }
+        if let fp = g.fingerprint {
+            w.raw(",\"fingerprint\":")
+            w.value(.array(fp.map { .string($0) }))
+        }
+        w.raw(",\"component\":")
+        g.root.write(into: &w, contributingOnly: true)
+        w.raw("}")
+        return w.bytes
     }
 }

@@ -16,8 +16,10 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "Runs (each on a fresh server and data directory); medians are reported.") var runs = 3
     @Option(name: .long, help: "The faultline binary to start. Default: this one.") var binary: String?
     @Flag(name: .long, help: "Skip the HTTP-only baseline (GET /_health).") var noBaseline = false
+    @Flag(name: .long, help: "Time each event-processing stage in-process instead (no server).") var stages = false
 
     func run() throws {
+        if stages { return try StageBench.run(fixtures: fixtures) }
         let templates = try loadTemplates()
         guard !templates.isEmpty else { throw CommandError("no usable event envelopes in \(fixtures)") }
         let binary = self.binary ?? URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path

@@ -1,0 +1,61 @@
+import EventProcessing
+import Foundation
+import SentryProtocol
+
+/// CPU per event of each processing stage, in-process over the fixture events (no HTTP, no disk): what
+/// `bench --stages` prints. Each figure is the median of 5 repetitions over every event.
+enum StageBench {
+    struct Event {
+        let bytes: [UInt8]
+        let range: Range<Int>
+    }
+
+    static func run(fixtures: String) throws {
+        let dir = URL(fileURLWithPath: fixtures)
+        var events: [Event] = []
+        for name in try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() where name.hasSuffix(".decompressed") {
+            let bytes = Array(try Data(contentsOf: dir.appendingPathComponent(name)))
+            guard let envelope = try? EnvelopeParser.parse(bytes),
+                  let item = envelope.items.first(where: { $0.type == .event }) else { continue }
+            events.append(Event(bytes: bytes, range: item.payload))
+        }
+        guard !events.isEmpty else { throw CommandError("no event items in \(fixtures)") }
+        let documents = try events.map { try JSONDocument(bytes: $0.bytes, range: $0.range) }
+        let facts = documents.map { EventFacts($0.root) }
+        let groupings = facts.map { Fingerprinter.group($0) }
+        let now = Date().timeIntervalSince1970
+        let meanBytes = events.map(\.range.count).reduce(0, +) / events.count
+        let scrubbed = documents.filter { Scrubber.scrub($0) != nil }.count
+        print("faultline bench --stages: \(events.count) fixture events, mean \(meanBytes) bytes of JSON, \(scrubbed) changed by scrubbing")
+        var sink = 0
+        func time(_ label: String, _ body: (Int) throws -> Int) rethrows {
+            var samples: [Double] = []
+            for _ in 0..<5 {
+                let start = DispatchTime.now().uptimeNanoseconds
+                let rounds = 200
+                for _ in 0..<rounds {
+                    for i in events.indices { sink &+= try body(i) }
+                }
+                let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1000
+                samples.append(elapsed / Double(rounds * events.count))
+            }
+            samples.sort()
+            let padded = label.padding(toLength: 20, withPad: " ", startingAt: 0)
+            print(padded + String(format: " %7.2f µs per event  [%.2f–%.2f]", samples[2], samples[0], samples[4]))
+        }
+        try time("JSON tape parse") { i in try JSONDocument(bytes: events[i].bytes, range: events[i].range).root.count }
+        time("scrub (no change)") { i in Scrubber.scrub(documents[i])?.count ?? 0 }
+        time("event facts") { i in EventFacts(documents[i].root).exceptions.count }
+        time("normalize fields") { i in
+            EventNormalizer.normalize(documents[i].root, facts: facts[i], receivedAt: now, sentAt: nil).tags.count
+        }
+        time("fingerprint") { i in Fingerprinter.group(facts[i]).hash.utf8.count }
+        time("title and culprit") { i in IssueDescriptor(facts[i], grouping: groupings[i]).title.utf8.count }
+        time("components JSON") { i in
+            var w = JSONWriter()
+            groupings[i].root.write(into: &w, contributingOnly: true)
+            return w.bytes.count
+        }
+        if sink == 42 { print("") }
+    }
+}
