@@ -61,15 +61,15 @@ public enum EventNormalizer {
         let logger = text(root["logger"], "logger", max: 64, notes: &notes) { _ in true }
 
         var tags: [(key: String, value: String)] = []
-        var seen: Set<String> = []
+        tags.reserveCapacity(16)
         func add(_ key: String, _ value: String?) {
             guard let value, !value.isEmpty else { return }
             guard key.utf8.count <= maxTagKeyLength, !key.isEmpty else {
                 notes.append("tags: key too long, dropped")
                 return
             }
-            guard !seen.contains(key) else { return }
-            seen.insert(key)
+            // A dozen or two keys: a scan is cheaper than hashing each.
+            guard !tags.contains(where: { $0.key == key }) else { return }
             var v = value
             if v.utf8.count > maxTagValueLength {
                 v = String(v.prefix(maxTagValueLength))
@@ -82,14 +82,11 @@ public enum EventNormalizer {
         add("release", release)
         add("server_name", serverName)
         add("transaction", transaction)
-        add("logger", logger)
         if let contexts = root["contexts"], contexts.kind == .object {
-            for (key, name) in [("browser", "browser"), ("os", "os"), ("client_os", "client_os"), ("runtime", "runtime"),
-                                ("device", "device")] {
-                guard let context = contexts[name], context.kind == .object else { continue }
+            for key in ["browser", "os", "runtime", "device"] {
+                guard let context = contexts[key], context.kind == .object else { continue }
                 let n = context["name"]?.string ?? (key == "device" ? context["model"]?.string : nil)
                 let version = context["version"]?.scalarText
-                add("\(key).name", n)
                 add(key, n.map { name in version.map { "\(name) \($0)" } ?? name })
             }
         }

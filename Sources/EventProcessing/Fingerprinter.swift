@@ -30,9 +30,10 @@ public struct GroupingResult: Sendable {
 /// any (a project rule first, then the SDK's), else the stack traces' in-app frames, else the exception
 /// type (and its value when no frame contributes), else the parameterized message.
 public enum Fingerprinter {
+    /// `explain: false` (ingest) leaves out the details of parts that do not count; the hash is the same.
     public static func group(_ facts: EventFacts, rules: FingerprintRules = .none,
-                             strategy: GroupingStrategy = .latest) -> GroupingResult {
-        let (defaultRoot, defaultVariant) = defaultComponents(facts)
+                             strategy: GroupingStrategy = .latest, explain: Bool = true) -> GroupingResult {
+        let (defaultRoot, defaultVariant) = defaultComponents(facts, explain: explain)
         var fingerprint: [String]?
         var matchedRule: String?
         var title: String?
@@ -47,7 +48,7 @@ public enum Fingerprinter {
             variant = "custom"
         }
         guard let fingerprint else {
-            return GroupingResult(strategy: strategy, hash: hash(defaultRoot.contributingValues), variant: variant,
+            return GroupingResult(strategy: strategy, hash: hash(defaultRoot), variant: variant,
                                   root: defaultRoot)
         }
         var values: [String] = []
@@ -72,33 +73,47 @@ public enum Fingerprinter {
     /// MD5 over the values, each ended by a NUL so `["ab","c"]` and `["a","bc"]` differ.
     static func hash(_ values: [String]) -> String {
         var md5 = Insecure.MD5()
-        let nul: [UInt8] = [0]
-        for value in values {
-            var v = value
-            v.withUTF8 { md5.update(bufferPointer: UnsafeRawBufferPointer($0)) }
-            nul.withUnsafeBytes { md5.update(bufferPointer: $0) }
+        for value in values { add(value, to: &md5) }
+        return hex(md5.finalize())
+    }
+
+    /// The same hash, taken straight from a component tree.
+    static func hash(_ root: GroupingComponent) -> String {
+        var md5 = Insecure.MD5()
+        root.forEachContributingValue { add($0, to: &md5) }
+        return hex(md5.finalize())
+    }
+
+    private static func add(_ value: String, to md5: inout Insecure.MD5) {
+        var v = value
+        v.withUTF8 { md5.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        withUnsafeBytes(of: UInt8(0)) { md5.update(bufferPointer: $0) }
+    }
+
+    private static func hex(_ digest: Insecure.MD5Digest) -> String {
+        let digits: StaticString = "0123456789abcdef"
+        return String(unsafeUninitializedCapacity: 32) { out in
+            var i = 0
+            for byte in digest {
+                out[i] = digits.utf8Start[Int(byte >> 4)]
+                out[i + 1] = digits.utf8Start[Int(byte & 0xF)]
+                i += 2
+            }
+            return 32
         }
-        let digits = Array("0123456789abcdef".utf8)
-        var hex: [UInt8] = []
-        hex.reserveCapacity(32)
-        for byte in md5.finalize() {
-            hex.append(digits[Int(byte >> 4)])
-            hex.append(digits[Int(byte & 0xF)])
-        }
-        return String(decoding: hex, as: UTF8.self)
     }
 
     // MARK: Default grouping
 
-    static func defaultComponents(_ facts: EventFacts) -> (GroupingComponent, String) {
+    static func defaultComponents(_ facts: EventFacts, explain: Bool = true) -> (GroupingComponent, String) {
         if !facts.exceptions.isEmpty {
             let inApp = facts.exceptions.contains { $0.frames.contains(where: \.inApp) }
-            let node = exceptionsComponent(facts, appOnly: inApp)
+            let node = exceptionsComponent(facts, appOnly: inApp, explain: explain)
             if node.contributes { return (node, inApp ? "app" : "system") }
         }
         if !facts.threadFrames.isEmpty {
             let inApp = facts.threadFrames.contains(where: \.inApp)
-            let stack = stacktraceComponent(facts.threadFrames, platform: facts.platform, appOnly: inApp)
+            let stack = stacktraceComponent(facts.threadFrames, platform: facts.platform, appOnly: inApp, explain: explain)
             if stack.contributes { return (.node("threads", [stack]), inApp ? "app" : "system") }
         }
         if let message = facts.messageTemplate ?? facts.messageFormatted {
@@ -110,12 +125,12 @@ public enum Fingerprinter {
 
     /// Every exception of a chain contributes; for exception groups the group wrappers do not, and each
     /// distinct leaf counts once (the same failures in a batch of 3 or of 30 are one issue).
-    static func exceptionsComponent(_ facts: EventFacts, appOnly: Bool) -> GroupingComponent {
+    static func exceptionsComponent(_ facts: EventFacts, appOnly: Bool, explain: Bool = true) -> GroupingComponent {
         let hasGroups = facts.exceptions.contains(where: \.isExceptionGroup)
         var children: [GroupingComponent] = []
         var seen: Set<[String]> = []
         for exception in facts.exceptions {
-            var component = exceptionComponent(exception, platform: facts.platform, appOnly: appOnly)
+            var component = exceptionComponent(exception, platform: facts.platform, appOnly: appOnly, explain: explain)
             if hasGroups {
                 if exception.isExceptionGroup {
                     component.contributes = false
@@ -131,8 +146,9 @@ public enum Fingerprinter {
         return .node("chained-exception", children)
     }
 
-    static func exceptionComponent(_ e: EventFacts.ExceptionFacts, platform: String, appOnly: Bool) -> GroupingComponent {
-        let stack = stacktraceComponent(e.frames, platform: platform, appOnly: appOnly)
+    static func exceptionComponent(_ e: EventFacts.ExceptionFacts, platform: String, appOnly: Bool,
+                                   explain: Bool = true) -> GroupingComponent {
+        let stack = stacktraceComponent(e.frames, platform: platform, appOnly: appOnly, explain: explain)
         var children: [GroupingComponent] = []
         if !e.frames.isEmpty { children.append(stack) }
         if e.synthetic {
@@ -149,18 +165,23 @@ public enum Fingerprinter {
         return .node("exception", children)
     }
 
-    static func stacktraceComponent(_ frames: [StackFrame], platform: String, appOnly: Bool) -> GroupingComponent {
+    static func stacktraceComponent(_ frames: [StackFrame], platform: String, appOnly: Bool,
+                                    explain: Bool = true) -> GroupingComponent {
         var children: [GroupingComponent] = []
+        children.reserveCapacity(frames.count)
         var previous: StackFrame?
         for frame in frames {
-            let framePlatform = frame.platform ?? platform
-            var component = FrameNormalizer.component(frame, platform: framePlatform)
-            if appOnly && !frame.inApp {
-                component.contributes = false
-                component.hint = "not in-app"
-            } else if let previous, isRecursion(previous, frame) {
-                component.contributes = false
-                component.hint = "recursion"
+            let skip: String? = appOnly && !frame.inApp ? "not in-app"
+                : previous.map { isRecursion($0, frame) } == true ? "recursion" : nil
+            var component: GroupingComponent
+            if let skip, !explain {
+                component = GroupingComponent(id: "frame", contributes: false, hint: skip)
+            } else {
+                component = FrameNormalizer.component(frame, platform: frame.platform ?? platform, explain: explain)
+                if let skip {
+                    component.contributes = false
+                    component.hint = skip
+                }
             }
             previous = frame
             children.append(component)

@@ -9,7 +9,7 @@ enum FrameNormalizer {
         }
     }
 
-    static func component(_ frame: StackFrame, platform: String) -> GroupingComponent {
+    static func component(_ frame: StackFrame, platform: String, explain: Bool = true) -> GroupingComponent {
         var children: [GroupingComponent] = []
         children.reserveCapacity(4)
         if let module = frame.module {
@@ -17,8 +17,10 @@ enum FrameNormalizer {
             let (value, hint) = module.utf8.contains(UInt8(ascii: "$")) || module.containsText("GeneratedMethodAccessor")
                 ? normalizeModule(module) : (module, nil)
             children.append(.leaf("module", value, hint: hint))
-            children.append(GroupingComponent(id: "filename", contributes: false, hint: "module takes precedence",
-                                              value: frame.filename.map(basename)))
+            if explain {
+                children.append(GroupingComponent(id: "filename", contributes: false, hint: "module takes precedence",
+                                                  value: frame.filename.map(basename)))
+            }
         } else if let file = frame.filename ?? frame.absPath {
             if file == "<anonymous>" || file == "[native code]" || file.hasPrefix("<") {
                 children.append(GroupingComponent(id: "filename", contributes: false, hint: "not a real file", value: file))

@@ -34,9 +34,19 @@ public struct GroupingComponent: Sendable, Equatable {
 
     /// The values that enter the hash, depth first.
     public var contributingValues: [String] {
-        guard contributes else { return [] }
-        if let value { return [value] }
-        return children.flatMap(\.contributingValues)
+        var values: [String] = []
+        forEachContributingValue { values.append($0) }
+        return values
+    }
+
+    /// Visits the values that enter the hash, depth first, without building arrays on the way.
+    public func forEachContributingValue(_ body: (String) -> Void) {
+        guard contributes else { return }
+        if let value {
+            body(value)
+            return
+        }
+        for child in children { child.forEachContributingValue(body) }
     }
 
     /// Writes the tree as JSON (the same as `json(contributingOnly:)`, without building values first).

@@ -84,9 +84,9 @@ public enum Scrubber {
     /// The scrubbed JSON text of the document, or nil when nothing needed scrubbing.
     public static func scrub(_ document: JSONDocument, config: ScrubbingConfig = .default) -> [UInt8]? {
         guard config.enabled else { return nil }
-        var walker = Walker(config: config, patterns: (config.useDefaults ? defaultKeyPatterns : [])
+        let walker = Walker(config: config, patterns: (config.useDefaults ? defaultKeyPatterns : [])
             + config.sensitiveFields.map { Array($0.utf8) },
-                            prefilter: config.sensitiveFields.isEmpty && config.useDefaults, grams: defaultGrams)
+                            prefilter: config.sensitiveFields.isEmpty && config.useDefaults)
         walker.scan(document)
         guard !walker.replacements.isEmpty else { return nil }
         let bytes = document.bytes
@@ -103,32 +103,29 @@ public enum Scrubber {
         return out
     }
 
-    /// The first four bytes of each default pattern: a key containing none of them cannot match, which
-    /// settles almost every key with a few integer compares.
-    static let defaultGrams: [UInt32] = defaultKeyPatterns.map { gram($0[0], $0[1], $0[2], $0[3]) }
-
-    @inline(__always)
-    static func gram(_ a: UInt8, _ b: UInt8, _ c: UInt8, _ d: UInt8) -> UInt32 {
-        UInt32(a) | UInt32(b) << 8 | UInt32(c) << 16 | UInt32(d) << 24
-    }
+    /// For every two-byte pair: whether a default pattern starts with it (a 64 KiB table built once and kept).
+    nonisolated(unsafe) static let patternStarts: UnsafeMutablePointer<Bool> = {
+        let table = UnsafeMutablePointer<Bool>.allocate(capacity: 65_536)
+        table.initialize(repeating: false, count: 65_536)
+        for p in defaultKeyPatterns { table[Int(p[0]) << 8 | Int(p[1])] = true }
+        return table
+    }()
 
     /// One linear pass over the tape with a stack of open containers, so each value costs a few compares:
     /// every event passes through here before anything is stored.
-    struct Walker {
-        init(config: ScrubbingConfig, patterns: [[UInt8]], prefilter: Bool, grams: [UInt32]) {
+    /// A class: as a struct holding arrays it was copied (every array retained) on each method call made
+    /// from inside the scan's closures.
+    final class Walker {
+        init(config: ScrubbingConfig, patterns: [[UInt8]], prefilter: Bool) {
             self.config = config
             self.patterns = patterns
             self.prefilter = prefilter
-            self.grams = grams
         }
 
         let config: ScrubbingConfig
         let patterns: [[UInt8]]
-        /// Only the default patterns are in use (all at least four bytes long), so the gram test applies.
+        /// Only the default patterns are in use, so the two-byte start table applies.
         let prefilter: Bool
-        let grams: [UInt32]
-        /// `grams`' storage, pinned for the scan, so the per-key test touches no reference count.
-        private var gramPointer: UnsafePointer<UInt32> = UnsafePointer(bitPattern: 8)!
         var replacements: [(Range<Int>, [UInt8])] = []
         static let filteredJSON = Array("\"[Filtered]\"".utf8)
         static let filteredText = Array("[Filtered]".utf8)
@@ -151,61 +148,51 @@ public enum Scrubber {
             var isPair = false
         }
 
-        mutating func scan(_ document: JSONDocument) {
-            let grams = self.grams
-            grams.withUnsafeBufferPointer { g in
-                if let base = g.baseAddress { gramPointer = base }
-                scanNodes(document)
-            }
+        func scan(_ document: JSONDocument) {
+            document.withTape { tape, bytes in scan(tape, bytes) }
         }
 
-        private mutating func scanNodes(_ document: JSONDocument) {
-            let bytes = document.bytes
-            document.withNodes { count, node in
-                var stack: [Frame] = []
-                stack.reserveCapacity(16)
+        private func scan(_ tape: UnsafeBufferPointer<JSONDocument.Node>, _ bytes: UnsafeBufferPointer<UInt8>) {
+            // The parser caps nesting at JSONDocument.maxDepth, so a fixed stack suffices.
+            withUnsafeTemporaryAllocation(of: Frame.self, capacity: JSONDocument.maxDepth + 2) { stack in
+                var depth = 0
                 var i = 0
+                let count = tape.count
                 while i < count {
-                    while let top = stack.last, i >= top.end { stack.removeLast() }
-                    let n = node(i)
+                    while depth > 0, i >= stack[depth - 1].end { depth -= 1 }
+                    let n = tape[i]
+                    let next = n.isContainer ? Int(n.next) : i + 1
                     // Where this node sits: a key, an object member's value, an array element, or the root.
                     var sensitive = false
                     var role = KeyRole.other
-                    if !stack.isEmpty {
-                        let t = stack.count - 1
+                    if depth > 0 {
+                        let t = depth - 1
                         if stack[t].expectKey {
-                            if stack[t].isObject {
-                                stack[t].expectKey = false
-                                key(bytes, n, frame: &stack[t])
-                                i += 1
-                                continue
-                            }
-                            // The first element of a `[key, value]` pair.
                             stack[t].expectKey = false
                             if n.kind == .string { key(bytes, n, frame: &stack[t]) }
-                            i = n.next
+                            i = stack[t].isObject ? i + 1 : next
                             continue
                         }
                         if stack[t].isObject || stack[t].isPair {
                             stack[t].expectKey = stack[t].isObject
                             if stack[t].skipValue {
-                                i = n.next
+                                i = next
                                 continue
                             }
                             if stack[t].nullValue {
                                 if n.kind != .null {
                                     // A string's node range excludes its quotes; the replacement covers them too.
-                                    let whole = n.kind == .string ? (n.start - 1)..<(n.end + 1) : n.start..<n.end
+                                    let whole = n.kind == .string ? Int(n.start - 1)..<Int(n.end + 1) : Int(n.start)..<Int(n.end)
                                     replacements.append((whole, Array("null".utf8)))
                                 }
-                                i = n.next
+                                i = next
                                 continue
                             }
                             sensitive = stack[t].pendingSensitive
                             role = stack[t].pendingRole
                             if stack[t].queryValue, n.kind == .string, !sensitive {
                                 query(bytes, n)
-                                i = n.next
+                                i = next
                                 continue
                             }
                         } else {
@@ -215,16 +202,20 @@ public enum Scrubber {
                     }
                     switch n.kind {
                     case .object:
-                        stack.append(Frame(end: n.next, isObject: true, sensitive: sensitive, role: role, expectKey: true))
+                        stack[depth] = Frame(end: next, isObject: true, sensitive: sensitive, role: role, expectKey: true)
+                        depth += 1
                     case .array:
-                        let parent = stack.last
-                        let isPair = parent.map { !$0.isObject && !$0.isPair && $0.role == .pairContainer } ?? false && n.count == 2
-                        stack.append(Frame(end: n.next, isObject: false, sensitive: sensitive, role: role, expectKey: isPair,
-                                           pendingSensitive: sensitive, isPair: isPair))
+                        let isPair = depth > 0 && !stack[depth - 1].isObject && !stack[depth - 1].isPair
+                            && stack[depth - 1].role == .pairContainer && n.count == 2
+                        stack[depth] = Frame(end: next, isObject: false, sensitive: sensitive, role: role, expectKey: isPair,
+                                             pendingSensitive: sensitive, isPair: isPair)
+                        depth += 1
                     case .string:
-                        string(bytes, n, sensitive: sensitive, scanCards: role != .identifier)
+                        if sensitive || !config.sensitiveFields.isEmpty || (config.useDefaults && role != .identifier) {
+                            string(bytes, n, sensitive: sensitive, scanCards: role != .identifier)
+                        }
                     case .number:
-                        if sensitive { replacements.append((n.start..<n.end, Self.filteredJSON)) }
+                        if sensitive { replacements.append((Int(n.start)..<Int(n.end), Self.filteredJSON)) }
                     default:
                         break
                     }
@@ -234,50 +225,53 @@ public enum Scrubber {
         }
 
         /// Decides how the value after this key is treated.
-        private func key(_ bytes: [UInt8], _ n: JSONNode, frame: inout Frame) {
+        private func key(_ bytes: UnsafeBufferPointer<UInt8>, _ n: JSONDocument.Node, frame: inout Frame) {
             frame.skipValue = false
             frame.nullValue = false
             frame.queryValue = false
             frame.pendingRole = .other
             frame.pendingSensitive = frame.sensitive
-            let decoded: [UInt8] = n.escaped
-                ? Array(JSONStrings.decode(bytes, n.start..<n.end, escaped: true).utf8) : []
-            func check(_ key: UnsafeBufferPointer<UInt8>) {
-                if !config.safeFields.isEmpty, config.safeFields.contains(String(decoding: key, as: UTF8.self).lowercased()) {
-                    frame.skipValue = true
-                    return
-                }
-                if Scrubber.equals(key, Scrubber.debugMeta) {
-                    frame.skipValue = true
-                    return
-                }
-                if config.scrubIPAddresses, Scrubber.isIPKey(key) {
-                    frame.nullValue = true
-                    return
-                }
-                if !frame.pendingSensitive && matchesPattern(key) { frame.pendingSensitive = true }
-                frame.queryValue = Scrubber.equals(key, Scrubber.queryString)
-                frame.pendingRole = Scrubber.role(key)
-            }
+            let range = Int(n.start)..<Int(n.end)
             if n.escaped {
-                decoded.withUnsafeBufferPointer(check)
+                let decoded = Array(JSONStrings.decode(bytes, range).utf8)
+                decoded.withUnsafeBufferPointer { classify($0, frame: &frame) }
             } else {
-                bytes.withUnsafeBufferPointer { check(UnsafeBufferPointer(rebasing: $0[n.start..<n.end])) }
+                classify(UnsafeBufferPointer(rebasing: bytes[range]), frame: &frame)
             }
         }
 
-        private mutating func query(_ bytes: [UInt8], _ n: JSONNode) {
-            let text = JSONStrings.decode(bytes, n.start..<n.end, escaped: n.escaped)
+        /// A method rather than a nested function: capturing `self` in a closure copied the whole walker per key.
+        private func classify(_ key: UnsafeBufferPointer<UInt8>, frame: inout Frame) {
+            if !config.safeFields.isEmpty, config.safeFields.contains(String(decoding: key, as: UTF8.self).lowercased()) {
+                frame.skipValue = true
+                return
+            }
+            if Scrubber.equals(key, Scrubber.debugMeta) {
+                frame.skipValue = true
+                return
+            }
+            if config.scrubIPAddresses, Scrubber.isIPKey(key) {
+                frame.nullValue = true
+                return
+            }
+            if !frame.pendingSensitive && matchesPattern(key) { frame.pendingSensitive = true }
+            frame.queryValue = Scrubber.equals(key, Scrubber.queryString)
+            frame.pendingRole = Scrubber.role(key)
+        }
+
+        private func query(_ bytes: UnsafeBufferPointer<UInt8>, _ n: JSONDocument.Node) {
+            let text = JSONStrings.decode(bytes, Int(n.start)..<Int(n.end))
             guard let scrubbed = scrubQuery(text) else { return }
             var writer = JSONWriter()
             writer.string(scrubbed)
-            replacements.append(((n.start - 1)..<(n.end + 1), writer.bytes))
+            replacements.append((Int(n.start - 1)..<Int(n.end + 1), writer.bytes))
         }
 
-        private mutating func string(_ bytes: [UInt8], _ n: JSONNode, sensitive: Bool, scanCards: Bool) {
-            let range = n.start..<n.end
+        private func string(_ bytes: UnsafeBufferPointer<UInt8>, _ n: JSONDocument.Node, sensitive: Bool,
+                                     scanCards: Bool) {
+            let range = Int(n.start)..<Int(n.end)
             guard !range.isEmpty else { return }
-            let quoted = (n.start - 1)..<(n.end + 1)
+            let quoted = (range.lowerBound - 1)..<(range.upperBound + 1)
             if sensitive {
                 if !bytes[range].elementsEqual(Self.filteredText) { replacements.append((quoted, Self.filteredJSON)) }
                 return
@@ -290,42 +284,27 @@ public enum Scrubber {
                 }
             }
             if config.useDefaults && scanCards {
-                for card in CardNumbers.find(bytes, in: range) { replacements.append((card, Self.filteredText)) }
+                CardNumbers.find(bytes, in: range) { replacements.append(($0, Self.filteredText)) }
             }
         }
 
         func matchesPattern(_ key: UnsafeBufferPointer<UInt8>) -> Bool {
             guard !key.isEmpty, key.count <= 256 else { return false }
-            let gramBase = gramPointer
-            let gramCount = grams.count
-            if prefilter {
-                // A rolling four-byte window, lower-cased on the fly; most keys end here without a hit.
-                guard key.count >= 4 else { return false }
-                var window: UInt32 = 0
-                var hit = false
-                for i in 0..<key.count {
-                    window = window >> 8 | UInt32(Self.fold(key[i])) << 24
-                    if i >= 3 {
-                        for k in 0..<gramCount where gramBase[k] == window {
-                            hit = true
-                            break
-                        }
-                        if hit { break }
-                    }
+            let starts = Scrubber.patternStarts
+            for i in 0..<key.count {
+                let a = Self.fold(key[i])
+                // With only the default patterns (all longer than one byte), a position is compared in full
+                // only when its two bytes begin one of them: one table lookup per byte.
+                if prefilter {
+                    guard i + 1 < key.count, starts[Int(a) << 8 | Int(Self.fold(key[i + 1]))] else { continue }
                 }
-                guard hit else { return false }
-            }
-            return patterns.contains { pattern in
-                guard pattern.count <= key.count else { return false }
-                var start = 0
-                while start + pattern.count <= key.count {
-                    var k = 0
-                    while k < pattern.count, Self.fold(key[start + k]) == pattern[k] { k += 1 }
+                for pattern in patterns where pattern.count <= key.count - i && pattern[0] == a {
+                    var k = 1
+                    while k < pattern.count, Self.fold(key[i + k]) == pattern[k] { k += 1 }
                     if k == pattern.count { return true }
-                    start += 1
                 }
-                return false
             }
+            return false
         }
 
         /// ASCII lower case, with `-` read as `_` (`X-Api-Key` matches `api_key`).
@@ -356,9 +335,14 @@ public enum Scrubber {
 public enum CardNumbers {
     public static func find(_ bytes: [UInt8], in range: Range<Int>) -> [Range<Int>] {
         var found: [Range<Int>] = []
+        bytes.withUnsafeBufferPointer { b in find(b, in: range) { found.append($0) } }
+        return found
+    }
+
+    static func find(_ bytes: UnsafeBufferPointer<UInt8>, in range: Range<Int>, _ found: (Range<Int>) -> Void) {
         var i = range.lowerBound
-        func isDigit(_ c: UInt8) -> Bool { c >= 48 && c <= 57 }
-        func isAlnum(_ c: UInt8) -> Bool { isDigit(c) || ((c | 0x20) >= 97 && (c | 0x20) <= 122) }
+        @inline(__always) func isDigit(_ c: UInt8) -> Bool { c &- 48 < 10 }
+        @inline(__always) func isAlnum(_ c: UInt8) -> Bool { isDigit(c) || (c | 0x20) &- 97 < 26 }
         while i < range.upperBound {
             guard isDigit(bytes[i]) else {
                 i += 1
@@ -385,12 +369,11 @@ public enum CardNumbers {
             // Digits are collected only for a candidate, so ordinary numbers in text cost no allocation.
             if (13...19).contains(count), !isAlnum(before), before != UInt8(ascii: "."), !isAlnum(after) {
                 let digits = bytes[start..<end].filter(isDigit).map { $0 - 48 }
-                if hasCardPrefix(digits), luhn(digits) { found.append(start..<end) }
+                if hasCardPrefix(digits), luhn(digits) { found(start..<end) }
             }
             i = max(end, start + 1)
             while i < range.upperBound, isDigit(bytes[i]) { i += 1 }
         }
-        return found
     }
 
     static func hasCardPrefix(_ d: [UInt8]) -> Bool {

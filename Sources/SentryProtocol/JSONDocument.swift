@@ -9,17 +9,19 @@ public struct JSONDocument: Sendable {
         case object, array, string, number, `true`, `false`, null
     }
 
-    struct Node {
-        var kind: Kind
+    public struct Node: Sendable {
+        public internal(set) var kind: Kind
         /// For strings: whether it contains escapes (then decoding must unescape).
-        var escaped: Bool
+        public internal(set) var escaped: Bool
         /// Byte range of the value in `bytes`; for strings, the contents without quotes.
-        var start: UInt32
-        var end: UInt32
+        public internal(set) var start: UInt32
+        public internal(set) var end: UInt32
         /// For containers: the tape index just past the whole subtree.
-        var next: UInt32
+        public internal(set) var next: UInt32
         /// For containers: members (objects) or elements (arrays).
-        var count: UInt32
+        public internal(set) var count: UInt32
+
+        public var isContainer: Bool { kind == .object || kind == .array }
     }
 
     public let bytes: [UInt8]
@@ -250,33 +252,13 @@ extension JSONRef {
     }
 }
 
-/// A read-only view of one tape entry, for scanners that walk a whole document in order (the scrubber)
-/// and must not pay for a `JSONRef` per value.
-public struct JSONNode: Sendable {
-    public let kind: JSONDocument.Kind
-    /// For strings: whether the contents hold escapes.
-    public let escaped: Bool
-    /// Byte range in the document (for strings, the contents without quotes).
-    public let start: Int
-    public let end: Int
-    /// For containers: the tape index just past the subtree; otherwise the next index.
-    public let next: Int
-    public let count: Int
-}
-
 extension JSONDocument {
-    public var nodeCount: Int { tape.count }
-
-    /// Calls `body` with a node accessor for the tape in document order. A container's members follow it
-    /// (for objects as key, value, key, value…), each subtree contiguous.
-    public func withNodes<R>(_ body: (_ count: Int, _ node: (Int) -> JSONNode) throws -> R) rethrows -> R {
+    /// The tape and the bytes, for scanners that walk a whole document in order (the scrubber) and must
+    /// not pay for a `JSONRef` per value. A container's members follow it (for objects as key, value, key,
+    /// value…), each subtree contiguous; for a scalar, the next node is at index + 1.
+    public func withTape<R>(_ body: (UnsafeBufferPointer<Node>, UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
         try tape.withUnsafeBufferPointer { t in
-            try body(t.count) { i in
-                let n = t[i]
-                let isContainer = n.kind == .object || n.kind == .array
-                return JSONNode(kind: n.kind, escaped: n.escaped, start: Int(n.start), end: Int(n.end),
-                                next: isContainer ? Int(n.next) : i + 1, count: Int(n.count))
-            }
+            try bytes.withUnsafeBufferPointer { b in try body(t, b) }
         }
     }
 }

@@ -35,6 +35,11 @@ public enum JSONStrings {
         return i + length
     }
 
+    /// Decodes a string's contents straight from a buffer (for tape scanners).
+    public static func decode(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> String {
+        decode(Array(bytes[range]), 0..<range.count, escaped: true)
+    }
+
     /// Decodes the contents of a JSON string (without quotes). Lone surrogates become U+FFFD.
     public static func decode(_ bytes: [UInt8], _ range: Range<Int>, escaped: Bool) -> String {
         guard escaped else { return String(decoding: bytes[range], as: UTF8.self) }

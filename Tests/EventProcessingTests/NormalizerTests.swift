@@ -67,7 +67,6 @@ import Testing
         #expect(tags["n"] == "3")
         #expect(tags["release"] == "shop@1.2.0")
         #expect(tags["browser"] == "Chrome 120.0")
-        #expect(tags["browser.name"] == "Chrome")
         #expect(tags["os"] == "Linux")
         #expect(tags["url"] == "https://shop.example.com/cart")
         #expect(tags["handled"] == "no")

@@ -77,6 +77,19 @@ import Testing
         #expect(try scrubbed(event, config: ScrubbingConfig(enabled: false)) == nil)
     }
 
+    @Test func shortSensitiveFieldsAndEscapedKeys() throws {
+        let out = try #require(try scrubbed(["x": "1", "ax": "2", "y": "3", "pass\u{77}ord": "p"],
+                                            config: ScrubbingConfig(sensitiveFields: ["x"])))
+        #expect(out["x"] as? String == "[Filtered]")
+        #expect(out["ax"] as? String == "[Filtered]")
+        #expect(out["y"] as? String == "3")
+        #expect(out["password"] as? String == "[Filtered]")
+        // An escaped key is matched on its decoded text.
+        let doc = try JSONDocument(bytes: Array(#"{"p\u0061ssword":"hunter2","ok":"v"}"#.utf8))
+        let bytes = try #require(Scrubber.scrub(doc))
+        #expect(String(decoding: bytes, as: UTF8.self) == #"{"p\u0061ssword":"[Filtered]","ok":"v"}"#)
+    }
+
     @Test func envelopeReframedWithNewLength() throws {
         let event = "{\"extra\":{\"password\":\"hunter2\"}}"
         let body = Array(("{\"event_id\":\"9ec79c33ec9942ab8353589fcb2e04dc\"}\n{\"type\":\"event\",\"length\":\(event.utf8.count)}\n"

@@ -39,7 +39,8 @@ struct EventProcessor {
         let isTransaction = type == "transaction" || summary.type == "transaction"
         var issue: IssueInput?
         if !isTransaction {
-            let grouping = Fingerprinter.group(facts, rules: config.fingerprintRules, strategy: config.strategy)
+            let grouping = Fingerprinter.group(facts, rules: config.fingerprintRules, strategy: config.strategy,
+                                               explain: false)
             issue = IssueInput(hash: grouping.hash, strategy: grouping.strategy.rawValue, variant: grouping.variant,
                                components: Self.componentsJSON(grouping), descriptor: IssueDescriptor(facts, grouping: grouping),
                                platform: fields.platform, release: fields.release, userKey: fields.userKey, tags: fields.tags)

@@ -72,6 +72,7 @@ final class IssueWriter: @unchecked Sendable {
         }
         var tagCounts: [TagKey: (count: Int, first: Double, last: Double)] = [:]
         var dirty: Set<Int> = []
+        var newUsers = try insertUsers(events, db)
         for event in events {
             guard var issue = try state(event.issueID, db) else { continue }
             let input = event.input
@@ -94,10 +95,9 @@ final class IssueWriter: @unchecked Sendable {
             issue.function = d.function
             issue.level = d.level
             issue.isUnhandled = issue.isUnhandled || d.isUnhandled
-            if let user = input.userKey {
-                try db.run("INSERT OR IGNORE INTO issue_users (issue_id, user_key, first_seen) VALUES (?, ?, ?)",
-                           [issue.id, user, event.timestamp])
-                if db.changes > 0 { issue.userCount += 1 }
+            // A user counts at the first of its events in this batch that is new to the issue.
+            if let user = input.userKey, newUsers.remove(UserKey(issueID: issue.id, user: user)) != nil {
+                issue.userCount += 1
             }
             try reopenIfIgnoreEnded(&issue, event: event, db)
             for tag in input.tags {
@@ -114,13 +114,55 @@ final class IssueWriter: @unchecked Sendable {
         for id in dirty {
             if let issue = issues[id] { try IssueRows.save(db, issue) }
         }
-        for (key, c) in tagCounts {
+        // Many rows per statement: the per-statement cost, not the B-tree work, dominated one upsert per tag.
+        let rows = Array(tagCounts)
+        for chunk in stride(from: 0, to: rows.count, by: Self.rowsPerStatement) {
+            let part = rows[chunk..<min(chunk + Self.rowsPerStatement, rows.count)]
+            var values: [any SQLiteBindable] = []
+            values.reserveCapacity(part.count * 6)
+            for (key, c) in part { values += [key.issueID, key.key, key.value, c.count, c.first, c.last] }
             try db.run("""
-                INSERT INTO issue_tags (issue_id, key, value, times_seen, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?)
+                INSERT INTO issue_tags (issue_id, key, value, times_seen, first_seen, last_seen) VALUES
+                \(Self.placeholders(rows: part.count, columns: 6))
                 ON CONFLICT (issue_id, key, value) DO UPDATE SET times_seen = times_seen + excluded.times_seen,
                     first_seen = min(first_seen, excluded.first_seen), last_seen = max(last_seen, excluded.last_seen)
-                """, [key.issueID, key.key, key.value, c.count, c.first, c.last])
+                """, values)
         }
+    }
+
+    private struct UserKey: Hashable {
+        var issueID: Int
+        var user: String
+    }
+
+    static let rowsPerStatement = 64
+
+    static func placeholders(rows: Int, columns: Int) -> String {
+        let row = "(" + Array(repeating: "?", count: columns).joined(separator: ", ") + ")"
+        return Array(repeating: row, count: rows).joined(separator: ", ")
+    }
+
+    /// Inserts the batch's (issue, user) pairs; returns those that were new (SQLite's RETURNING skips ignored rows).
+    private func insertUsers(_ events: [IssueEvent], _ db: SQLiteDatabase) throws -> Set<UserKey> {
+        var pairs: [UserKey: Double] = [:]
+        for event in events {
+            guard let user = event.input.userKey else { continue }
+            let key = UserKey(issueID: event.issueID, user: user)
+            pairs[key] = min(pairs[key] ?? event.timestamp, event.timestamp)
+        }
+        var inserted: Set<UserKey> = []
+        let rows = Array(pairs)
+        for chunk in stride(from: 0, to: rows.count, by: Self.rowsPerStatement) {
+            let part = rows[chunk..<min(chunk + Self.rowsPerStatement, rows.count)]
+            var values: [any SQLiteBindable] = []
+            for (key, first) in part { values += [key.issueID, key.user, first] }
+            let returned = try db.rows("""
+                INSERT OR IGNORE INTO issue_users (issue_id, user_key, first_seen) VALUES \(Self.placeholders(rows: part.count, columns: 3))
+                RETURNING issue_id, user_key
+                """, values) { UserKey(issueID: $0.int(0), user: $0.string(1) ?? "") }
+            inserted.formUnion(returned)
+        }
+        return inserted
     }
 
     private func state(_ id: Int, _ db: SQLiteDatabase) throws -> Issue? {

@@ -45,6 +45,7 @@ enum StageBench {
         }
         try time("JSON tape parse") { i in try JSONDocument(bytes: events[i].bytes, range: events[i].range).root.count }
         time("scrub (no change)") { i in Scrubber.scrub(documents[i])?.count ?? 0 }
+        time("scrub, no defaults") { i in Scrubber.scrub(documents[i], config: ScrubbingConfig(useDefaults: false))?.count ?? 0 }
         time("event facts") { i in EventFacts(documents[i].root).exceptions.count }
         time("normalize fields") { i in
             EventNormalizer.normalize(documents[i].root, facts: facts[i], receivedAt: now, sentAt: nil).tags.count
