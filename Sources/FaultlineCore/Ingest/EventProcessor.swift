@@ -32,11 +32,16 @@ struct EventProcessor {
                 throw .invalidJSON("scrubbed event: \(error.description)")
             }
         }
-        let summary = try EventSummary.read(document)
         let root = document.root
+        guard root.kind == .object else { throw .invalidJSON("event payload is not a JSON object") }
+        var payloadID: EventID?
+        if let id = root["event_id"], !id.isNull {
+            guard let text = id.string, let parsed = EventID(text) else { throw .invalidEventID }
+            payloadID = parsed
+        }
         let facts = EventFacts(root)
         let fields = EventNormalizer.normalize(root, facts: facts, receivedAt: receivedAt, sentAt: sentAt)
-        let isTransaction = type == "transaction" || summary.type == "transaction"
+        let isTransaction = type == "transaction" || root["type"]?.string == "transaction"
         var issue: IssueInput?
         if !isTransaction {
             let grouping = Fingerprinter.group(facts, rules: config.fingerprintRules, strategy: config.strategy,
@@ -45,7 +50,7 @@ struct EventProcessor {
                                components: Self.componentsJSON(grouping), descriptor: IssueDescriptor(facts, grouping: grouping),
                                platform: fields.platform, release: fields.release, userKey: fields.userKey, tags: fields.tags)
         }
-        let id = headerID ?? summary.eventID ?? EventID.random()
+        let id = headerID ?? payloadID ?? EventID.random()
         let row = IngestBatch.EventRow(eventID: id, type: isTransaction ? "transaction" : type, timestamp: fields.timestamp,
                                        level: fields.level, platform: fields.platform, release: fields.release,
                                        environment: fields.environment, itemIndex: index, issue: issue, notes: fields.notes)

@@ -34,6 +34,16 @@ enum IssueRows {
                   i.status.rawValue, i.substatus, i.statusDetails.json, i.resolvedAt, i.id])
     }
 
+    /// Writes what every event changes (the common case: no new title, no status change).
+    static func saveCounters(_ db: SQLiteDatabase, _ i: Issue) throws {
+        try db.run("""
+            UPDATE issues SET level = ?, first_seen = ?, last_seen = ?, times_seen = ?, user_count = ?, first_release = ?,
+                last_release = ?, is_unhandled = ?
+            WHERE id = ?
+            """, [i.level, i.firstSeen, i.lastSeen, i.timesSeen, i.userCount, i.firstRelease, i.lastRelease,
+                  i.isUnhandled ? 1 : 0, i.id])
+    }
+
     static func addActivity(_ db: SQLiteDatabase, issueID: Int, type: String, data: String = "{}", actor: String? = nil,
                             at time: Double) throws {
         try db.run("INSERT INTO issue_activity (issue_id, type, data, actor, created_at) VALUES (?, ?, ?, ?, ?)",

@@ -72,12 +72,16 @@ final class IssueWriter: @unchecked Sendable {
         }
         var tagCounts: [TagKey: (count: Int, first: Double, last: Double)] = [:]
         var dirty: Set<Int> = []
+        // Issues whose text or status changed get every column written; the rest only their counters.
+        var fullSave: Set<Int> = []
         var newUsers = try insertUsers(events, db)
         for event in events {
             guard var issue = try state(event.issueID, db) else { continue }
             let input = event.input
             let release = input.release
+            let regressedBefore = issue.status
             try reopenIfRegressed(&issue, release: release, event: event, db)
+            if regressedBefore != issue.status { fullSave.insert(issue.id) }
             issue.timesSeen += 1
             issue.firstSeen = min(issue.firstSeen, event.timestamp)
             issue.lastSeen = max(issue.lastSeen, event.timestamp)
@@ -87,12 +91,17 @@ final class IssueWriter: @unchecked Sendable {
                 try noteRelease(projectID: event.projectID, version: release, at: event.receivedAt, db)
             }
             let d = input.descriptor
-            issue.title = d.title
-            issue.culprit = d.culprit
-            issue.exceptionType = d.exceptionType
-            issue.exceptionValue = d.exceptionValue
-            issue.filename = d.filename
-            issue.function = d.function
+            let statusBefore = (issue.status, issue.substatus)
+            if issue.title != d.title || issue.culprit != d.culprit || issue.exceptionType != d.exceptionType
+                || issue.exceptionValue != d.exceptionValue || issue.filename != d.filename || issue.function != d.function {
+                issue.title = d.title
+                issue.culprit = d.culprit
+                issue.exceptionType = d.exceptionType
+                issue.exceptionValue = d.exceptionValue
+                issue.filename = d.filename
+                issue.function = d.function
+                fullSave.insert(issue.id)
+            }
             issue.level = d.level
             issue.isUnhandled = issue.isUnhandled || d.isUnhandled
             // A user counts at the first of its events in this batch that is new to the issue.
@@ -100,6 +109,7 @@ final class IssueWriter: @unchecked Sendable {
                 issue.userCount += 1
             }
             try reopenIfIgnoreEnded(&issue, event: event, db)
+            if statusBefore != (issue.status, issue.substatus) { fullSave.insert(issue.id) }
             for tag in input.tags {
                 let key = TagKey(issueID: issue.id, key: tag.key, value: tag.value)
                 if let c = tagCounts[key] {
@@ -112,7 +122,12 @@ final class IssueWriter: @unchecked Sendable {
             dirty.insert(issue.id)
         }
         for id in dirty {
-            if let issue = issues[id] { try IssueRows.save(db, issue) }
+            guard let issue = issues[id] else { continue }
+            if fullSave.contains(id) {
+                try IssueRows.save(db, issue)
+            } else {
+                try IssueRows.saveCounters(db, issue)
+            }
         }
         // Many rows per statement: the per-statement cost, not the B-tree work, dominated one upsert per tag.
         let rows = Array(tagCounts)
