@@ -215,3 +215,25 @@ extension Substring {
         return s
     }
 }
+
+extension GroupingResult {
+    /// What is kept per hash: the variant, the rule or fingerprint, and the contributing components.
+    public func componentsJSON() -> [UInt8] {
+        let g = self
+        var w = JSONWriter(capacity: 512)
+        w.raw("{\"variant\":")
+        w.string(g.variant)
+        if let rule = g.matchedRule {
+            w.raw(",\"rule\":")
+            w.string(rule)
+        }
+        if let fp = g.fingerprint {
+            w.raw(",\"fingerprint\":")
+            w.value(.array(fp.map { .string($0) }))
+        }
+        w.raw(",\"component\":")
+        g.root.write(into: &w, contributingOnly: true)
+        w.raw("}")
+        return w.bytes
+    }
+}

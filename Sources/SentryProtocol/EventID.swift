@@ -10,13 +10,25 @@ public struct EventID: Hashable, Sendable, CustomStringConvertible {
 
     /// Parses 32 hex digits or the 8-4-4-4-12 hyphenated form, case-insensitively.
     public init?<S: StringProtocol>(_ text: S) {
+        // Through a contiguous buffer: iterating a generic UTF8View cost more than the rest of id handling.
+        var string = String(text)
+        guard let parsed = string.withUTF8({ EventID(utf8: $0) }) else { return nil }
+        self = parsed
+    }
+
+    /// Parses 32 hex digits or the 8-4-4-4-12 hyphenated form from UTF-8 bytes.
+    public init?(utf8: UnsafeBufferPointer<UInt8>) {
+        let hyphenated: Bool
+        switch utf8.count {
+        case 32: hyphenated = false
+        case 36: hyphenated = true
+        default: return nil
+        }
         var high: UInt64 = 0
         var low: UInt64 = 0
         var digits = 0
-        let utf8 = text.utf8
-        guard utf8.count == 32 || utf8.count == 36 else { return nil }
-        let hyphenated = utf8.count == 36
-        for (position, byte) in utf8.enumerated() {
+        for position in 0..<utf8.count {
+            let byte = utf8[position]
             if hyphenated && (position == 8 || position == 13 || position == 18 || position == 23) {
                 guard byte == UInt8(ascii: "-") else { return nil }
                 continue
@@ -25,7 +37,6 @@ public struct EventID: Hashable, Sendable, CustomStringConvertible {
             if digits < 16 { high = high << 4 | UInt64(v) } else { low = low << 4 | UInt64(v) }
             digits += 1
         }
-        guard digits == 32 else { return nil }
         self.high = high
         self.low = low
     }
@@ -40,13 +51,18 @@ public struct EventID: Hashable, Sendable, CustomStringConvertible {
 
     /// 32 lowercase hex digits, as Sentry's API returns ids.
     public var hex: String {
-        var out = [UInt8](repeating: 0, count: 32)
-        let digits: [UInt8] = Array("0123456789abcdef".utf8)
-        for i in 0..<16 {
-            out[i] = digits[Int((high >> UInt64(60 - 4 * i)) & 0xF)]
-            out[16 + i] = digits[Int((low >> UInt64(60 - 4 * i)) & 0xF)]
+        String(unsafeUninitializedCapacity: 32) { out in
+            for i in 0..<16 {
+                out[i] = EventID.hexDigit(high >> UInt64(60 - 4 * i))
+                out[16 + i] = EventID.hexDigit(low >> UInt64(60 - 4 * i))
+            }
+            return 32
         }
-        return String(decoding: out, as: UTF8.self)
+    }
+
+    private static func hexDigit(_ v: UInt64) -> UInt8 {
+        let d = UInt8(truncatingIfNeeded: v & 0xF)
+        return d < 10 ? d + 48 : d + 87
     }
 
     public var bytes: [UInt8] {

@@ -46,8 +46,7 @@ struct EventProcessor {
         if !isTransaction {
             let grouping = Fingerprinter.group(facts, rules: config.fingerprintRules, strategy: config.strategy,
                                                explain: false)
-            issue = IssueInput(hash: grouping.hash, strategy: grouping.strategy.rawValue, variant: grouping.variant,
-                               components: Self.componentsJSON(grouping), descriptor: IssueDescriptor(facts, grouping: grouping),
+            issue = IssueInput(grouping: grouping, descriptor: IssueDescriptor(facts, grouping: grouping),
                                platform: fields.platform, release: fields.release, userKey: fields.userKey, tags: fields.tags)
         }
         let id = headerID ?? payloadID ?? EventID.random()
@@ -55,24 +54,5 @@ struct EventProcessor {
                                        level: fields.level, platform: fields.platform, release: fields.release,
                                        environment: fields.environment, itemIndex: index, issue: issue, notes: fields.notes)
         return Processed(row: row, scrubbed: scrubbed)
-    }
-
-    /// What is kept per hash: the variant, the rule or fingerprint, and the contributing components.
-    static func componentsJSON(_ g: GroupingResult) -> [UInt8] {
-        var w = JSONWriter(capacity: 512)
-        w.raw("{\"variant\":")
-        w.string(g.variant)
-        if let rule = g.matchedRule {
-            w.raw(",\"rule\":")
-            w.string(rule)
-        }
-        if let fp = g.fingerprint {
-            w.raw(",\"fingerprint\":")
-            w.value(.array(fp.map { .string($0) }))
-        }
-        w.raw(",\"component\":")
-        g.root.write(into: &w, contributingOnly: true)
-        w.raw("}")
-        return w.bytes
     }
 }

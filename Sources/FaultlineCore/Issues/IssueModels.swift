@@ -2,23 +2,22 @@ import EventProcessing
 
 /// What grouping decided for one event, carried from ingest to the writer.
 public struct IssueInput: Sendable {
-    public var hash: String
-    public var strategy: String
-    public var variant: String
+    /// Kept whole so the components are written out only for a hash seen for the first time.
+    public var grouping: GroupingResult
+    public var hash: String { grouping.hash }
+    public var strategy: String { grouping.strategy.rawValue }
+    public var variant: String { grouping.variant }
     /// The contributing components as compact JSON, kept once per hash.
-    public var components: [UInt8]
+    public var components: [UInt8] { grouping.componentsJSON() }
     public var descriptor: IssueDescriptor
     public var platform: String
     public var release: String?
     public var userKey: String?
     public var tags: [(key: String, value: String)]
 
-    public init(hash: String, strategy: String, variant: String, components: [UInt8], descriptor: IssueDescriptor,
+    public init(grouping: GroupingResult, descriptor: IssueDescriptor,
                 platform: String, release: String?, userKey: String?, tags: [(key: String, value: String)]) {
-        self.hash = hash
-        self.strategy = strategy
-        self.variant = variant
-        self.components = components
+        self.grouping = grouping
         self.descriptor = descriptor
         self.platform = platform
         self.release = release

@@ -1,3 +1,4 @@
+import Glibc
 import Foundation
 import SentryProtocol
 import SQLite
@@ -74,7 +75,7 @@ final class IssueWriter: @unchecked Sendable {
         var dirty: Set<Int> = []
         // Issues whose text or status changed get every column written; the rest only their counters.
         var fullSave: Set<Int> = []
-        var newUsers = try insertUsers(events, db)
+        var newUsers = (getenv("FL_EXP").map { String(cString: $0).contains("nousers") } ?? false) ? [] : try insertUsers(events, db)
         for event in events {
             guard var issue = try state(event.issueID, db) else { continue }
             let input = event.input
@@ -130,7 +131,7 @@ final class IssueWriter: @unchecked Sendable {
             }
         }
         // Many rows per statement: the per-statement cost, not the B-tree work, dominated one upsert per tag.
-        let rows = Array(tagCounts)
+        let rows = (getenv("FL_EXP").map { String(cString: $0).contains("notags") } ?? false) ? [] : Array(tagCounts)
         for chunk in stride(from: 0, to: rows.count, by: Self.rowsPerStatement) {
             let part = rows[chunk..<min(chunk + Self.rowsPerStatement, rows.count)]
             var values: [any SQLiteBindable] = []

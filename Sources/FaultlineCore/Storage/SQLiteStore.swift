@@ -1,3 +1,4 @@
+import Glibc
 import ContentCoding
 import Foundation
 import SentryProtocol
@@ -34,6 +35,7 @@ public final class SQLiteStore: FaultlineStore, @unchecked Sendable {
         writeOptions.walAutoCheckpointPages = options.backgroundCheckpoints ? 20_000 : 1000
         let db = try SQLiteDatabase(path: path, options: writeOptions)
         try Schema.migrator.migrate(db)
+        if let e = getenv("FL_EXP"), String(cString: e).contains("noidx") { try db.execute("DROP INDEX IF EXISTS events_issue") }
         let issueWriter = IssueWriter()
         self.issueWriter = issueWriter
         writer = WriteQueue(db: db, flush: { db, tally in try Self.flush(db, tally, issueWriter) },

@@ -1,0 +1,60 @@
+import Foundation
+import SQLite
+import Testing
+@testable import FaultlineCore
+
+@Suite struct WriteQueueTests {
+    /// Jobs that queue while one runs are committed together; one failing job in such a batch fails alone,
+    /// and only the jobs that succeeded reach the batch's flush.
+    @Test func failingJobInABatchFailsAlone() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("wq-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let db = try SQLiteDatabase(path: dir.appendingPathComponent("t.sqlite").path)
+        try db.execute("CREATE TABLE t (v INTEGER UNIQUE); CREATE TABLE flushed (n INTEGER)")
+
+        let queue = WriteQueue(db: db, flush: { db, tally in
+            try db.run("INSERT INTO flushed (n) VALUES (?)", [tally.outcomes.counts.values.reduce(0, +)])
+        })
+        let gate = DispatchSemaphore(value: 0)
+        let started = DispatchSemaphore(value: 0)
+        let done = DispatchGroup()
+        let errors = ErrorLog()
+        // The first job holds the writer until the others are queued, so they form one batch (a batch that fails
+        // is run again, so jobs must not depend on running once).
+        done.enter()
+        queue.submit({ _, _ in started.signal(); gate.wait() }) { _ in done.leave() }
+        started.wait()
+        for v in [1, 2, 2, 3] {
+            done.enter()
+            queue.submit({ db, tally in
+                try db.run("INSERT INTO t (v) VALUES (?)", [v])
+                tally.add(Outcome(projectID: 1, timestamp: 0, category: "error", outcome: "accepted"))
+            }) { error in
+                errors.add(v, error)
+                done.leave()
+            }
+        }
+        gate.signal()
+        done.wait()
+        queue.stop()
+
+        #expect(try db.rows("SELECT v FROM t ORDER BY v", []) { $0.int(0) } == [1, 2, 3])
+        #expect(errors.failed == [2])
+        #expect(errors.succeeded.sorted() == [1, 2, 3])
+        // The batch of four flushed three events (the first job's batch flushed none).
+        #expect(try db.rows("SELECT n FROM flushed ORDER BY rowid", []) { $0.int(0) }.last == 3)
+    }
+}
+
+private final class ErrorLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var failed: [Int] = []
+    private(set) var succeeded: [Int] = []
+
+    func add(_ v: Int, _ error: (any Error)?) {
+        lock.lock()
+        defer { lock.unlock() }
+        if error == nil { succeeded.append(v) } else { failed.append(v) }
+    }
+}
