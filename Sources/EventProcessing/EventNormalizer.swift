@@ -52,7 +52,8 @@ public enum EventNormalizer {
         }
         let release = text(root["release"], "release", max: 200, notes: &notes) {
             // Sentry's rule: no newline, tab or slash, and not ".", ".." or "latest".
-            !$0.contains(where: { "\n\t/\\".contains($0) }) && $0 != "." && $0 != ".." && $0 != "latest"
+            !$0.utf8.contains(where: { $0 == 0x0A || $0 == 0x09 || $0 == 0x2F || $0 == 0x5C }) && $0 != "." && $0 != ".."
+                && $0 != "latest"
         }
         let environment = text(root["environment"], "environment", max: 64, notes: &notes) { !$0.containsText("/") && !$0.containsText("\n") }
         let dist = text(root["dist"], "dist", max: 64, notes: &notes) { !$0.containsText("\n") }

@@ -82,7 +82,7 @@ public enum InAppRules {
 
     public static func isLibrary(_ frame: StackFrame, platform: String?) -> Bool {
         let path = frame.absPath ?? frame.filename ?? ""
-        if pathMarkers.contains(where: { path.contains($0) }) { return true }
+        if pathMarkers.contains(where: { path.containsText($0) }) { return true }
         if isPythonStandardLibrary(path) { return true }
         // Node's own modules: `node:fs`, `internal/process/task_queues`.
         if path.hasPrefix("node:") || path.hasPrefix("internal/") { return true }

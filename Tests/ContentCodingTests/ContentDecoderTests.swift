@@ -11,6 +11,21 @@ import Testing
         #expect(try ContentDecoder.decode(DeflateEncoder.compress(text, format: .raw), encoding: .deflate, limit: 1 << 20) == text)
     }
 
+    /// Pooled compressors are reused across bodies and threads without mixing state.
+    @Test func fastGzipRoundTripsFromManyThreads() throws {
+        let bodies = (0..<64).map { i in Array("body \(i): ".utf8) + text + Array(repeating: UInt8(i), count: i * 37) }
+        let results = ResultBox(count: bodies.count)
+        DispatchQueue.concurrentPerform(iterations: bodies.count) { i in
+            results.set(i, FastGzip.compress(bodies[i]))
+        }
+        for (i, compressed) in results.values.enumerated() {
+            let gz = try #require(compressed)
+            #expect(gz.count < bodies[i].count)
+            #expect(try ContentDecoder.decode(gz, encoding: .gzip, limit: 1 << 20) == bodies[i])
+        }
+        #expect(try ContentDecoder.decode(try #require(FastGzip.compress([])), encoding: .gzip, limit: 10) == [])
+    }
+
     @Test func headerParsing() {
         #expect(ContentEncoding.parseHeader("gzip") == [.gzip])
         #expect(ContentEncoding.parseHeader("x-gzip") == [.gzip])
@@ -73,5 +88,18 @@ import Testing
         #expect(String(decoding: decoded, as: UTF8.self) == expected)
         #expect(gz.count < text.count / 3, "still compressed")
         #expect(GzipTemplate(text: text, marker: Array("absent".utf8)) == nil)
+    }
+}
+
+private final class ResultBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var values: [[UInt8]?]
+
+    init(count: Int) { values = Array(repeating: nil, count: count) }
+
+    func set(_ i: Int, _ v: [UInt8]?) {
+        lock.lock()
+        values[i] = v
+        lock.unlock()
     }
 }

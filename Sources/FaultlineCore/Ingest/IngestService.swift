@@ -114,10 +114,8 @@ public final class IngestService: Sendable {
                                        processor: processor) {
                 // Scrubbing changed the body: store the scrubbed one, so the original values are never written.
                 metrics.increment(.init("faultline_events_scrubbed_total", []))
-                let compressed = DeflateEncoder.compress(scrubbed, format: .gzip, level: 1)
-                batch.payload = compressed.isEmpty
-                    ? .init(encoding: "identity", format: format, bytes: scrubbed)
-                    : .init(encoding: "gzip", format: format, bytes: compressed)
+                batch.payload = FastGzip.compress(scrubbed).map { .init(encoding: "gzip", format: format, bytes: $0) }
+                    ?? .init(encoding: "identity", format: format, bytes: scrubbed)
             }
         } catch {
             // The caller counts the rejection in metrics; the outcome needs the project, known only here.

@@ -141,6 +141,9 @@ struct BenchCommand: ParsableCommand {
         let dir = URL(fileURLWithPath: fixtures)
         let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".decompressed") }.sorted()
         var templates: [GzipTemplate] = []
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let sentAt = formatter.string(from: Date())
         for name in names {
             var text = Array(try Data(contentsOf: dir.appendingPathComponent(name)))
             guard let envelope = try? EnvelopeParser.parse(text), envelope.items.contains(where: { $0.type == .event }),
@@ -152,7 +155,12 @@ struct BenchCommand: ParsableCommand {
                 let hex = id.hex
                 let hyphenated = [hex.prefix(8), hex.dropFirst(8).prefix(4), hex.dropFirst(12).prefix(4),
                                   hex.dropFirst(16).prefix(4), hex.dropFirst(20)].joined(separator: "-")
-                let fixed = header.split(separator: hyphenated, omittingEmptySubsequences: false).joined(separator: hex)
+                var fixed = header.split(separator: hyphenated, omittingEmptySubsequences: false).joined(separator: hex)
+                // SDKs stamp `sent_at` when they send; a capture's stale one would take every event down the
+                // clock-drift correction path, which live traffic does not.
+                if let range = fixed.range(of: #""sent_at":"[^"]*""#, options: .regularExpression) {
+                    fixed.replaceSubrange(range, with: "\"sent_at\":\"\(sentAt)\"")
+                }
                 text = Array(fixed.utf8) + text[headerEnd...]
             }
             // The SDK writes the id in the header and the payload; both become the hole.
