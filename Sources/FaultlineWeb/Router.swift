@@ -60,7 +60,7 @@ struct Router<Handler: Sendable>: Sendable {
 
 extension HTTPRequest {
     static func decodePathSegment(_ segment: Substring) -> String {
-        guard segment.contains("%") else { return String(segment) }
+        guard segment.utf8.contains(UInt8(ascii: "%")) else { return String(segment) }
         var out: [UInt8] = []
         var bytes = Array(segment.utf8)[...]
         while let b = bytes.popFirst() {

@@ -18,13 +18,14 @@ public struct HTTPRequest: Sendable {
 
     /// The target without its query string.
     public var path: Substring {
-        if let q = target.firstIndex(of: "?") { return target[..<q] }
+        // On the bytes: a Character search walks grapheme clusters, and this runs for every request.
+        if let q = target.utf8.firstIndex(of: UInt8(ascii: "?")) { return target[..<q] }
         return target[...]
     }
 
     /// The raw query string (after `?`), or empty.
     public var query: Substring {
-        if let q = target.firstIndex(of: "?") { return target[target.index(after: q)...] }
+        if let q = target.utf8.firstIndex(of: UInt8(ascii: "?")) { return target[target.utf8.index(after: q)...] }
         return ""
     }
 

@@ -52,12 +52,7 @@ public struct SentryAuth: Equatable, Sendable {
                 else if Self.equalsLowercase(name, "sentry_client") { client = text() }
             }
         }
-        var fields: [String: String] = [:]
-        fields["sentry_key"] = key
-        fields["sentry_secret"] = secret
-        fields["sentry_version"] = version
-        fields["sentry_client"] = client
-        return try fromFields(fields)
+        return try make(key: key, secret: secret, version: version, client: client)
     }
 
     private static func equalsLowercase(_ bytes: UnsafeBufferPointer<UInt8>, _ name: StaticString) -> Bool {
@@ -76,7 +71,8 @@ public struct SentryAuth: Equatable, Sendable {
         var fields: [String: String] = [:]
         for item in items where item.name.hasPrefix("sentry_") { fields[item.name] = item.value }
         guard !fields.isEmpty else { return nil }
-        return try fromFields(fields)
+        return try make(key: fields["sentry_key"], secret: fields["sentry_secret"], version: fields["sentry_version"],
+                        client: fields["sentry_client"])
     }
 
     /// `Authorization: Basic base64(public_key:secret)`.
@@ -90,14 +86,13 @@ public struct SentryAuth: Equatable, Sendable {
         return SentryAuth(publicKey: String(key), secretKey: parts.count > 1 && !parts[1].isEmpty ? String(parts[1]) : nil)
     }
 
-    private static func fromFields(_ fields: [String: String]) throws(ProtocolError) -> SentryAuth {
-        guard let key = fields["sentry_key"], !key.isEmpty else { throw .invalidAuth("missing sentry_key") }
-        if let version = fields["sentry_version"], let v = Int(version.prefix { $0 != "." }), v > 8 {
+    private static func make(key: String?, secret: String?, version: String?, client: String?) throws(ProtocolError) -> SentryAuth {
+        guard let key, !key.isEmpty else { throw .invalidAuth("missing sentry_key") }
+        if let version, let v = Int(version.prefix { $0 != "." }), v > 8 {
             // Relay rejects protocol versions it does not know (request_meta.rs).
             throw .invalidAuth("unsupported protocol version \(version)")
         }
-        return SentryAuth(publicKey: key, secretKey: fields["sentry_secret"], version: fields["sentry_version"],
-                          client: fields["sentry_client"])
+        return SentryAuth(publicKey: key, secretKey: secret, version: version, client: client)
     }
 
     /// Collects auth from every request-level source. More than one source is accepted only when they
@@ -114,7 +109,7 @@ public struct SentryAuth: Equatable, Sendable {
                 found.append(try fromBasic(String(header.dropFirst(6))))
             }
         }
-        if let fromQuery = try fromQuery(query) { found.append(fromQuery) }
+        if !query.isEmpty, let fromQuery = try fromQuery(query) { found.append(fromQuery) }
         guard let first = found.first else { return nil }
         if found.contains(where: { $0.publicKey != first.publicKey }) { throw .multipleAuth }
         return first

@@ -1,3 +1,4 @@
+import ContentCoding
 import EventProcessing
 import Foundation
 import SentryProtocol
@@ -56,6 +57,18 @@ enum StageBench {
             var w = JSONWriter()
             groupings[i].root.write(into: &w, contributingOnly: true)
             return w.bytes.count
+        }
+        let bodies = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted().filter { $0.hasSuffix(".body") }
+            .map { Array(try Data(contentsOf: dir.appendingPathComponent($0))) }
+            .filter { (try? ContentDecoder.decode($0, encoding: .gzip, limit: 1 << 24)) != nil }
+        if !bodies.isEmpty {
+            let mean = bodies.map { (try? ContentDecoder.decode($0, encoding: .gzip, limit: 1 << 24).count) ?? 0 }.reduce(0, +) / bodies.count
+            var n = 0
+            print("gzip bodies: \(bodies.count), mean \(mean) bytes inflated")
+            time("gunzip body") { _ in
+                n += 1
+                return (try? ContentDecoder.decode(bodies[n % bodies.count], encoding: .gzip, limit: 1 << 24).count) ?? 0
+            }
         }
         if sink == 42 { print("") }
     }
