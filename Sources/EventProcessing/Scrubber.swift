@@ -283,7 +283,8 @@ public enum Scrubber {
                     return
                 }
             }
-            if config.useDefaults && scanCards {
+            // A card number has at least 13 digits; most strings are shorter than that.
+            if config.useDefaults && scanCards && range.count >= 13 {
                 CardNumbers.find(bytes, in: range) { replacements.append(($0, Self.filteredText)) }
             }
         }
