@@ -16,22 +16,43 @@ public struct HTTPResponse: Sendable {
 
     /// Serializes head and body. `omitBody` is for HEAD: same headers, no bytes.
     func serialized(version: HTTPVersion, close: Bool, date: String, omitBody: Bool) -> [UInt8] {
-        var head = "\(version.text) \(status.code) \(status.reason)\r\n"
+        // Appended as bytes into one buffer: building the head through String interpolation cost a few
+        // allocations per header on every response.
+        let hasBody = !omitBody && status.code >= 200 && status.code != 204 && status.code != 304
+        var out: [UInt8] = []
+        out.reserveCapacity(160 + headers.fields.count * 48 + (hasBody ? body.count : 0))
+        func append(_ text: String) {
+            var text = text
+            text.withUTF8 { out.append(contentsOf: $0) }
+        }
+        let crlf: [UInt8] = [13, 10]
+        append(version.text)
+        out.append(32)
+        append(String(status.code))
+        out.append(32)
+        append(status.reason)
+        out += crlf
         for field in headers.fields {
-            head += "\(field.name): \(field.value)\r\n"
+            append(field.name)
+            out += [58, 32]
+            append(field.value)
+            out += crlf
         }
         // 1xx and 204 carry no body and no length (RFC 9110 §8.6).
         if status.code >= 200 && status.code != 204 && !headers.contains("Content-Length") {
-            head += "Content-Length: \(body.count)\r\n"
+            append("Content-Length: ")
+            append(String(body.count))
+            out += crlf
         }
-        if !headers.contains("Date") { head += "Date: \(date)\r\n" }
-        if !headers.contains("Server") { head += "Server: faultline\r\n" }
-        if close { head += "Connection: close\r\n" }
-        head += "\r\n"
-        var out = Array(head.utf8)
-        if !omitBody && status.code >= 200 && status.code != 204 && status.code != 304 {
-            out.append(contentsOf: body)
+        if !headers.contains("Date") {
+            append("Date: ")
+            append(date)
+            out += crlf
         }
+        if !headers.contains("Server") { append("Server: faultline\r\n") }
+        if close { append("Connection: close\r\n") }
+        out += crlf
+        if hasBody { out.append(contentsOf: body) }
         return out
     }
 }
