@@ -10,15 +10,14 @@ public final class IngestService: Sendable {
     let store: any FaultlineStore
     let metrics: Metrics
     let logger: Logger
-    private let keys: ProjectKeyCache
-    private let configs: ProjectConfigCache
+    /// DSN keys by public key. A cached miss is not trusted, so a brand-new key works at once.
+    private let keys = ExpiringCache<String, ProjectKey?>()
+    private let configs = ExpiringCache<Int, ProjectConfig>()
 
     public init(store: any FaultlineStore, metrics: Metrics, logger: Logger) {
         self.store = store
         self.metrics = metrics
         self.logger = logger
-        self.keys = ProjectKeyCache(store: store)
-        self.configs = ProjectConfigCache(store: store)
     }
 
     /// The result of a successful ingest: the id to answer with (absent when the envelope had no event).
@@ -107,7 +106,7 @@ public final class IngestService: Sendable {
 
         var batch = IngestBatch(projectID: projectID, receivedAt: now, payload: payload, events: [], items: [], outcomes: [])
         let sentAt = envelope?.sentAt.flatMap(Timestamp.parse)
-        let processor = EventProcessor(config: try configs.config(projectID: projectID), receivedAt: now, sentAt: sentAt)
+        let processor = EventProcessor(config: try configs.value(for: projectID) { try store.projectConfig(projectID: projectID) }, receivedAt: now, sentAt: sentAt)
         var responseID: EventID?
         do {
             if let scrubbed = try fill(&batch, responseID: &responseID, storeEvent: storeEvent, envelope: envelope,
@@ -128,7 +127,10 @@ public final class IngestService: Sendable {
 
     /// The key for `auth`, if it may send to `pathProject`.
     private func authorize(_ auth: SentryAuth, pathProject: Int?) throws -> ProjectKey {
-        guard let key = try keys.key(auth.publicKey) else { throw IngestError.unknownKey }
+        let cached = try keys.value(for: auth.publicKey, reusable: { $0 != nil }) {
+            try store.projectKey(publicKey: auth.publicKey)
+        }
+        guard let key = cached else { throw IngestError.unknownKey }
         guard key.isActive else { throw IngestError.disabledKey }
         if let pathProject, pathProject != key.projectID { throw IngestError.projectMismatch }
         return key

@@ -1,7 +1,6 @@
 import EventProcessing
 import Foundation
 import SentryProtocol
-import Synchronization
 
 /// What ingest needs to know about a project besides its key: how to scrub and how to group.
 public struct ProjectConfig: Sendable {
@@ -51,36 +50,5 @@ public struct ProjectConfig: Sendable {
             // Stored rules were validated when saved; a rule text that no longer parses groups by default.
             fingerprintRules = (try? FingerprintRules.parse(rules)) ?? .none
         }
-    }
-}
-
-/// Project configs cached for a few seconds, like DSN keys: a settings change applies within the TTL.
-final class ProjectConfigCache: Sendable {
-    private struct Entry {
-        let config: ProjectConfig
-        let expires: Double
-    }
-
-    private let store: any FaultlineStore
-    private let ttl: Double
-    private let entries = Mutex<[Int: Entry]>([:])
-
-    init(store: any FaultlineStore, ttl: Double = 5) {
-        self.store = store
-        self.ttl = ttl
-    }
-
-    func config(projectID: Int, now: Double = Date().timeIntervalSince1970) throws -> ProjectConfig {
-        if let entry = entries.withLock({ $0[projectID] }), entry.expires > now { return entry.config }
-        let config = try store.projectConfig(projectID: projectID)
-        entries.withLock { entries in
-            if entries.count > 10_000 { entries.removeAll() }
-            entries[projectID] = Entry(config: config, expires: now + ttl)
-        }
-        return config
-    }
-
-    func invalidate() {
-        entries.withLock { $0.removeAll() }
     }
 }

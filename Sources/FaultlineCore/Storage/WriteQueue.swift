@@ -120,22 +120,23 @@ final class WriteQueue: @unchecked Sendable {
         // Optimistically without a savepoint per job (they cost about 3 % of ingest CPU); a failing job sends
         // the whole batch back to run again with savepoints, so it fails alone. Failures are rare: bad input is
         // rejected before it reaches the writer.
-        let errors = attempt(batch, isolated: batch.count == 1) ?? attempt(batch, isolated: true)
-            ?? [(any Error)?](repeating: SQLiteError(message: "the batch could not be committed"), count: batch.count)
+        var outcome = attempt(batch, isolated: batch.count == 1)
+        if outcome.retry { outcome = attempt(batch, isolated: true) }
+        let errors = outcome.errors
         batchSizes.observe(Double(batch.count))
         commitSeconds.observe(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
         // Answering and freeing the batch (bodies, grouping trees) happen off the writer, which goes straight
-        // on to the next commit: every microsecond here delays the whole next batch.
-        // The writer no longer touches these jobs; only the completion queue does from here.
+        // on to the next commit: every microsecond here delays the whole next batch. From here on only the
+        // completion queue touches these jobs.
         nonisolated(unsafe) let finished = batch
         completions.async {
             for (job, error) in zip(finished, errors) { job.completion?(error) }
         }
     }
 
-    /// Runs the batch in one transaction; returns each job's error, or nil when a job failed outside a
+    /// Runs the batch in one transaction and returns each job's error; `retry` when a job failed outside a
     /// savepoint (the transaction was rolled back and nothing of the batch was written).
-    private func attempt(_ batch: [Job], isolated: Bool) -> [(any Error)?]? {
+    private func attempt(_ batch: [Job], isolated: Bool) -> (errors: [(any Error)?], retry: Bool) {
         var errors = [(any Error)?](repeating: nil, count: batch.count)
         var tally = BatchTally()
         do {
@@ -149,7 +150,7 @@ final class WriteQueue: @unchecked Sendable {
                     } catch {
                         try? db.execute("ROLLBACK")
                         rolledBack()
-                        return nil
+                        return (errors, true)
                     }
                     tally.merge(jobTally)
                     continue
@@ -174,7 +175,7 @@ final class WriteQueue: @unchecked Sendable {
             rolledBack()
             for i in errors.indices where errors[i] == nil { errors[i] = error }
         }
-        return errors
+        return (errors, false)
     }
 }
 

@@ -40,4 +40,9 @@ struct APIAuthenticator: Sendable {
         }
         return project
     }
+
+    /// The project a `/projects/{org}/{project}/…` route names, for the request's token with `scope`.
+    func project(_ request: HTTPRequest, _ p: [String: String], scope: String) throws -> Project {
+        try project(organization: p["org"] ?? "", project: p["project"] ?? "", for: authenticate(request), scope: scope)
+    }
 }

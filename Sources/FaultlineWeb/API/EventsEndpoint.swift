@@ -8,9 +8,7 @@ struct EventsEndpoint: Sendable {
     let auth: APIAuthenticator
 
     func detail(_ request: HTTPRequest, _ p: [String: String], raw: Bool) throws -> HTTPResponse {
-        let token = try auth.authenticate(request)
-        let project = try auth.project(organization: p["org"] ?? "", project: p["project"] ?? "", for: token,
-                                       scope: "event:read")
+        let project = try auth.project(request, p, scope: "event:read")
         guard let id = EventID(p["event_id"] ?? "") else { throw APIError.notFound("Event not found.") }
         guard let event = try store.event(projectID: project.id, eventID: id) else {
             throw APIError.notFound("Event not found.")

@@ -11,8 +11,7 @@ struct GroupingInfoEndpoint: Sendable {
     let auth: APIAuthenticator
 
     func info(_ request: HTTPRequest, _ p: [String: String]) throws -> HTTPResponse {
-        let token = try auth.authenticate(request)
-        let project = try auth.project(organization: p["org"] ?? "", project: p["project"] ?? "", for: token, scope: "event:read")
+        let project = try auth.project(request, p, scope: "event:read")
         guard let id = EventID(p["event_id"] ?? ""), let event = try store.event(projectID: project.id, eventID: id) else {
             throw APIError.notFound("Event not found.")
         }

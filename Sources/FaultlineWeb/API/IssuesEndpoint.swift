@@ -14,8 +14,7 @@ struct IssuesEndpoint: Sendable {
     // MARK: List
 
     func list(_ request: HTTPRequest, _ p: [String: String]) throws -> HTTPResponse {
-        let token = try auth.authenticate(request)
-        let project = try auth.project(organization: p["org"] ?? "", project: p["project"] ?? "", for: token, scope: "event:read")
+        let project = try auth.project(request, p, scope: "event:read")
         var query = IssueQuery(projectID: project.id)
         // Sentry assumes `is:unresolved` when no query is given.
         try IssueSearch.apply(request.queryValue("query") ?? "is:unresolved", to: &query)

@@ -11,14 +11,12 @@ struct ProjectSettingsEndpoint: Sendable {
     let auth: APIAuthenticator
 
     func detail(_ request: HTTPRequest, _ p: [String: String]) throws -> HTTPResponse {
-        let token = try auth.authenticate(request)
-        let project = try auth.project(organization: p["org"] ?? "", project: p["project"] ?? "", for: token, scope: "project:read")
+        let project = try auth.project(request, p, scope: "project:read")
         return try response(project)
     }
 
     func update(_ request: HTTPRequest, _ p: [String: String]) throws -> HTTPResponse {
-        let token = try auth.authenticate(request)
-        let project = try auth.project(organization: p["org"] ?? "", project: p["project"] ?? "", for: token, scope: "project:write")
+        let project = try auth.project(request, p, scope: "project:write")
         let document: JSONDocument
         do {
             document = try JSONDocument(bytes: request.body)

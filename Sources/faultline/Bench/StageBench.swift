@@ -53,11 +53,7 @@ enum StageBench {
         }
         time("fingerprint") { i in Fingerprinter.group(facts[i]).hash.utf8.count }
         time("title and culprit") { i in IssueDescriptor(facts[i], grouping: groupings[i]).title.utf8.count }
-        time("components JSON") { i in
-            var w = JSONWriter()
-            groupings[i].root.write(into: &w, contributingOnly: true)
-            return w.bytes.count
-        }
+        time("components JSON") { i in groupings[i].componentsJSON().count }
         let bodies = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted().filter { $0.hasSuffix(".body") }
             .map { Array(try Data(contentsOf: dir.appendingPathComponent($0))) }
             .filter { (try? ContentDecoder.decode($0, encoding: .gzip, limit: 1 << 24)) != nil }

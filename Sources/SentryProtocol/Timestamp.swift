@@ -1,36 +1,3 @@
-/// The few fields of an event that ingest needs to store and index it, read from the bytes without
-/// building the whole event (normalization and grouping are separate steps that read more).
-public struct EventSummary: Sendable {
-    public var eventID: EventID?
-    /// Seconds since the epoch, when the event states a valid one.
-    public var timestamp: Double?
-    public var level: String?
-    public var platform: String?
-    public var release: String?
-    public var environment: String?
-    public var type: String?
-
-    /// Reads the summary; throws only when the payload is not a JSON object.
-    public static func read(_ document: JSONDocument) throws(ProtocolError) -> EventSummary {
-        let root = document.root
-        guard root.kind == .object else { throw .invalidJSON("event payload is not a JSON object") }
-        var summary = EventSummary()
-        if let id = root["event_id"], !id.isNull {
-            guard let text = id.string, let parsed = EventID(text) else { throw .invalidEventID }
-            summary.eventID = parsed
-        }
-        if let ts = root["timestamp"] {
-            summary.timestamp = ts.double ?? ts.string.flatMap(Timestamp.parse)
-        }
-        summary.level = root["level"]?.string
-        summary.platform = root["platform"]?.string
-        summary.release = root["release"]?.string
-        summary.environment = root["environment"]?.string
-        summary.type = root["type"]?.string
-        return summary
-    }
-}
-
 /// RFC 3339 timestamps as SDKs send them, without Foundation's formatters (slow, and locale-sensitive).
 public enum Timestamp {
     /// Parses `2026-11-22T10:00:00[.ffffff][Z|±hh:mm]`; a missing zone means UTC (Sentry's rule).
