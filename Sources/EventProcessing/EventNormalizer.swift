@@ -99,12 +99,16 @@ public enum EventNormalizer {
             if let handled = main.handled { add("handled", handled ? "yes" : "no") }
             add("mechanism", main.mechanismType)
         }
+        // Sentry's `user` tag (`sentry:user`): the unique users are the distinct values of this tag.
+        add("user", userKey(root["user"]))
+        // As stored in the tag (trimmed like any tag value), so counts and tag values agree.
+        let user = tags.last.flatMap { $0.key == "user" ? $0.value : nil }
         for (key, value) in facts.tags {
             add(key, value)
         }
         return NormalizedFields(timestamp: timestamp, level: level, platform: platform, logger: logger, release: release,
                                 environment: environment, dist: dist, serverName: serverName, transaction: transaction,
-                                userKey: userKey(root["user"]), tags: tags, notes: notes)
+                                userKey: user, tags: tags, notes: notes)
     }
 
     /// Sentry's levels; the common spellings SDKs and loggers use map onto them.

@@ -4,6 +4,7 @@ import CSQLite
 public final class SQLiteStatement {
     let handle: OpaquePointer
     let sql: String
+    private let parameterCount: Int
     private unowned let database: SQLiteDatabase
 
     init(database: SQLiteDatabase, sql: String) throws(SQLiteError) {
@@ -12,6 +13,7 @@ public final class SQLiteStatement {
         guard rc == SQLITE_OK, let statement else { throw SQLiteError(code: rc, db: database.handle, sql: sql) }
         self.handle = statement
         self.sql = sql
+        parameterCount = Int(sqlite3_bind_parameter_count(statement))
         self.database = database
     }
 
@@ -21,23 +23,20 @@ public final class SQLiteStatement {
     @discardableResult
     public func bind(_ values: [any SQLiteBindable]) throws(SQLiteError) -> SQLiteStatement {
         sqlite3_reset(handle)
-        sqlite3_clear_bindings(handle)
-        for (i, value) in values.enumerated() {
-            try bind(value.sqliteValue, at: Int32(i + 1))
+        // Parameters left unbound must be NULL, not the previous run's values; when every parameter is
+        // bound anew, clearing first would only free and reallocate them.
+        if values.count < parameterCount { sqlite3_clear_bindings(handle) }
+        var index: Int32 = 1
+        for value in values {
+            let rc = value.bind(to: handle, at: index)
+            guard rc == SQLITE_OK else { throw SQLiteError(code: rc, db: database.handle, sql: sql) }
+            index += 1
         }
         return self
     }
 
-    public func bind(_ value: SQLiteValue, at index: Int32) throws(SQLiteError) {
-        let rc: Int32
-        switch value {
-        case .null: rc = sqlite3_bind_null(handle, index)
-        case .integer(let v): rc = sqlite3_bind_int64(handle, index, v)
-        case .real(let v): rc = sqlite3_bind_double(handle, index, v)
-        case .text(let v): rc = sqlite3_bind_text(handle, index, v, -1, CSQLite_transient())
-        case .blob(let v):
-            rc = v.withUnsafeBytes { sqlite3_bind_blob64(handle, index, $0.baseAddress ?? UnsafeRawPointer(bitPattern: 1), UInt64($0.count), CSQLite_transient()) }
-        }
+    public func bind(_ value: some SQLiteBindable, at index: Int32) throws(SQLiteError) {
+        let rc = value.bind(to: handle, at: index)
         guard rc == SQLITE_OK else { throw SQLiteError(code: rc, db: database.handle, sql: sql) }
     }
 

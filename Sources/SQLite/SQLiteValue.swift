@@ -1,3 +1,5 @@
+import CSQLite
+
 /// A value to bind to a statement parameter.
 public enum SQLiteValue: Sendable, Equatable {
     case null
@@ -7,17 +9,69 @@ public enum SQLiteValue: Sendable, Equatable {
     case blob([UInt8])
 }
 
+/// Something that binds itself to a statement parameter. Each type calls the matching `sqlite3_bind_*`
+/// directly: going through `SQLiteValue` (and a C-string copy for text) cost a measurable share of the
+/// writer's time when a batch binds thousands of values.
 public protocol SQLiteBindable {
-    var sqliteValue: SQLiteValue { get }
+    /// Binds to parameter `index` (1-based) of `statement`; returns SQLite's result code.
+    func bind(to statement: OpaquePointer, at index: Int32) -> Int32
 }
 
-extension Int: SQLiteBindable { public var sqliteValue: SQLiteValue { .integer(Int64(self)) } }
-extension Int64: SQLiteBindable { public var sqliteValue: SQLiteValue { .integer(self) } }
-extension Double: SQLiteBindable { public var sqliteValue: SQLiteValue { .real(self) } }
-extension String: SQLiteBindable { public var sqliteValue: SQLiteValue { .text(self) } }
-extension Bool: SQLiteBindable { public var sqliteValue: SQLiteValue { .integer(self ? 1 : 0) } }
-extension Array: SQLiteBindable where Element == UInt8 { public var sqliteValue: SQLiteValue { .blob(self) } }
-extension Optional: SQLiteBindable where Wrapped: SQLiteBindable {
-    public var sqliteValue: SQLiteValue { self?.sqliteValue ?? .null }
+extension Int: SQLiteBindable {
+    public func bind(to statement: OpaquePointer, at index: Int32) -> Int32 { sqlite3_bind_int64(statement, index, Int64(self)) }
 }
-extension SQLiteValue: SQLiteBindable { public var sqliteValue: SQLiteValue { self } }
+
+extension Int64: SQLiteBindable {
+    public func bind(to statement: OpaquePointer, at index: Int32) -> Int32 { sqlite3_bind_int64(statement, index, self) }
+}
+
+extension Double: SQLiteBindable {
+    public func bind(to statement: OpaquePointer, at index: Int32) -> Int32 { sqlite3_bind_double(statement, index, self) }
+}
+
+extension Bool: SQLiteBindable {
+    public func bind(to statement: OpaquePointer, at index: Int32) -> Int32 { sqlite3_bind_int64(statement, index, self ? 1 : 0) }
+}
+
+extension String: SQLiteBindable {
+    public func bind(to statement: OpaquePointer, at index: Int32) -> Int32 {
+        var text = self
+        // Native strings are contiguous UTF-8; SQLite copies the bytes (TRANSIENT), so no C string is built.
+        return text.withUTF8 { bytes in
+            guard let base = bytes.baseAddress else { return sqlite3_bind_text(statement, index, "", 0, nil) }
+            return base.withMemoryRebound(to: CChar.self, capacity: bytes.count) {
+                sqlite3_bind_text64(statement, index, $0, UInt64(bytes.count), CSQLite_transient(), UInt8(SQLITE_UTF8))
+            }
+        }
+    }
+}
+
+extension Array: SQLiteBindable where Element == UInt8 {
+    public func bind(to statement: OpaquePointer, at index: Int32) -> Int32 {
+        withUnsafeBytes {
+            sqlite3_bind_blob64(statement, index, $0.baseAddress ?? UnsafeRawPointer(bitPattern: 1), UInt64($0.count),
+                                CSQLite_transient())
+        }
+    }
+}
+
+extension Optional: SQLiteBindable where Wrapped: SQLiteBindable {
+    public func bind(to statement: OpaquePointer, at index: Int32) -> Int32 {
+        switch self {
+        case .some(let value): value.bind(to: statement, at: index)
+        case .none: sqlite3_bind_null(statement, index)
+        }
+    }
+}
+
+extension SQLiteValue: SQLiteBindable {
+    public func bind(to statement: OpaquePointer, at index: Int32) -> Int32 {
+        switch self {
+        case .null: sqlite3_bind_null(statement, index)
+        case .integer(let v): v.bind(to: statement, at: index)
+        case .real(let v): v.bind(to: statement, at: index)
+        case .text(let v): v.bind(to: statement, at: index)
+        case .blob(let v): v.bind(to: statement, at: index)
+        }
+    }
+}

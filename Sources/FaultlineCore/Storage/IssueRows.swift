@@ -22,19 +22,17 @@ enum IssueRows {
         try db.first("SELECT \(columns) FROM issues WHERE id = ?", [id], issue)
     }
 
-    /// Writes the mutable part of an issue back.
-    static func save(_ db: SQLiteDatabase, _ i: Issue) throws {
+    /// Writes what changes other than by counting: text, status. Counters are written by the aggregate flush.
+    static func saveState(_ db: SQLiteDatabase, _ i: Issue) throws {
         try db.run("""
             UPDATE issues SET title = ?, culprit = ?, exception_type = ?, exception_value = ?, filename = ?, function = ?,
-                level = ?, first_seen = ?, last_seen = ?, times_seen = ?, user_count = ?, first_release = ?,
-                last_release = ?, is_unhandled = ?, status = ?, substatus = ?, status_details = ?, resolved_at = ?
+                status = ?, substatus = ?, status_details = ?, resolved_at = ?
             WHERE id = ?
-            """, [i.title, i.culprit, i.exceptionType, i.exceptionValue, i.filename, i.function, i.level, i.firstSeen,
-                  i.lastSeen, i.timesSeen, i.userCount, i.firstRelease, i.lastRelease, i.isUnhandled ? 1 : 0,
+            """, [i.title, i.culprit, i.exceptionType, i.exceptionValue, i.filename, i.function,
                   i.status.rawValue, i.substatus, i.statusDetails.json, i.resolvedAt, i.id])
     }
 
-    /// Writes what every event changes (the common case: no new title, no status change).
+    /// Writes what counting events changes.
     static func saveCounters(_ db: SQLiteDatabase, _ i: Issue) throws {
         try db.run("""
             UPDATE issues SET level = ?, first_seen = ?, last_seen = ?, times_seen = ?, user_count = ?, first_release = ?,
@@ -48,5 +46,21 @@ enum IssueRows {
                             at time: Double) throws {
         try db.run("INSERT INTO issue_activity (issue_id, type, data, actor, created_at) VALUES (?, ?, ?, ?, ?)",
                    [issueID, type, data, actor, time])
+    }
+}
+
+extension Issue {
+    /// This issue's stored columns with the counters of `other` (the same issue, counted further in memory).
+    func withCounters(of other: Issue) -> Issue {
+        var issue = self
+        issue.level = other.level
+        issue.firstSeen = other.firstSeen
+        issue.lastSeen = other.lastSeen
+        issue.timesSeen = other.timesSeen
+        issue.userCount = other.userCount
+        issue.firstRelease = other.firstRelease
+        issue.lastRelease = other.lastRelease
+        issue.isUnhandled = other.isUnhandled
+        return issue
     }
 }

@@ -1,28 +1,88 @@
-import Glibc
 import Foundation
 import SentryProtocol
 import SQLite
 
 /// The issue side of the group commit. Jobs find (or create) each event's issue; before COMMIT the batch's
-/// events are applied in order to the issues' counters, users, tags and status, so the API never shows an
-/// event its counts leave out. Issue state is cached here: only this writer changes it.
+/// events are applied in order to the issues' state in memory: status changes (regressions, reopened
+/// ignores) and new text are written at once, counters and tag counts are summed in `IssueAggregates` and
+/// written every `flushInterval` or when a reader asks (`requestFlush`). Issue state is cached here: only
+/// this writer changes it, and a cached issue with unwritten counters is the only true copy of them.
 final class IssueWriter: @unchecked Sendable {
-    // Invariant: used only on the writer thread (jobs, the batch flush and the rollback hook).
+    // Invariant: used only on the writer thread (jobs, the batch flush and the commit hooks), except
+    // `hasUnwritten`, which is guarded by `flag`.
     private struct HashKey: Hashable {
         var projectID: Int
         var hash: String
     }
 
+    /// What the running transaction changed: published by `committed()`, dropped by `clear()`.
+    private struct Staged {
+        var issues: [Int: Issue] = [:]
+        var aggregates = IssueAggregates()
+        /// The aggregates (pending and staged) were written in this transaction.
+        var flushed: IssueAggregates?
+    }
+
     private var issueByHash: [HashKey: Int] = [:]
     private var issues: [Int: Issue] = [:]
     private var releaseIDs: [HashKey: Int] = [:]
+    /// Counts committed in memory but not yet in the database.
+    private var pending = IssueAggregates()
+    private var staged = Staged()
+    /// Pending issues whose non-counter columns must be read again (a rollback may have undone a change).
+    private var stale: Set<Int> = []
+    /// (issue, user) pairs known to be in `issue_tags`.
+    private var knownUsers: Set<IssueAggregates.TagKey> = []
+    private var lastFlush = ContinuousClock.now
+    private var flushRequested = false
+    private let flushInterval: Duration
+    private let flag = NSLock()
+    private var unwritten = false
     private static let cacheLimit = 100_000
 
-    /// Drops everything cached: the transaction that produced it rolled back.
+    init(flushInterval: Duration = .seconds(1)) {
+        self.flushInterval = flushInterval
+    }
+
+    /// Whether committed events have counts not yet in the database (any thread).
+    var hasUnwritten: Bool {
+        flag.lock()
+        defer { flag.unlock() }
+        return unwritten
+    }
+
+    /// The transaction rolled back: drops what it changed and what was cached from it.
     func clear() {
+        staged = Staged()
         issueByHash.removeAll()
-        issues.removeAll()
         releaseIDs.removeAll()
+        knownUsers.removeAll()
+        // Issues with unwritten counters stay cached (the database lacks those counts); their other columns are
+        // read again, since the rolled-back statements may have changed them.
+        issues = issues.filter { pending.issueIDs.contains($0.key) }
+        stale = Set(issues.keys)
+    }
+
+    /// The transaction committed: its changes become the cached state.
+    func committed() {
+        if let flushed = staged.flushed {
+            pending = IssueAggregates()
+            if knownUsers.count >= Self.cacheLimit { knownUsers.removeAll() }
+            for key in flushed.tags.keys where key.key == Self.userTag { knownUsers.insert(key) }
+        } else {
+            pending.merge(staged.aggregates)
+        }
+        for (id, issue) in staged.issues { issues[id] = issue }
+        staged = Staged()
+        if issues.count >= Self.cacheLimit { issues = issues.filter { pending.issueIDs.contains($0.key) } }
+        flag.lock()
+        unwritten = !pending.isEmpty
+        flag.unlock()
+    }
+
+    /// Makes the current batch write the aggregates (a reader wants them settled).
+    func requestFlush() {
+        flushRequested = true
     }
 
     // MARK: In a job
@@ -64,25 +124,16 @@ final class IssueWriter: @unchecked Sendable {
 
     // MARK: Before COMMIT
 
+    /// Applies the batch's events to their issues, in commit order.
     func apply(_ events: [IssueEvent], _ db: SQLiteDatabase) throws {
-        guard !events.isEmpty else { return }
-        struct TagKey: Hashable {
-            var issueID: Int
-            var key: String
-            var value: String
-        }
-        var tagCounts: [TagKey: (count: Int, first: Double, last: Double)] = [:]
-        var dirty: Set<Int> = []
-        // Issues whose text or status changed get every column written; the rest only their counters.
-        var fullSave: Set<Int> = []
-        var newUsers = (getenv("FL_EXP").map { String(cString: $0).contains("nousers") } ?? false) ? [] : try insertUsers(events, db)
+        // Issues whose text or status changed; their counters wait for the aggregate flush like any other.
+        var changed: Set<Int> = []
         for event in events {
             guard var issue = try state(event.issueID, db) else { continue }
             let input = event.input
             let release = input.release
-            let regressedBefore = issue.status
+            let statusBefore = (issue.status, issue.substatus)
             try reopenIfRegressed(&issue, release: release, event: event, db)
-            if regressedBefore != issue.status { fullSave.insert(issue.id) }
             issue.timesSeen += 1
             issue.firstSeen = min(issue.firstSeen, event.timestamp)
             issue.lastSeen = max(issue.lastSeen, event.timestamp)
@@ -92,7 +143,6 @@ final class IssueWriter: @unchecked Sendable {
                 try noteRelease(projectID: event.projectID, version: release, at: event.receivedAt, db)
             }
             let d = input.descriptor
-            let statusBefore = (issue.status, issue.substatus)
             if issue.title != d.title || issue.culprit != d.culprit || issue.exceptionType != d.exceptionType
                 || issue.exceptionValue != d.exceptionValue || issue.filename != d.filename || issue.function != d.function {
                 issue.title = d.title
@@ -101,90 +151,74 @@ final class IssueWriter: @unchecked Sendable {
                 issue.exceptionValue = d.exceptionValue
                 issue.filename = d.filename
                 issue.function = d.function
-                fullSave.insert(issue.id)
+                changed.insert(issue.id)
             }
             issue.level = d.level
             issue.isUnhandled = issue.isUnhandled || d.isUnhandled
-            // A user counts at the first of its events in this batch that is new to the issue.
-            if let user = input.userKey, newUsers.remove(UserKey(issueID: issue.id, user: user)) != nil {
+            if let user = input.userKey,
+               try isNewUser(IssueAggregates.TagKey(issueID: issue.id, key: Self.userTag, value: user), db) {
                 issue.userCount += 1
             }
             try reopenIfIgnoreEnded(&issue, event: event, db)
-            if statusBefore != (issue.status, issue.substatus) { fullSave.insert(issue.id) }
+            if statusBefore != (issue.status, issue.substatus) { changed.insert(issue.id) }
+            // The user tag is among the tags: it records the user for the check above as well.
             for tag in input.tags {
-                let key = TagKey(issueID: issue.id, key: tag.key, value: tag.value)
-                if let c = tagCounts[key] {
-                    tagCounts[key] = (c.count + 1, min(c.first, event.timestamp), max(c.last, event.timestamp))
-                } else {
-                    tagCounts[key] = (1, event.timestamp, event.timestamp)
-                }
+                staged.aggregates.add(IssueAggregates.TagKey(issueID: issue.id, key: tag.key, value: tag.value),
+                                      at: event.timestamp)
             }
-            issues[issue.id] = issue
-            dirty.insert(issue.id)
+            staged.aggregates.issueIDs.insert(issue.id)
+            staged.issues[issue.id] = issue
         }
-        for id in dirty {
-            guard let issue = issues[id] else { continue }
-            if fullSave.contains(id) {
-                try IssueRows.save(db, issue)
-            } else {
-                try IssueRows.saveCounters(db, issue)
-            }
-        }
-        // Many rows per statement: the per-statement cost, not the B-tree work, dominated one upsert per tag.
-        let rows = (getenv("FL_EXP").map { String(cString: $0).contains("notags") } ?? false) ? [] : Array(tagCounts)
-        for chunk in stride(from: 0, to: rows.count, by: Self.rowsPerStatement) {
-            let part = rows[chunk..<min(chunk + Self.rowsPerStatement, rows.count)]
-            var values: [any SQLiteBindable] = []
-            values.reserveCapacity(part.count * 6)
-            for (key, c) in part { values += [key.issueID, key.key, key.value, c.count, c.first, c.last] }
-            try db.run("""
-                INSERT INTO issue_tags (issue_id, key, value, times_seen, first_seen, last_seen) VALUES
-                \(Self.placeholders(rows: part.count, columns: 6))
-                ON CONFLICT (issue_id, key, value) DO UPDATE SET times_seen = times_seen + excluded.times_seen,
-                    first_seen = min(first_seen, excluded.first_seen), last_seen = max(last_seen, excluded.last_seen)
-                """, values)
+        for id in changed {
+            if let issue = staged.issues[id] { try IssueRows.saveState(db, issue) }
         }
     }
 
-    private struct UserKey: Hashable {
-        var issueID: Int
-        var user: String
+    /// Writes the aggregates when they are due (every `flushInterval`) or a reader asked; last before COMMIT.
+    func flushIfDue(_ db: SQLiteDatabase) throws {
+        guard flushRequested || ContinuousClock.now - lastFlush >= flushInterval else { return }
+        var all = pending
+        all.merge(staged.aggregates)
+        guard !all.isEmpty else {
+            flushRequested = false
+            return
+        }
+        for id in all.issueIDs {
+            if let issue = staged.issues[id] ?? issues[id] { try IssueRows.saveCounters(db, issue) }
+        }
+        _ = try all.writeTags(db)
+        try IssueAggregates.writeWatermark(db)
+        staged.flushed = all
+        flushRequested = false
+        lastFlush = ContinuousClock.now
     }
 
-    static let rowsPerStatement = 64
+    /// The tag whose distinct values are an issue's users (Sentry's `sentry:user`, shown as `user`).
+    static let userTag = "user"
 
-    static func placeholders(rows: Int, columns: Int) -> String {
-        let row = "(" + Array(repeating: "?", count: columns).joined(separator: ", ") + ")"
-        return Array(repeating: row, count: rows).joined(separator: ", ")
-    }
-
-    /// Inserts the batch's (issue, user) pairs; returns those that were new (SQLite's RETURNING skips ignored rows).
-    private func insertUsers(_ events: [IssueEvent], _ db: SQLiteDatabase) throws -> Set<UserKey> {
-        var pairs: [UserKey: Double] = [:]
-        for event in events {
-            guard let user = event.input.userKey else { continue }
-            let key = UserKey(issueID: event.issueID, user: user)
-            pairs[key] = min(pairs[key] ?? event.timestamp, event.timestamp)
+    private func isNewUser(_ key: IssueAggregates.TagKey, _ db: SQLiteDatabase) throws -> Bool {
+        if staged.aggregates.tags[key] != nil || pending.tags[key] != nil || knownUsers.contains(key) { return false }
+        let known = try db.first("SELECT 1 FROM issue_tags WHERE issue_id = ? AND key = ? AND value = ?",
+                                 [key.issueID, key.key, key.value]) { _ in true } ?? false
+        if known {
+            if knownUsers.count >= Self.cacheLimit { knownUsers.removeAll() }
+            knownUsers.insert(key)
         }
-        var inserted: Set<UserKey> = []
-        let rows = Array(pairs)
-        for chunk in stride(from: 0, to: rows.count, by: Self.rowsPerStatement) {
-            let part = rows[chunk..<min(chunk + Self.rowsPerStatement, rows.count)]
-            var values: [any SQLiteBindable] = []
-            for (key, first) in part { values += [key.issueID, key.user, first] }
-            let returned = try db.rows("""
-                INSERT OR IGNORE INTO issue_users (issue_id, user_key, first_seen) VALUES \(Self.placeholders(rows: part.count, columns: 3))
-                RETURNING issue_id, user_key
-                """, values) { UserKey(issueID: $0.int(0), user: $0.string(1) ?? "") }
-            inserted.formUnion(returned)
-        }
-        return inserted
+        return !known
     }
 
     private func state(_ id: Int, _ db: SQLiteDatabase) throws -> Issue? {
-        if let issue = issues[id] { return issue }
+        if let issue = staged.issues[id] { return issue }
+        if var issue = issues[id] {
+            if stale.remove(id) != nil, let stored = try IssueRows.load(db, id: id) {
+                issue = stored.withCounters(of: issue)
+                issues[id] = issue
+            }
+            return issue
+        }
         guard let issue = try IssueRows.load(db, id: id) else { return nil }
-        if issues.count >= Self.cacheLimit { issues.removeAll() }
+        if issues.count >= Self.cacheLimit { issues = issues.filter { pending.issueIDs.contains($0.key) } }
+        // Rows read inside the transaction may vanish if it rolls back; `clear()` runs then.
         issues[id] = issue
         return issue
     }
@@ -316,11 +350,11 @@ final class IssueWriter: @unchecked Sendable {
         }
         issue.status = change.status
         issue.statusDetails = details
-        try IssueRows.save(db, issue)
+        try IssueRows.saveState(db, issue)
         try IssueRows.addActivity(db, issueID: issue.id, type: activity,
                                   data: String(decoding: JSONValue.object(data).serialized, as: UTF8.self),
                                   actor: change.actor, at: now)
-        issues[issue.id] = issue
+        staged.issues[issue.id] = issue
         return issue
     }
 }

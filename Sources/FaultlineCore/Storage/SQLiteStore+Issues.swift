@@ -32,10 +32,12 @@ extension SQLiteStore {
     // MARK: Issues
 
     public func issue(id: Int) throws -> Issue? {
-        try readers.read { db in try IssueRows.load(db, id: id) }
+        try settleIssues()
+        return try readers.read { db in try IssueRows.load(db, id: id) }
     }
 
     public func issues(_ query: IssueQuery) throws -> [Issue] {
+        try settleIssues()
         var conditions = ["project_id = ?"]
         var values: [any SQLiteBindable] = [query.projectID]
         if !query.statuses.isEmpty {
@@ -125,7 +127,8 @@ extension SQLiteStore {
     }
 
     public func issueTagValues(issueID: Int, key: String, limit: Int) throws -> [TagValueCount] {
-        try readers.read { db in
+        try settleIssues()
+        return try readers.read { db in
             try db.rows("""
                 SELECT key, value, times_seen, first_seen, last_seen FROM issue_tags
                 WHERE issue_id = ? AND key = ? ORDER BY times_seen DESC, value LIMIT ?
@@ -134,7 +137,8 @@ extension SQLiteStore {
     }
 
     public func issueTagSummary(issueID: Int, topValues: Int) throws -> [(key: String, total: Int, distinct: Int, top: [TagValueCount])] {
-        try readers.read { db in
+        try settleIssues()
+        return try readers.read { db in
             let all = try db.rows("""
                 SELECT key, value, times_seen, first_seen, last_seen FROM issue_tags
                 WHERE issue_id = ? ORDER BY key, times_seen DESC, value

@@ -14,6 +14,8 @@ public final class SQLiteStore: FaultlineStore, @unchecked Sendable {
     let readers: ReaderPool
     let issueWriter: IssueWriter
     private let checkpointer: Checkpointer?
+    /// Events whose issue counts were written at this start, not before the last stop (a crash).
+    public let recountedEvents: Int
 
     public struct Options: Sendable {
         public var readers = 4
@@ -35,13 +37,19 @@ public final class SQLiteStore: FaultlineStore, @unchecked Sendable {
         writeOptions.walAutoCheckpointPages = options.backgroundCheckpoints ? 20_000 : 1000
         let db = try SQLiteDatabase(path: path, options: writeOptions)
         try Schema.migrator.migrate(db)
-        if let e = getenv("FL_EXP"), String(cString: e).contains("noidx") { try db.execute("DROP INDEX IF EXISTS events_issue") }
         let issueWriter = IssueWriter()
         self.issueWriter = issueWriter
         writer = WriteQueue(db: db, flush: { db, tally in try Self.flush(db, tally, issueWriter) },
-                            rolledBack: { issueWriter.clear() })
+                            committed: { issueWriter.committed() }, rolledBack: { issueWriter.clear() })
+        recountedEvents = try writer.sync { db in try IssueAggregates.recover(db) }
         readers = try ReaderPool(path: path, size: options.readers)
         checkpointer = options.backgroundCheckpoints ? try Checkpointer(path: path) : nil
+    }
+
+    /// Writes issue counts still held in memory, so a read that follows sees every committed event counted.
+    func settleIssues() throws {
+        guard issueWriter.hasUnwritten else { return }
+        try writer.sync { [issueWriter] _ in issueWriter.requestFlush() }
     }
 
     public var batchSizeHistogram: Histogram { writer.batchSizes }
@@ -54,6 +62,8 @@ public final class SQLiteStore: FaultlineStore, @unchecked Sendable {
     }
 
     public func close() {
+        // Counts still in memory are written now; were the process killed instead, the next start counts them.
+        try? settleIssues()
         writer.stop()
         checkpointer?.stop()
     }
@@ -144,6 +154,7 @@ public final class SQLiteStore: FaultlineStore, @unchecked Sendable {
 
     private static func flush(_ db: SQLiteDatabase, _ tally: BatchTally, _ issueWriter: IssueWriter) throws {
         try issueWriter.apply(tally.issueEvents, db)
+        try issueWriter.flushIfDue(db)
         for (k, quantity) in tally.outcomes.counts {
             try db.run("""
                 INSERT INTO outcomes (project_id, hour, category, outcome, reason, quantity) VALUES (?, ?, ?, ?, ?, ?)

@@ -175,6 +175,17 @@ enum Schema {
                 UNIQUE (project_id, version)
             );
             """)
+        m.register("0003_users_as_tags", """
+            -- An issue's users are the values of its `user` tag (as in Sentry), so they share the tags' B-tree.
+            INSERT INTO issue_tags (issue_id, key, value, times_seen, first_seen, last_seen)
+            SELECT issue_id, 'user', user_key, count(*), min(timestamp), max(timestamp) FROM events
+            WHERE issue_id IS NOT NULL AND user_key IS NOT NULL GROUP BY issue_id, user_key
+            ON CONFLICT (issue_id, key, value) DO NOTHING;
+            DROP TABLE issue_users;
+            -- Counts up to here are written; events after the mark are counted again at start (IssueAggregates).
+            INSERT INTO settings (key, value) SELECT 'issue_aggregates_through_event', CAST(coalesce(max(id), 0) AS TEXT)
+            FROM events WHERE true;
+            """)
         return m
     }
 }

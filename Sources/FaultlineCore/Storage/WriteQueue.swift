@@ -33,14 +33,17 @@ final class WriteQueue: @unchecked Sendable {
 
     /// Writes what the batch's jobs summed up (outcome counts, issue counters), once, before its COMMIT.
     private let flush: (SQLiteDatabase, BatchTally) throws -> Void
+    /// Runs after a COMMIT, so state staged during the transaction can be published.
+    private let committed: () -> Void
     /// Runs after a failed transaction, so state cached from it can be dropped.
     private let rolledBack: () -> Void
 
     init(db: SQLiteDatabase, maxBatch: Int = 1024, flush: @escaping (SQLiteDatabase, BatchTally) throws -> Void,
-         rolledBack: @escaping () -> Void = {}) {
+         committed: @escaping () -> Void = {}, rolledBack: @escaping () -> Void = {}) {
         self.db = db
         self.maxBatch = maxBatch
         self.flush = flush
+        self.committed = committed
         self.rolledBack = rolledBack
         let thread = Thread { [self] in run() }
         thread.name = "faultline.writer"
@@ -170,6 +173,7 @@ final class WriteQueue: @unchecked Sendable {
             }
             try flush(db, tally)
             try db.run("COMMIT")
+            committed()
         } catch {
             try? db.execute("ROLLBACK")
             rolledBack()

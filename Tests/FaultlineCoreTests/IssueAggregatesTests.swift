@@ -1,0 +1,65 @@
+import Foundation
+import Testing
+@testable import FaultlineCore
+@testable import SQLite
+
+@Suite struct IssueAggregatesTests {
+    struct Snapshot: Equatable {
+        var issues: [[String]]
+        var tags: [[String]]
+
+        init(_ db: SQLiteDatabase) throws {
+            issues = try db.rows("""
+                SELECT id, times_seen, user_count, first_seen, last_seen, level, first_release, last_release FROM issues ORDER BY id
+                """) { r in (0..<8).map { r.string(Int32($0)) ?? "-" } }
+            tags = try db.rows("SELECT issue_id, key, value, times_seen, first_seen, last_seen FROM issue_tags ORDER BY 1, 2, 3") { r in
+                (0..<6).map { r.string(Int32($0)) ?? "-" }
+            }
+        }
+    }
+
+    /// A process killed between aggregate flushes leaves events whose counts are not in the database; the next
+    /// start counts them again from their payloads, to exactly what an orderly stop would have written.
+    @Test func countsLostInACrashAreRecoveredAtStart() throws {
+        let h = try Harness()
+        for i in 0..<5 {
+            try h.event(pythonError("KeyError", "'sku-\(i)'", function: "checkout", user: "u\(i % 3)", release: "shop@1.\(i / 2)",
+                                    tags: ["tenant": i < 3 ? "acme" : "globex"]))
+        }
+        try h.event(pythonError("ValueError", "bad", function: "refund"))
+        h.store.close()
+        let path = h.store.path
+        let db = try SQLiteDatabase(path: path)
+        let expected = try Snapshot(db)
+        #expect(expected.issues.count == 2)
+        #expect(expected.issues[0][1] == "5" && expected.issues[0][2] == "3")
+        // What a crash right after these events' commits leaves: events stored, none of their counts.
+        try db.execute("""
+            UPDATE issues SET times_seen = 0, user_count = 0, first_seen = 1e12, last_seen = 0, first_release = NULL,
+                last_release = NULL;
+            DELETE FROM issue_tags;
+            UPDATE settings SET value = '0' WHERE key = '\(IssueAggregates.watermarkKey)';
+            """)
+        let reopened = try SQLiteStore(directory: (path as NSString).deletingLastPathComponent)
+        #expect(reopened.recountedEvents == 6)
+        reopened.close()
+        #expect(try Snapshot(db) == expected)
+    }
+
+    /// Counts held in memory outlive a transaction that rolls back, and a reader still sees them.
+    @Test func countsSurviveARolledBackJob() throws {
+        let h = try Harness()
+        try h.event(pythonError("KeyError", "'a'", function: "checkout", user: "u1", tags: ["tenant": "acme"]))
+        #expect(throws: SQLiteError.self) {
+            try h.store.writer.sync { db in try db.execute("INSERT INTO no_such_table VALUES (1)") }
+        }
+        try h.event(pythonError("KeyError", "'b'", function: "checkout", user: "u2", tags: ["tenant": "acme"]))
+        let issue = try h.onlyIssue()
+        #expect(issue.timesSeen == 2)
+        #expect(issue.userCount == 2)
+        let tenants = try h.store.issueTagValues(issueID: issue.id, key: "tenant", limit: 10)
+        #expect(tenants.map(\.count) == [2])
+        let users = try h.store.issueTagValues(issueID: issue.id, key: "user", limit: 10)
+        #expect(users.map(\.value) == ["id:u1", "id:u2"])
+    }
+}
