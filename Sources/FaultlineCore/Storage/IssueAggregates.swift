@@ -32,18 +32,7 @@ struct IssueAggregates {
     var isEmpty: Bool { issueIDs.isEmpty && tags.isEmpty }
 
     mutating func add(_ key: TagKey, at time: Double) {
-        if tags[key] != nil {
-            tags[key]?.add(TagCount(count: 1, first: time, last: time))
-        } else {
-            tags[key] = TagCount(count: 1, first: time, last: time)
-        }
-    }
-
-    mutating func merge(_ other: IssueAggregates) {
-        issueIDs.formUnion(other.issueIDs)
-        for (key, count) in other.tags {
-            if tags[key] != nil { tags[key]?.add(count) } else { tags[key] = count }
-        }
+        tags[key, default: TagCount(count: 0, first: time, last: time)].add(TagCount(count: 1, first: time, last: time))
     }
 
     /// Upserts the tag counts, many rows per statement (the per-statement cost, not the B-tree work,

@@ -18,7 +18,11 @@ final class IssueWriter: @unchecked Sendable {
     /// What the running transaction changed: published by `committed()`, dropped by `clear()`.
     private struct Staged {
         var issues: [Int: Issue] = [:]
-        var aggregates = IssueAggregates()
+        var issueIDs: Set<Int> = []
+        /// Each event's tags, summed into `pending` at COMMIT (a list here, so each is hashed once).
+        var tags: [(key: IssueAggregates.TagKey, time: Double)] = []
+        /// Users new to their issue in this transaction.
+        var users: Set<IssueAggregates.TagKey> = []
         /// The aggregates (pending and staged) were written in this transaction.
         var flushed: IssueAggregates?
     }
@@ -70,7 +74,8 @@ final class IssueWriter: @unchecked Sendable {
             if knownUsers.count >= Self.cacheLimit { knownUsers.removeAll() }
             for key in flushed.tags.keys where key.key == Self.userTag { knownUsers.insert(key) }
         } else {
-            pending.merge(staged.aggregates)
+            pending.issueIDs.formUnion(staged.issueIDs)
+            for tag in staged.tags { pending.add(tag.key, at: tag.time) }
         }
         for (id, issue) in staged.issues { issues[id] = issue }
         staged = Staged()
@@ -161,12 +166,11 @@ final class IssueWriter: @unchecked Sendable {
             }
             try reopenIfIgnoreEnded(&issue, event: event, db)
             if statusBefore != (issue.status, issue.substatus) { changed.insert(issue.id) }
-            // The user tag is among the tags: it records the user for the check above as well.
             for tag in input.tags {
-                staged.aggregates.add(IssueAggregates.TagKey(issueID: issue.id, key: tag.key, value: tag.value),
-                                      at: event.timestamp)
+                staged.tags.append((IssueAggregates.TagKey(issueID: issue.id, key: tag.key, value: tag.value),
+                                    event.timestamp))
             }
-            staged.aggregates.issueIDs.insert(issue.id)
+            staged.issueIDs.insert(issue.id)
             staged.issues[issue.id] = issue
         }
         for id in changed {
@@ -178,7 +182,8 @@ final class IssueWriter: @unchecked Sendable {
     func flushIfDue(_ db: SQLiteDatabase) throws {
         guard flushRequested || ContinuousClock.now - lastFlush >= flushInterval else { return }
         var all = pending
-        all.merge(staged.aggregates)
+        all.issueIDs.formUnion(staged.issueIDs)
+        for tag in staged.tags { all.add(tag.key, at: tag.time) }
         guard !all.isEmpty else {
             flushRequested = false
             return
@@ -197,12 +202,14 @@ final class IssueWriter: @unchecked Sendable {
     static let userTag = "user"
 
     private func isNewUser(_ key: IssueAggregates.TagKey, _ db: SQLiteDatabase) throws -> Bool {
-        if staged.aggregates.tags[key] != nil || pending.tags[key] != nil || knownUsers.contains(key) { return false }
+        if staged.users.contains(key) || pending.tags[key] != nil || knownUsers.contains(key) { return false }
         let known = try db.first("SELECT 1 FROM issue_tags WHERE issue_id = ? AND key = ? AND value = ?",
                                  [key.issueID, key.key, key.value]) { _ in true } ?? false
         if known {
             if knownUsers.count >= Self.cacheLimit { knownUsers.removeAll() }
             knownUsers.insert(key)
+        } else {
+            staged.users.insert(key)
         }
         return !known
     }
