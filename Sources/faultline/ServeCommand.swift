@@ -87,6 +87,10 @@ struct ServeCommand: ParsableCommand {
 
         let bootstrap = try Bootstrap.runIfEmpty(store)
         printBanner(store: store, bootstrap: bootstrap, publicURL: publicURL)
+        if store.recountedEvents > 0 {
+            logger.info("issue counts recovered", metadata: ["events": "\(store.recountedEvents)",
+                        "reason": "stored after the last count flush (the previous run did not stop cleanly)"])
+        }
         logger.info("listening", metadata: ["addresses": "\(listenText.joined(separator: ","))", "port": "\(server.port)",
                                              "data": "\(dataDirectory)"])
 

@@ -51,6 +51,12 @@ def test_kill_9_loses_no_acknowledged_event(tmp_path):
     try:
         for event_id in acked:
             assert s.event(event_id)[0] == 200, event_id
+        # Issue counts are written once a second; those of the last events before the kill were only in memory,
+        # and the restart counted them again from the stored events.
+        status, issues = s.api("/api/0/projects/faultline/default/issues/?query=")
+        assert status == 200 and len(issues) == 1
+        # Every acknowledged event counts; at most one unanswered request per sender was committed too.
+        assert len(acked) <= int(issues[0]["count"]) <= len(acked) + len(threads)
     finally:
         assert s.stop() == 0
 
