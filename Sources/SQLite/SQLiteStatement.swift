@@ -35,11 +35,6 @@ public final class SQLiteStatement {
         return self
     }
 
-    public func bind(_ value: some SQLiteBindable, at index: Int32) throws(SQLiteError) {
-        let rc = value.bind(to: handle, at: index)
-        guard rc == SQLITE_OK else { throw SQLiteError(code: rc, db: database.handle, sql: sql) }
-    }
-
     /// Steps once; true when a row is available.
     public func step() throws(SQLiteError) -> Bool {
         let rc = sqlite3_step(handle)

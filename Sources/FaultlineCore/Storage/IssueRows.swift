@@ -22,13 +22,14 @@ enum IssueRows {
         try db.first("SELECT \(columns) FROM issues WHERE id = ?", [id], issue)
     }
 
-    /// Writes what changes other than by counting: text, status. Counters are written by the aggregate flush.
+    /// Writes what changes other than by counting: text, status, whether any event was unhandled. Counters are
+    /// written by the aggregate flush.
     static func saveState(_ db: SQLiteDatabase, _ i: Issue) throws {
         try db.run("""
             UPDATE issues SET title = ?, culprit = ?, exception_type = ?, exception_value = ?, filename = ?, function = ?,
-                status = ?, substatus = ?, status_details = ?, resolved_at = ?
+                is_unhandled = ?, status = ?, substatus = ?, status_details = ?, resolved_at = ?
             WHERE id = ?
-            """, [i.title, i.culprit, i.exceptionType, i.exceptionValue, i.filename, i.function,
+            """, [i.title, i.culprit, i.exceptionType, i.exceptionValue, i.filename, i.function, i.isUnhandled ? 1 : 0,
                   i.status.rawValue, i.substatus, i.statusDetails.json, i.resolvedAt, i.id])
     }
 
@@ -36,10 +37,9 @@ enum IssueRows {
     static func saveCounters(_ db: SQLiteDatabase, _ i: Issue) throws {
         try db.run("""
             UPDATE issues SET level = ?, first_seen = ?, last_seen = ?, times_seen = ?, user_count = ?, first_release = ?,
-                last_release = ?, is_unhandled = ?
+                last_release = ?
             WHERE id = ?
-            """, [i.level, i.firstSeen, i.lastSeen, i.timesSeen, i.userCount, i.firstRelease, i.lastRelease,
-                  i.isUnhandled ? 1 : 0, i.id])
+            """, [i.level, i.firstSeen, i.lastSeen, i.timesSeen, i.userCount, i.firstRelease, i.lastRelease, i.id])
     }
 
     static func addActivity(_ db: SQLiteDatabase, issueID: Int, type: String, data: String = "{}", actor: String? = nil,
@@ -60,7 +60,6 @@ extension Issue {
         issue.userCount = other.userCount
         issue.firstRelease = other.firstRelease
         issue.lastRelease = other.lastRelease
-        issue.isUnhandled = other.isUnhandled
         return issue
     }
 }

@@ -159,7 +159,11 @@ final class IssueWriter: @unchecked Sendable {
                 changed.insert(issue.id)
             }
             issue.level = d.level
-            issue.isUnhandled = issue.isUnhandled || d.isUnhandled
+            // Written at once, not counted: a crash's recovery recounts only the counters.
+            if d.isUnhandled && !issue.isUnhandled {
+                issue.isUnhandled = true
+                changed.insert(issue.id)
+            }
             if let user = input.userKey,
                try isNewUser(IssueAggregates.TagKey(issueID: issue.id, key: Self.userTag, value: user), db) {
                 issue.userCount += 1

@@ -1,17 +1,8 @@
 import CSQLite
 
-/// A value to bind to a statement parameter.
-public enum SQLiteValue: Sendable, Equatable {
-    case null
-    case integer(Int64)
-    case real(Double)
-    case text(String)
-    case blob([UInt8])
-}
-
 /// Something that binds itself to a statement parameter. Each type calls the matching `sqlite3_bind_*`
-/// directly: going through `SQLiteValue` (and a C-string copy for text) cost a measurable share of the
-/// writer's time when a batch binds thousands of values.
+/// directly: going through an intermediate value enum (and a C-string copy for text) cost a measurable share
+/// of the writer's time when a batch binds thousands of values.
 public protocol SQLiteBindable {
     /// Binds to parameter `index` (1-based) of `statement`; returns SQLite's result code.
     func bind(to statement: OpaquePointer, at index: Int32) -> Int32
@@ -64,14 +55,3 @@ extension Optional: SQLiteBindable where Wrapped: SQLiteBindable {
     }
 }
 
-extension SQLiteValue: SQLiteBindable {
-    public func bind(to statement: OpaquePointer, at index: Int32) -> Int32 {
-        switch self {
-        case .null: sqlite3_bind_null(statement, index)
-        case .integer(let v): v.bind(to: statement, at: index)
-        case .real(let v): v.bind(to: statement, at: index)
-        case .text(let v): v.bind(to: statement, at: index)
-        case .blob(let v): v.bind(to: statement, at: index)
-        }
-    }
-}
