@@ -56,7 +56,7 @@ let package = Package(
                 swiftSettings: strictSettings),
 
         .executableTarget(name: "faultline",
-                          dependencies: ["FaultlineWeb", "FaultlineCore", "EventProcessing", "HTTPServer", "ContentCoding", "SentryProtocol",
+                          dependencies: ["FaultlineWeb", "FaultlineCore", "EventProcessing", "HTTPServer", "ContentCoding", "SentryProtocol", "CEventLoop",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                          .product(name: "Logging", package: "swift-log")],
                           swiftSettings: strictSettings),

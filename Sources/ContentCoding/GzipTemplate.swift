@@ -7,9 +7,17 @@ import CZlib
 public struct GzipTemplate: Sendable {
     private let chunks: [[UInt8]]
     private let segmentCRCs: [UInt]
-    private let segmentLengths: [Int]
+    /// `crc32_combine_op` operators for appending each segment and the replacement, generated once:
+    /// `crc32_combine` rebuilds them on every call, which made it most of a render.
+    private let segmentOps: [UInt]
+    private let markerOp: UInt
     private let plainLength: Int
     private let markerLength: Int
+
+    /// The size of every rendered body: the replacement has the marker's length.
+    public var renderedCount: Int {
+        10 + chunks.reduce(0) { $0 + $1.count } + (chunks.count - 1) * (5 + markerLength) + 8
+    }
 
     /// `text` split at every occurrence of `marker`; nil when the marker does not occur.
     public init?(text: [UInt8], marker: [UInt8]) {
@@ -29,7 +37,8 @@ public struct GzipTemplate: Sendable {
         segments.append(Array(text[start...]))
         markerLength = marker.count
         plainLength = text.count
-        segmentLengths = segments.map(\.count)
+        segmentOps = segments.map { UInt(crc32_combine_gen(off_t($0.count))) }
+        markerOp = UInt(crc32_combine_gen(off_t(marker.count)))
         segmentCRCs = segments.map { s in s.withUnsafeBufferPointer { UInt(crc32(0, $0.baseAddress, uInt($0.count))) } }
 
         var stream = z_stream()
@@ -57,9 +66,16 @@ public struct GzipTemplate: Sendable {
 
     /// The gzip bytes with `replacement` (as long as the marker) in every hole.
     public func render(replacement: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(renderedCount)
+        render(replacement: replacement, into: &out)
+        return out
+    }
+
+    /// Appends the gzip bytes with `replacement` in every hole to `out`.
+    public func render(replacement: [UInt8], into out: inout [UInt8]) {
         precondition(replacement.count == markerLength && markerLength <= 65535)
-        var out: [UInt8] = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]
-        out.reserveCapacity(chunks.reduce(0) { $0 + $1.count } + (chunks.count - 1) * (5 + markerLength) + 18)
+        out.append(contentsOf: [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff])
         let len = UInt16(markerLength)
         let replacementCRC = replacement.withUnsafeBufferPointer { UInt(crc32(0, $0.baseAddress, uInt($0.count))) }
         var crc = segmentCRCs[0]
@@ -67,14 +83,12 @@ public struct GzipTemplate: Sendable {
             out.append(contentsOf: chunks[i])
             guard i < chunks.count - 1 else { break }
             // A stored block (BFINAL=0, BTYPE=00), LEN and its one's complement, then the bytes.
-            out.append(0)
-            out.append(contentsOf: [UInt8(len & 0xFF), UInt8(len >> 8), UInt8(~len & 0xFF), UInt8(~len >> 8)])
+            out.append(contentsOf: [0, UInt8(len & 0xFF), UInt8(len >> 8), UInt8(~len & 0xFF), UInt8(~len >> 8)])
             out.append(contentsOf: replacement)
-            crc = UInt(crc32_combine(uLong(crc), uLong(replacementCRC), off_t(markerLength)))
-            crc = UInt(crc32_combine(uLong(crc), uLong(segmentCRCs[i + 1]), off_t(segmentLengths[i + 1])))
+            crc = UInt(crc32_combine_op(uLong(crc), uLong(replacementCRC), uLong(markerOp)))
+            crc = UInt(crc32_combine_op(uLong(crc), uLong(segmentCRCs[i + 1]), uLong(segmentOps[i + 1])))
         }
         for shift in stride(from: 0, to: 32, by: 8) { out.append(UInt8((crc >> UInt(shift)) & 0xFF)) }
         for shift in stride(from: 0, to: 32, by: 8) { out.append(UInt8((plainLength >> shift) & 0xFF)) }
-        return out
     }
 }

@@ -87,6 +87,7 @@ import Testing
                                                                                 with: String(decoding: replacement, as: UTF8.self))
         #expect(String(decoding: decoded, as: UTF8.self) == expected)
         #expect(gz.count < text.count / 3, "still compressed")
+        #expect(gz.count == template.renderedCount)
         #expect(GzipTemplate(text: text, marker: Array("absent".utf8)) == nil)
     }
 }

@@ -204,6 +204,15 @@ public final class SQLiteStore: FaultlineStore, @unchecked Sendable {
     public func eventCount() throws -> Int {
         try readers.read { try $0.scalarInt("SELECT count(*) FROM events") } ?? 0
     }
+
+    /// The events in a data directory, read without opening a store: no migrations run, so the benchmark can
+    /// count what a running server of another schema version (an older build) wrote.
+    public static func eventCount(directory: String) throws -> Int {
+        var options = SQLiteDatabase.OpenOptions()
+        options.readOnly = true
+        let db = try SQLiteDatabase(path: (directory as NSString).appendingPathComponent("faultline.sqlite"), options: options)
+        return try db.scalarInt("SELECT count(*) FROM events") ?? 0
+    }
 }
 
 /// Reads an item back out of a stored payload.

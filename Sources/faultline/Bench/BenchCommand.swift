@@ -108,15 +108,18 @@ struct BenchCommand: ParsableCommand {
                 + "Content-Type: application/x-sentry-envelope\r\nContent-Encoding: gzip\r\n"
                 + "X-Sentry-Auth: Sentry sentry_key=\(server.publicKey), sentry_version=7, sentry_client=faultline-bench/1.0\r\n"
                 + "User-Agent: faultline-bench/1.0\r\n"
+            // Every render of a template has the same length, so each request head is built once.
+            let heads = templates.map { Array((head + "Content-Length: \($0.renderedCount)\r\n\r\n").utf8) }
             let runTag = tag << 56 | UInt64(UInt32.random(in: 0...UInt32.max)) << 24
-            build = { connection, n in
-                let id = EventID(high: runTag | UInt64(connection), low: UInt64(n) << 8 | 0x8).hex
-                let body = templates[(connection * 7919 + n) % templates.count].render(replacement: Array(id.utf8))
-                return Array((head + "Content-Length: \(body.count)\r\n\r\n").utf8) + body
+            build = { connection, n, request in
+                let id = Array(EventID(high: runTag | UInt64(connection), low: UInt64(n) << 8 | 0x8).hex.utf8)
+                let t = (connection * 7919 + n) % templates.count
+                request.append(contentsOf: heads[t])
+                templates[t].render(replacement: id, into: &request)
             }
         } else {
-            let request = Array("GET /_health HTTP/1.1\r\nHost: \(host)\r\n\r\n".utf8)
-            build = { _, _ in request }
+            let health = Array("GET /_health HTTP/1.1\r\nHost: \(host)\r\n\r\n".utf8)
+            build = { _, _, request in request.append(contentsOf: health) }
         }
         return build
     }
@@ -129,11 +132,9 @@ struct BenchCommand: ParsableCommand {
     }
 
     private func countEvents(_ server: BenchServer) throws -> Int {
-        // Warm-up events are subtracted: counting needs the store closed by the server first, so count in a
-        // second process-local connection, which WAL allows while the server runs.
-        let store = try Environment.openStore(server.data)
-        defer { store.close() }
-        return try store.eventCount()
+        // Warm-up events are subtracted. WAL lets a second connection count while the server runs; it opens
+        // read-only without migrating, so `--binary` can point at an older build.
+        try SQLiteStore.eventCount(directory: server.data)
     }
 
     /// Envelopes with one event item whose id appears in the text, from the gzip and uncompressed captures.
