@@ -1,6 +1,7 @@
 import CBrotli
 import CLibdeflate
 import CZlib
+import Synchronization
 import CZstd
 
 /// Undoes `Content-Encoding`, never producing more than `limit` bytes: a bomb fails fast with
@@ -46,8 +47,8 @@ public enum ContentDecoder {
         let isize = Int(body[n - 4]) | Int(body[n - 3]) << 8 | Int(body[n - 2]) << 16 | Int(body[n - 1]) << 24
         // DEFLATE expands at most ~1032:1; a larger claim is a lie or a bomb for zlib to handle.
         guard isize > 0, isize <= limit, isize <= body.count * 1032 else { return nil }
-        guard let decompressor = libdeflate_alloc_decompressor() else { return nil }
-        defer { libdeflate_free_decompressor(decompressor) }
+        guard let decompressor = DecompressorPool.take() else { return nil }
+        defer { DecompressorPool.give(decompressor) }
         var actualIn = 0
         var actualOut = 0
         var result = LIBDEFLATE_BAD_DATA
@@ -192,5 +193,26 @@ public enum ContentDecoder {
         guard finished else { throw .corrupt(.zstd, "truncated stream") }
         output.removeSubrange(produced...)
         return output
+    }
+}
+
+/// libdeflate decompressors kept between requests: allocating one (its tables take ~10 KiB) cost more than
+/// a lock. A decompressor holds no state from one call to the next.
+private enum DecompressorPool {
+    /// Used by one thread at a time: taken out of the pool for one call.
+    private struct Handle: @unchecked Sendable { let pointer: OpaquePointer }
+    private static let free = Mutex<[Handle]>([])
+
+    static func take() -> OpaquePointer? {
+        free.withLock { $0.popLast() }?.pointer ?? libdeflate_alloc_decompressor()
+    }
+
+    static func give(_ decompressor: OpaquePointer) {
+        let kept = free.withLock { pool in
+            guard pool.count < 16 else { return false }
+            pool.append(Handle(pointer: decompressor))
+            return true
+        }
+        if !kept { libdeflate_free_decompressor(decompressor) }
     }
 }

@@ -114,7 +114,8 @@ public enum EventNormalizer {
     /// Sentry's levels; the common spellings SDKs and loggers use map onto them.
     public static func level(_ raw: String?) -> String? {
         guard let raw else { return nil }
-        switch raw.lowercased() {
+        // SDKs send the lower-case names; lower-casing allocates, so only do it for the rest.
+        switch raw.utf8.contains(where: { $0 >= 65 && $0 <= 90 }) ? raw.lowercased() : raw {
         case "debug", "trace": return "debug"
         case "info", "log", "notice": return "info"
         case "warning", "warn": return "warning"
@@ -160,7 +161,7 @@ public enum EventNormalizer {
             notes.append("\(name): not a string, dropped")
             return nil
         }
-        s = String(s.trimmingCharacters(in: " "))
+        if s.utf8.first == 0x20 || s.utf8.last == 0x20 { s = s.trimmingCharacters(in: " ") }
         guard !s.isEmpty else { return nil }
         guard valid(s) else {
             notes.append("\(name): invalid value, dropped")

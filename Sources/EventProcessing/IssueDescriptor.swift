@@ -45,10 +45,16 @@ public struct IssueDescriptor: Sendable, Equatable {
     }
 
     static func firstLine(_ text: String) -> String {
-        String(text.split(whereSeparator: \.isNewline).first(where: { !$0.allSatisfy(\.isWhitespace) }) ?? "")
+        // Most values are one line of ASCII: answer that without splitting into Characters.
+        if !text.utf8.contains(where: { ($0 >= 0x0A && $0 <= 0x0D) || $0 >= 0x80 }),
+           text.utf8.contains(where: { $0 != 0x20 && $0 != 0x09 }) {
+            return text
+        }
+        return String(text.split(whereSeparator: \.isNewline).first(where: { !$0.allSatisfy(\.isWhitespace) }) ?? "")
     }
 
     static func truncate(_ s: String, _ max: Int) -> String {
-        s.count <= max ? s : String(s.prefix(max - 1)) + "…"
+        // No more bytes than `max` means no more Characters either; counting Characters is the slow path.
+        s.utf8.count <= max || s.count <= max ? s : String(s.prefix(max - 1)) + "…"
     }
 }

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
 import SentryProtocol
 
 /// The fields of a stack frame that grouping, rules and culprits read, decoded once.
@@ -43,16 +48,16 @@ public struct StackFrame: Sendable, Equatable {
                 return s
             }
             switch key.count {
-            case 6 where key.elementsEqual("module".utf8): module = text()
-            case 6 where key.elementsEqual("lineno".utf8): lineno = value.int
-            case 6 where key.elementsEqual("in_app".utf8): sdkInApp = value.bool
-            case 5 where key.elementsEqual("colno".utf8): colno = value.int
-            case 7 where key.elementsEqual("package".utf8): package = text()
-            case 8 where key.elementsEqual("filename".utf8): filename = text()
-            case 8 where key.elementsEqual("abs_path".utf8): absPath = text()
-            case 8 where key.elementsEqual("function".utf8): function = text()
-            case 8 where key.elementsEqual("platform".utf8): platform = text()
-            case 12 where key.elementsEqual("context_line".utf8): contextLine = text()
+            case 6 where key.equals("module"): module = text()
+            case 6 where key.equals("lineno"): lineno = value.int
+            case 6 where key.equals("in_app"): sdkInApp = value.bool
+            case 5 where key.equals("colno"): colno = value.int
+            case 7 where key.equals("package"): package = text()
+            case 8 where key.equals("filename"): filename = text()
+            case 8 where key.equals("abs_path"): absPath = text()
+            case 8 where key.equals("function"): function = text()
+            case 8 where key.equals("platform"): platform = text()
+            case 12 where key.equals("context_line"): contextLine = text()
             default: break
             }
         }
@@ -100,5 +105,14 @@ public enum InAppRules {
         guard let range = path.range(ofText: "/lib/python") else { return path.containsText("\\Lib\\") }
         let rest = path[range.upperBound...]
         return rest.first.map { $0 == "2" || $0 == "3" } ?? false
+    }
+}
+
+extension UnsafeBufferPointer<UInt8> {
+    /// Byte equality with a literal, as one `memcmp`: a generic `elementsEqual` against `String.UTF8View`
+    /// was not specialized and cost a witness call per byte, for every key of every frame.
+    @inline(__always)
+    func equals(_ literal: StaticString) -> Bool {
+        count == literal.utf8CodeUnitCount && (count == 0 || memcmp(baseAddress!, literal.utf8Start, count) == 0)
     }
 }

@@ -43,6 +43,8 @@ public struct HTTPHeaders: Sendable, Sequence {
 extension String {
     /// ASCII case-insensitive equality, without allocating lowercased copies.
     public func equalsIgnoringASCIICase(_ other: String) -> Bool {
+        // Most names differ in length: every header lookup compares against each field.
+        guard utf8.count == other.utf8.count else { return false }
         var a = self.utf8.makeIterator()
         var b = other.utf8.makeIterator()
         while true {
