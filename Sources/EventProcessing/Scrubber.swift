@@ -103,13 +103,28 @@ public enum Scrubber {
         return out
     }
 
-    /// For every two-byte pair: whether a default pattern starts with it (a 64 KiB table built once and kept).
-    nonisolated(unsafe) static let patternStarts: UnsafeMutablePointer<Bool> = {
-        let table = UnsafeMutablePointer<Bool>.allocate(capacity: 65_536)
-        table.initialize(repeating: false, count: 65_536)
-        for p in defaultKeyPatterns { table[Int(p[0]) << 8 | Int(p[1])] = true }
-        return table
-    }()
+    /// The default patterns laid out for `matchesPattern`: for every two-byte pair (folded), a bit per pattern
+    /// that starts with it, and the patterns' bytes in one buffer. Built once and kept; read-only after.
+    struct DefaultPatternTable: @unchecked Sendable {
+        let starts: UnsafeMutablePointer<UInt16>
+        let bytes: UnsafeMutablePointer<UInt8>
+        let offsets: [Int]
+        let shortest: Int
+
+        init(_ patterns: [[UInt8]]) {
+            precondition(patterns.count <= 16 && patterns.allSatisfy { $0.count >= 2 })
+            starts = UnsafeMutablePointer<UInt16>.allocate(capacity: 65_536)
+            starts.initialize(repeating: 0, count: 65_536)
+            for (n, p) in patterns.enumerated() { starts[Int(p[0]) << 8 | Int(p[1])] |= 1 << n }
+            let flat = patterns.flatMap { $0 }
+            bytes = UnsafeMutablePointer<UInt8>.allocate(capacity: flat.count)
+            bytes.initialize(from: flat, count: flat.count)
+            offsets = patterns.reduce(into: [0]) { $0.append($0[$0.count - 1] + $1.count) }
+            shortest = patterns.map(\.count).min() ?? 0
+        }
+    }
+
+    static let defaultTable = DefaultPatternTable(defaultKeyPatterns)
 
     /// One linear pass over the tape with a stack of open containers, so each value costs a few compares:
     /// every event passes through here before anything is stored.
@@ -120,7 +135,17 @@ public enum Scrubber {
             self.config = config
             self.patterns = patterns
             self.prefilter = prefilter
+            table = Scrubber.defaultTable
+            hasSensitiveFields = !config.sensitiveFields.isEmpty
+            hasSafeFields = !config.safeFields.isEmpty
+            useDefaults = config.useDefaults
         }
+
+        let table: DefaultPatternTable
+        // Read per value in the walk; kept as plain flags so the walk does not touch the config's arrays.
+        let hasSensitiveFields: Bool
+        let hasSafeFields: Bool
+        let useDefaults: Bool
 
         let config: ScrubbingConfig
         let patterns: [[UInt8]]
@@ -211,7 +236,7 @@ public enum Scrubber {
                                              pendingSensitive: sensitive, isPair: isPair)
                         depth += 1
                     case .string:
-                        if sensitive || !config.sensitiveFields.isEmpty || (config.useDefaults && role != .identifier) {
+                        if sensitive || hasSensitiveFields || (useDefaults && role != .identifier) {
                             string(bytes, n, sensitive: sensitive, scanCards: role != .identifier)
                         }
                     case .number:
@@ -242,7 +267,7 @@ public enum Scrubber {
 
         /// A method rather than a nested function: capturing `self` in a closure copied the whole walker per key.
         private func classify(_ key: UnsafeBufferPointer<UInt8>, frame: inout Frame) {
-            if !config.safeFields.isEmpty, config.safeFields.contains(String(decoding: key, as: UTF8.self).lowercased()) {
+            if hasSafeFields, config.safeFields.contains(String(decoding: key, as: UTF8.self).lowercased()) {
                 frame.skipValue = true
                 return
             }
@@ -276,7 +301,7 @@ public enum Scrubber {
                 if !bytes[range].elementsEqual(Self.filteredText) { replacements.append((quoted, Self.filteredJSON)) }
                 return
             }
-            if !config.sensitiveFields.isEmpty {
+            if hasSensitiveFields {
                 let lowered = String(decoding: bytes[range], as: UTF8.self).lowercased()
                 if config.sensitiveFields.contains(where: { lowered.containsText($0) }) {
                     replacements.append((quoted, Self.filteredJSON))
@@ -284,25 +309,44 @@ public enum Scrubber {
                 }
             }
             // A card number has at least 13 digits; most strings are shorter than that.
-            if config.useDefaults && scanCards && range.count >= 13 {
+            if useDefaults && scanCards && range.count >= 13 {
                 CardNumbers.find(bytes, in: range) { replacements.append(($0, Self.filteredText)) }
             }
         }
 
         func matchesPattern(_ key: UnsafeBufferPointer<UInt8>) -> Bool {
             guard !key.isEmpty, key.count <= 256 else { return false }
-            let starts = Scrubber.patternStarts
+            if prefilter { return matchesDefaultPattern(key) }
             for i in 0..<key.count {
                 let a = Self.fold(key[i])
-                // With only the default patterns (all longer than one byte), a position is compared in full
-                // only when its two bytes begin one of them: one table lookup per byte.
-                if prefilter {
-                    guard i + 1 < key.count, starts[Int(a) << 8 | Int(Self.fold(key[i + 1]))] else { continue }
-                }
                 for pattern in patterns where pattern.count <= key.count - i && pattern[0] == a {
                     var k = 1
                     while k < pattern.count, Self.fold(key[i + k]) == pattern[k] { k += 1 }
                     if k == pattern.count { return true }
+                }
+            }
+            return false
+        }
+
+        /// With only the default patterns, each position costs one table lookup, and only the patterns that
+        /// start with its two bytes are compared in full: every key of every event passes here.
+        private func matchesDefaultPattern(_ key: UnsafeBufferPointer<UInt8>) -> Bool {
+            let table = self.table
+            guard key.count >= table.shortest else { return false }
+            var previous = Self.fold(key[0])
+            for i in 1..<key.count {
+                let current = Self.fold(key[i])
+                var candidates = table.starts[Int(previous) << 8 | Int(current)]
+                previous = current
+                while candidates != 0 {
+                    let n = candidates.trailingZeroBitCount
+                    candidates &= candidates - 1
+                    let start = table.offsets[n]
+                    let length = table.offsets[n + 1] - start
+                    guard i - 1 + length <= key.count else { continue }
+                    var k = 2
+                    while k < length, Self.fold(key[i - 1 + k]) == table.bytes[start + k] { k += 1 }
+                    if k == length { return true }
                 }
             }
             return false

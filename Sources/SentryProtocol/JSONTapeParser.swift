@@ -155,9 +155,10 @@ struct JSONTapeParser {
         return i
     }
 
-    /// True when any byte of `w` is `"`, `\\`, below 0x20, or 0x80 and above (the classic has-zero-byte trick).
+    /// Nonzero when any byte of `w` is `"`, `\\`, below 0x20, or 0x80 and above (the classic has-zero-byte
+    /// trick); its lowest set bit is in the first such byte (bytes above it may be flagged falsely).
     @inline(__always)
-    static func needsAttention(_ w: UInt64) -> Bool {
+    static func attention(_ w: UInt64) -> UInt64 {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let highs: UInt64 = 0x8080_8080_8080_8080
         let quote = w ^ (ones &* 0x22)
@@ -165,7 +166,7 @@ struct JSONTapeParser {
         let hasQuote = (quote &- ones) & ~quote & highs
         let hasBackslash = (backslash &- ones) & ~backslash & highs
         let hasControl = (w &- ones &* 0x20) & ~w & highs
-        return (hasQuote | hasBackslash | hasControl | (w & highs)) != 0
+        return hasQuote | hasBackslash | hasControl | (w & highs)
     }
 
     /// Scans a string starting at its opening quote; appends its node; returns the index after the closing quote.
@@ -177,7 +178,12 @@ struct JSONTapeParser {
             if let base = b.baseAddress {
                 while i + 8 <= end {
                     let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
-                    if Self.needsAttention(w) { break }
+                    let flagged = Self.attention(w)
+                    if flagged != 0 {
+                        // Little-endian: the lowest flagged byte is the first one in the text.
+                        i += flagged.trailingZeroBitCount >> 3
+                        break
+                    }
                     i += 8
                 }
             }

@@ -37,6 +37,49 @@ import Testing
         #expect(extra?["count"] as? Int == 3)
     }
 
+    /// The key matcher's table-driven fast path against the rule as stated: a key is sensitive when, lower-cased
+    /// with `-` read as `_`, it contains a default pattern. Patterns at the start, the end, overlapping, and near misses.
+    @Test func defaultKeyMatchingAgreesWithTheRule() throws {
+        let patterns = ["password", "passwd", "secret", "api_key", "apikey", "access_token", "auth", "credentials",
+                        "mysql_pwd", "privatekey", "private_key", "token", "session", "cookie", "card[number]"]
+        var keys = ["a", "au", "aut", "auth", "Auth", "AUTH_", "xauth", "authx", "autH-z", "sessio", "essions", "tokens",
+                    "tok", "toke", "pass", "passw", "passwo", "pa_sswd", "api-key", "API-KEY", "apik", "api_ke", "X-Api-Key",
+                    "secre", "db_secret", "ssecret", "private-key", "privatekeys", "mysql-pwd", "card[numbe]", "card[number]",
+                    "credential", "access-token", "accesstoken", "cooki", "Set-Cookie", "filename", "function", "lineno"]
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next(_ n: Int) -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int((state >> 33) % UInt64(n))
+        }
+        let alphabet = Array("abcdeiknoprstuwy_-AKPST[]".utf8)
+        for _ in 0..<400 {
+            var key = (0..<next(6)).map { _ in alphabet[next(alphabet.count)] }
+            if next(2) == 0 {
+                var p = Array(patterns[next(patterns.count)].utf8)
+                if next(3) == 0 { p.remove(at: next(p.count)) }  // a near miss
+                if next(2) == 0 { p = p.map { $0 >= 97 && $0 <= 122 ? $0 - 32 : ($0 == 95 ? 45 : $0) } }
+                key += p
+            }
+            key += (0..<next(4)).map { _ in alphabet[next(alphabet.count)] }
+            if !key.isEmpty { keys.append(String(decoding: key, as: UTF8.self)) }
+        }
+        func expected(_ key: String) -> Bool {
+            let folded = String(key.lowercased().map { $0 == "-" ? "_" : $0 })
+            return patterns.contains { folded.contains($0) }
+        }
+        let unique = Array(Set(keys)).sorted()
+        let object = Dictionary(uniqueKeysWithValues: unique.map { ($0, "plain") })
+        let out = try #require(try scrubbed(["extra": object]))
+        let extra = try #require(out["extra"] as? [String: Any])
+        var sensitive = 0
+        for key in unique {
+            let filtered = extra[key] as? String == "[Filtered]"
+            #expect(filtered == expected(key), "key \(key)")
+            if filtered { sensitive += 1 }
+        }
+        #expect(sensitive > 50 && sensitive < unique.count - 50, "both kinds of key were tried")
+    }
+
     @Test func headersAsPairs() throws {
         let out = try #require(try scrubbed(["request": ["headers": [["Cookie", "sid=1"], ["Host", "example.com"]]]]))
         let headers = (out["request"] as? [String: Any])?["headers"] as? [[String]]
