@@ -30,10 +30,30 @@ public struct EventFacts: Sendable {
     public var tags: [(key: String, value: String)]
     public var fingerprint: [String]?
 
+    /// The top-level members that grouping and normalization read.
+    enum TopKey: Int, CaseIterable {
+        case platform, exception, threads, stacktrace, logentry, legacyMessage, message, logger, level, transaction, tags,
+             fingerprint, timestamp, release, environment, dist, serverName, contexts, request, user
+    }
+
+    static let topKeyNames = JSONRef.KeySet([
+        "platform", "exception", "threads", "stacktrace", "logentry", "sentry.interfaces.Message", "message", "logger",
+        "level", "transaction", "tags", "fingerprint", "timestamp", "release", "environment", "dist", "server_name",
+        "contexts", "request", "user",
+    ])
+
+    /// Those members, found in one pass over the event's top level (one scan per field cost more).
+    let top: [JSONRef?]
+
+    func top(_ key: TopKey) -> JSONRef? { top[key.rawValue] }
+
     public init(_ root: JSONRef) {
-        let platform = (root["platform"]?.string).map { $0.lowercased() } ?? "other"
+        let top = root.members(named: Self.topKeyNames)
+        self.top = top
+        func field(_ key: TopKey) -> JSONRef? { top[key.rawValue] }
+        let platform = (field(.platform)?.string).map { $0.lowercased() } ?? "other"
         self.platform = platform
-        exceptions = Self.interfaceValues(root["exception"]).map { e in
+        exceptions = Self.interfaceValues(field(.exception)).map { e in
             let mechanism = e["mechanism"]
             return ExceptionFacts(type: e["type"]?.string, value: e["value"]?.scalarText, module: e["module"]?.string,
                                   mechanismType: mechanism?["type"]?.string, handled: mechanism?["handled"]?.bool,
@@ -42,18 +62,19 @@ public struct EventFacts: Sendable {
                                   exceptionID: mechanism?["exception_id"]?.int, parentID: mechanism?["parent_id"]?.int,
                                   frames: StackFrame.frames(of: e["stacktrace"], platform: platform))
         }
-        let threads = Self.interfaceValues(root["threads"]).filter { $0["stacktrace"]?["frames"] != nil }
+        let threads = Self.interfaceValues(field(.threads)).filter { $0["stacktrace"]?["frames"] != nil }
         if threads.count == 1 {
             threadFrames = StackFrame.frames(of: threads[0]["stacktrace"], platform: platform)
         } else {
-            threadFrames = StackFrame.frames(of: root["stacktrace"], platform: platform)
+            threadFrames = StackFrame.frames(of: field(.stacktrace), platform: platform)
         }
-        let logentry = root["logentry"] ?? root["sentry.interfaces.Message"]
-        switch root["message"]?.kind {
-        case .string?: messageFormatted = root["message"]?.string
+        let logentry = field(.logentry) ?? field(.legacyMessage)
+        let message = field(.message)
+        switch message?.kind {
+        case .string?: messageFormatted = message?.string
         case .object?:
-            messageTemplate = root["message"]?["message"]?.string
-            messageFormatted = root["message"]?["formatted"]?.string
+            messageTemplate = message?["message"]?.string
+            messageFormatted = message?["formatted"]?.string
         default: break
         }
         if let logentry {
@@ -64,11 +85,11 @@ public struct EventFacts: Sendable {
             }
         }
         if messageFormatted == nil { messageFormatted = messageTemplate }
-        logger = root["logger"]?.string
-        level = root["level"]?.string
-        transaction = root["transaction"]?.string
-        tags = Self.tagPairs(root["tags"])
-        if let fp = root["fingerprint"], fp.kind == .array {
+        logger = field(.logger)?.string
+        level = field(.level)?.string
+        transaction = field(.transaction)?.string
+        tags = Self.tagPairs(field(.tags))
+        if let fp = field(.fingerprint), fp.kind == .array {
             let values = fp.elements.compactMap(\.scalarText)
             fingerprint = values.isEmpty ? nil : values
         }

@@ -35,9 +35,10 @@ public enum EventNormalizer {
         "node", "objc", "other", "perl", "php", "python", "ruby", "dart", "swift", "rust", "kotlin", "unity", "unreal",
     ]
 
+    /// `facts` must come from `root` (its top-level members are read from them).
     public static func normalize(_ root: JSONRef, facts: EventFacts, receivedAt: Double, sentAt: Double?) -> NormalizedFields {
         var notes: [String] = []
-        let timestamp = Self.timestamp(root["timestamp"], receivedAt: receivedAt, sentAt: sentAt, notes: &notes)
+        let timestamp = Self.timestamp(facts.top(.timestamp), receivedAt: receivedAt, sentAt: sentAt, notes: &notes)
 
         let rawLevel = facts.level
         var level = Self.level(rawLevel) ?? "error"
@@ -50,16 +51,16 @@ public enum EventNormalizer {
             notes.append("platform: unknown value '\(platform.prefix(32))', using other")
             platform = "other"
         }
-        let release = text(root["release"], "release", max: 200, notes: &notes) {
+        let release = text(facts.top(.release), "release", max: 200, notes: &notes) {
             // Sentry's rule: no newline, tab or slash, and not ".", ".." or "latest".
             !$0.utf8.contains(where: { $0 == 0x0A || $0 == 0x09 || $0 == 0x2F || $0 == 0x5C }) && $0 != "." && $0 != ".."
                 && $0 != "latest"
         }
-        let environment = text(root["environment"], "environment", max: 64, notes: &notes) { !$0.containsText("/") && !$0.containsText("\n") }
-        let dist = text(root["dist"], "dist", max: 64, notes: &notes) { !$0.containsText("\n") }
-        let serverName = text(root["server_name"], "server_name", max: 200, notes: &notes) { _ in true }
-        let transaction = text(root["transaction"], "transaction", max: 200, notes: &notes) { _ in true }
-        let logger = text(root["logger"], "logger", max: 64, notes: &notes) { _ in true }
+        let environment = text(facts.top(.environment), "environment", max: 64, notes: &notes) { !$0.containsText("/") && !$0.containsText("\n") }
+        let dist = text(facts.top(.dist), "dist", max: 64, notes: &notes) { !$0.containsText("\n") }
+        let serverName = text(facts.top(.serverName), "server_name", max: 200, notes: &notes) { _ in true }
+        let transaction = text(facts.top(.transaction), "transaction", max: 200, notes: &notes) { _ in true }
+        let logger = text(facts.top(.logger), "logger", max: 64, notes: &notes) { _ in true }
 
         var tags: [(key: String, value: String)] = []
         tags.reserveCapacity(16)
@@ -83,7 +84,7 @@ public enum EventNormalizer {
         add("release", release)
         add("server_name", serverName)
         add("transaction", transaction)
-        if let contexts = root["contexts"], contexts.kind == .object {
+        if let contexts = facts.top(.contexts), contexts.kind == .object {
             for key in ["browser", "os", "runtime", "device"] {
                 guard let context = contexts[key], context.kind == .object else { continue }
                 let n = context["name"]?.string ?? (key == "device" ? context["model"]?.string : nil)
@@ -91,7 +92,7 @@ public enum EventNormalizer {
                 add(key, n.map { name in version.map { "\(name) \($0)" } ?? name })
             }
         }
-        if let url = root["request"]?["url"]?.string {
+        if let url = facts.top(.request)?["url"]?.string {
             let stripped = url.split(separator: "?", maxSplits: 1).first.map(String.init) ?? url
             add("url", stripped)
         }
@@ -100,7 +101,7 @@ public enum EventNormalizer {
             add("mechanism", main.mechanismType)
         }
         // Sentry's `user` tag (`sentry:user`): the unique users are the distinct values of this tag.
-        add("user", userKey(root["user"]))
+        add("user", userKey(facts.top(.user)))
         // As stored in the tag (trimmed like any tag value), so counts and tag values agree.
         let user = tags.last.flatMap { $0.key == "user" ? $0.value : nil }
         for (key, value) in facts.tags {

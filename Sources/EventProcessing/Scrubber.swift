@@ -309,7 +309,7 @@ public enum Scrubber {
                 }
             }
             // A card number has at least 13 digits; most strings are shorter than that.
-            if useDefaults && scanCards && range.count >= 13 {
+            if useDefaults && scanCards && range.count >= 13 && CardNumbers.digitCount(bytes, in: range, atLeast: 13) {
                 CardNumbers.find(bytes, in: range) { replacements.append(($0, Self.filteredText)) }
             }
         }
@@ -382,6 +382,29 @@ public enum CardNumbers {
         var found: [Range<Int>] = []
         bytes.withUnsafeBufferPointer { b in find(b, in: range) { found.append($0) } }
         return found
+    }
+
+    /// Whether `range` holds at least `minimum` ASCII digits, counted eight bytes at a time: most strings of an
+    /// event (paths, code, messages) hold too few to contain a card number and skip the byte-wise scan.
+    static func digitCount(_ bytes: UnsafeBufferPointer<UInt8>, in range: Range<Int>, atLeast minimum: Int) -> Bool {
+        guard let base = bytes.baseAddress else { return false }
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        var count = 0
+        var i = range.lowerBound
+        while i + 8 <= range.upperBound {
+            let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+            // Bit Twiddling Hacks' hasbetween(w, '/', ':'): the high bit of each byte that is a digit, exactly.
+            let low = w & (ones &* 127)
+            let flags = (ones &* (127 + 0x3A) &- low) & ~w & (low &+ ones &* (127 - 0x2F)) & (ones &* 128)
+            count += flags.nonzeroBitCount
+            if count >= minimum { return true }
+            i += 8
+        }
+        while i < range.upperBound {
+            if bytes[i] &- 48 < 10 { count += 1 }
+            i += 1
+        }
+        return count >= minimum
     }
 
     static func find(_ bytes: UnsafeBufferPointer<UInt8>, in range: Range<Int>, _ found: (Range<Int>) -> Void) {

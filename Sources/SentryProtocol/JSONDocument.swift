@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
+
 /// A parsed JSON text, kept as the original bytes plus a flat index (a "tape") of its values.
 ///
 /// Parsing validates the whole text in one pass (structure, numbers, escapes, UTF-8) and records where
@@ -237,6 +243,37 @@ extension JSONRef {
                 i = document.tape[i + 1].subtreeEnd(at: i + 1)
             }
         }
+    }
+
+    /// Object keys to look up together (`members(named:)`), grouped by length so each member is compared only
+    /// with the keys as long as its own. Build once and keep.
+    public struct KeySet: Sendable {
+        let keys: [StaticString]
+        let byLength: [[Int]]
+
+        public init(_ keys: [StaticString]) {
+            self.keys = keys
+            var byLength = [[Int]](repeating: [], count: (keys.map(\.utf8CodeUnitCount).max() ?? 0) + 1)
+            for (i, k) in keys.enumerated() { byLength[k.utf8CodeUnitCount].append(i) }
+            self.byLength = byLength
+        }
+    }
+
+    /// Looks up several keys of an object in one pass over its members: `result[i]` is the first member named
+    /// `keys.keys[i]` (nil when absent, or when this is not an object). An event's top level is read this way
+    /// instead of one member scan per field.
+    public func members(named keys: KeySet) -> [JSONRef?] {
+        var found = [JSONRef?](repeating: nil, count: keys.keys.count)
+        forEachMember { key, value in
+            guard key.count < keys.byLength.count else { return }
+            for k in keys.byLength[key.count] where found[k] == nil {
+                if key.count == 0 || memcmp(key.baseAddress!, keys.keys[k].utf8Start, key.count) == 0 {
+                    found[k] = value
+                    break
+                }
+            }
+        }
+        return found
     }
 
     /// A scalar rendered as text (strings as they are, numbers as written, booleans as true/false); nil for
