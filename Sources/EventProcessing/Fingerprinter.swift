@@ -26,34 +26,39 @@ public struct GroupingResult: Sendable {
     public var title: String?
 }
 
+/// What ingest keeps of a grouping decision: the hash and how it was reached, without the component tree.
+public struct GroupingKey: Sendable, Equatable {
+    public var strategy: GroupingStrategy
+    public var hash: String
+    public var variant: String
+    public var fingerprint: [String]?
+    public var matchedRule: String?
+    public var title: String?
+}
+
+extension GroupingResult {
+    public var key: GroupingKey {
+        GroupingKey(strategy: strategy, hash: hash, variant: variant, fingerprint: fingerprint, matchedRule: matchedRule,
+                    title: title)
+    }
+}
+
 /// Computes an event's grouping hash the way Sentry's default grouping does: the custom fingerprint if
 /// any (a project rule first, then the SDK's), else the stack traces' in-app frames, else the exception
 /// type (and its value when no frame contributes), else the parameterized message.
 public enum Fingerprinter {
-    /// `explain: false` (ingest) leaves out the details of parts that do not count; the hash is the same.
+    /// The whole decision with its component tree (the grouping explanation; components kept per new hash).
+    /// `explain: false` leaves out the details of parts that do not count; the hash is the same.
     public static func group(_ facts: EventFacts, rules: FingerprintRules = .none,
                              strategy: GroupingStrategy = .latest, explain: Bool = true) -> GroupingResult {
         let (defaultRoot, defaultVariant) = defaultComponents(facts, explain: explain)
-        var fingerprint: [String]?
-        var matchedRule: String?
-        var title: String?
-        var variant = defaultVariant
-        if let rule = rules.firstMatch(facts) {
-            fingerprint = rule.fingerprint
-            matchedRule = rule.source
-            title = rule.title.map { FingerprintVariables.expand($0, facts: facts) }
-            variant = "rule"
-        } else if let sent = facts.fingerprint, !(sent.count == 1 && FingerprintVariables.isDefault(sent[0])) {
-            fingerprint = sent
-            variant = "custom"
-        }
-        guard let fingerprint else {
-            return GroupingResult(strategy: strategy, hash: hash(defaultRoot), variant: variant,
+        guard let chosen = fingerprint(facts, rules: rules) else {
+            return GroupingResult(strategy: strategy, hash: hash(defaultRoot), variant: defaultVariant,
                                   root: defaultRoot)
         }
         var values: [String] = []
         var children: [GroupingComponent] = []
-        for entry in fingerprint {
+        for entry in chosen.fingerprint {
             if FingerprintVariables.isDefault(entry) {
                 values += defaultRoot.contributingValues
                 children.append(defaultRoot)
@@ -64,10 +69,45 @@ public enum Fingerprinter {
             }
         }
         let root = GroupingComponent(id: "fingerprint", contributes: true,
-                                     hint: variant == "rule" ? "project fingerprint rule" : "custom fingerprint from the SDK",
+                                     hint: chosen.variant == "rule" ? "project fingerprint rule" : "custom fingerprint from the SDK",
                                      children: children)
-        return GroupingResult(strategy: strategy, hash: hash(values), variant: variant, root: root,
-                              fingerprint: values, matchedRule: matchedRule, title: title)
+        return GroupingResult(strategy: strategy, hash: hash(values), variant: chosen.variant, root: root,
+                              fingerprint: values, matchedRule: chosen.matchedRule, title: chosen.title)
+    }
+
+    /// The same decision as `group`, for ingest: the contributing values are collected and hashed directly,
+    /// without building the component tree (that took most of grouping's time per event).
+    public static func key(_ facts: EventFacts, rules: FingerprintRules = .none,
+                           strategy: GroupingStrategy = .latest) -> GroupingKey {
+        guard let chosen = fingerprint(facts, rules: rules) else {
+            let (values, variant) = defaultValues(facts)
+            return GroupingKey(strategy: strategy, hash: hash(values), variant: variant)
+        }
+        var values: [String] = []
+        var defaults: [String]?
+        for entry in chosen.fingerprint {
+            if FingerprintVariables.isDefault(entry) {
+                if defaults == nil { defaults = defaultValues(facts).values }
+                values += defaults ?? []
+            } else {
+                values.append(FingerprintVariables.expand(entry, facts: facts))
+            }
+        }
+        return GroupingKey(strategy: strategy, hash: hash(values), variant: chosen.variant, fingerprint: values,
+                           matchedRule: chosen.matchedRule, title: chosen.title)
+    }
+
+    /// A fingerprint that replaces the default grouping: a project rule's first, else the SDK's own (unless it
+    /// is just `{{ default }}`).
+    private static func fingerprint(_ facts: EventFacts, rules: FingerprintRules)
+        -> (fingerprint: [String], variant: String, matchedRule: String?, title: String?)? {
+        if let rule = rules.firstMatch(facts) {
+            return (rule.fingerprint, "rule", rule.source, rule.title.map { FingerprintVariables.expand($0, facts: facts) })
+        }
+        if let sent = facts.fingerprint, !(sent.count == 1 && FingerprintVariables.isDefault(sent[0])) {
+            return (sent, "custom", nil, nil)
+        }
+        return nil
     }
 
     /// MD5 over the values, each ended by a NUL so `["ab","c"]` and `["a","bc"]` differ.
@@ -121,6 +161,54 @@ public enum Fingerprinter {
             if node.contributes { return (node, "message") }
         }
         return (GroupingComponent(id: "fallback", contributes: false, hint: "nothing to group on"), "fallback")
+    }
+
+    /// The values `defaultComponents` would contribute, in the same order, collected without the tree. Kept in
+    /// step with it by the golden tests, which check that both give every event the same hash.
+    static func defaultValues(_ facts: EventFacts) -> (values: [String], variant: String) {
+        var values: [String] = []
+        if !facts.exceptions.isEmpty {
+            let inApp = facts.exceptions.contains { $0.frames.contains(where: \.inApp) }
+            appendExceptionValues(facts, appOnly: inApp, to: &values)
+            if !values.isEmpty { return (values, inApp ? "app" : "system") }
+        }
+        if !facts.threadFrames.isEmpty {
+            let inApp = facts.threadFrames.contains(where: \.inApp)
+            appendStackValues(facts.threadFrames, platform: facts.platform, appOnly: inApp, to: &values)
+            if !values.isEmpty { return (values, inApp ? "app" : "system") }
+        }
+        if let message = facts.messageTemplate ?? facts.messageFormatted {
+            return ([normalizeMessage(message)], "message")
+        }
+        return ([], "fallback")
+    }
+
+    private static func appendExceptionValues(_ facts: EventFacts, appOnly: Bool, to values: inout [String]) {
+        let hasGroups = facts.exceptions.contains(where: \.isExceptionGroup)
+        var seen: Set<ArraySlice<String>> = []
+        for exception in facts.exceptions {
+            let start = values.count
+            let stackStart = values.count
+            if !exception.frames.isEmpty {
+                appendStackValues(exception.frames, platform: facts.platform, appOnly: appOnly, to: &values)
+            }
+            let stackContributes = values.count > stackStart
+            if !exception.synthetic, let type = exception.type { values.append(type) }
+            if !stackContributes, let value = exception.value { values.append(normalizeMessage(value)) }
+            if hasGroups && (exception.isExceptionGroup || !seen.insert(values[start...]).inserted) {
+                values.removeSubrange(start...)
+            }
+        }
+    }
+
+    private static func appendStackValues(_ frames: [StackFrame], platform: String, appOnly: Bool,
+                                          to values: inout [String]) {
+        var previous: StackFrame?
+        for frame in frames {
+            let skip = (appOnly && !frame.inApp) || previous.map { isRecursion($0, frame) } == true
+            previous = frame
+            if !skip { FrameNormalizer.appendValues(frame, platform: frame.platform ?? platform, to: &values) }
+        }
     }
 
     /// Every exception of a chain contributes; for exception groups the group wrappers do not, and each

@@ -43,6 +43,30 @@ enum FrameNormalizer {
         return .node("frame", children)
     }
 
+    /// The values `component` marks as contributing, in its order, without building the component.
+    static func appendValues(_ frame: StackFrame, platform: String, to values: inout [String]) {
+        if let module = frame.module {
+            if module.utf8.contains(UInt8(ascii: "$")) || module.containsText("GeneratedMethodAccessor") {
+                let (value, hint) = normalizeModule(module)
+                if let value, hint == nil { values.append(value) }
+            } else {
+                values.append(module)
+            }
+        } else if let file = frame.filename ?? frame.absPath {
+            if !(file == "<anonymous>" || file == "[native code]" || file.hasPrefix("<")) {
+                values.append(normalizeFilename(file))
+            }
+        }
+        if let function = frame.function {
+            let (value, hint) = normalizeFunction(function, platform: platform)
+            if let value, hint == nil { values.append(value) }
+        }
+        if usesContextLine(platform), let line = frame.contextLine {
+            let collapsed = collapseWhitespace(line)
+            if collapsed.utf8.count <= 120 && !collapsed.isEmpty { values.append(collapsed) }
+        }
+    }
+
     /// Runs of spaces and tabs become one space; leading and trailing ones go.
     static func collapseWhitespace(_ line: String) -> String {
         var out: [UInt8] = []

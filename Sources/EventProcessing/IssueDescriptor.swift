@@ -15,6 +15,11 @@ public struct IssueDescriptor: Sendable, Equatable {
     public static let maxTitleLength = 200
 
     public init(_ facts: EventFacts, grouping: GroupingResult? = nil) {
+        self.init(facts, title: grouping?.title)
+    }
+
+    /// `customTitle`: one a fingerprint rule set.
+    public init(_ facts: EventFacts, title customTitle: String?) {
         let main = facts.mainException
         if let main {
             type = "error"
@@ -28,7 +33,7 @@ public struct IssueDescriptor: Sendable, Equatable {
             title = (facts.messageFormatted ?? facts.messageTemplate).map(Self.firstLine).flatMap { $0.isEmpty ? nil : $0 }
                 ?? "<unlabeled event>"
         }
-        if let custom = grouping?.title, !custom.isEmpty { title = custom }
+        if let custom = customTitle, !custom.isEmpty { title = custom }
         title = Self.truncate(title, Self.maxTitleLength)
         let frame = facts.culpritFrame
         filename = frame?.filename ?? frame?.absPath

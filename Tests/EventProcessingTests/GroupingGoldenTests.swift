@@ -209,4 +209,24 @@ import Testing
         #expect(result.variant == "fallback")
         #expect(result.root.contributingValues.isEmpty)
     }
+
+    /// Ingest hashes without building the component tree; over every event the corpus holds (errors, messages,
+    /// transactions, custom fingerprints, exception groups), with and without a project rule, both must agree.
+    @Test func treeLessKeyAgreesOverTheCorpus() throws {
+        let names = try FileManager.default.contentsOfDirectory(atPath: Corpus.directory.path)
+            .filter { $0.hasSuffix(".decompressed") }.sorted()
+        let rules = try FingerprintRules.parse("error.type:ZeroDivisionError -> math-errors")
+        var checked = 0
+        for name in names {
+            let bytes = Array(try Data(contentsOf: Corpus.directory.appendingPathComponent(name)))
+            guard let envelope = try? EnvelopeParser.parse(bytes) else { continue }
+            for item in envelope.items where item.type == .event || item.type == .transaction {
+                let document = try JSONDocument(bytes: bytes, range: item.payload)
+                _ = grouping(document)
+                _ = grouping(document, rules: rules)
+                checked += 1
+            }
+        }
+        #expect(checked >= 20, "the corpus was read")
+    }
 }

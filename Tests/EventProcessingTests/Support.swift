@@ -1,6 +1,7 @@
 import EventProcessing
 import Foundation
 import SentryProtocol
+import Testing
 
 enum Corpus {
     static var directory: URL { Bundle.module.resourceURL!.appendingPathComponent("Fixtures/sdk-corpus") }
@@ -23,8 +24,13 @@ func eventJSON(_ object: [String: Any]) throws -> JSONDocument {
     try JSONDocument(bytes: Array(try JSONSerialization.data(withJSONObject: object)))
 }
 
+/// The grouping with its tree; every call also checks that ingest's tree-less key agrees with it.
 func grouping(_ document: JSONDocument, rules: FingerprintRules = .none) -> GroupingResult {
-    Fingerprinter.group(EventFacts(document.root), rules: rules)
+    let facts = EventFacts(document.root)
+    let result = Fingerprinter.group(facts, rules: rules)
+    #expect(Fingerprinter.key(facts, rules: rules) == result.key, "ingest's grouping key differs from the tree's")
+    #expect(Fingerprinter.group(facts, rules: rules, explain: false).hash == result.hash)
+    return result
 }
 
 func frame(_ function: String, module: String? = nil, file: String? = nil, context: String? = nil, line: Int = 1,

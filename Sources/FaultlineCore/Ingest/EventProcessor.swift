@@ -44,9 +44,9 @@ struct EventProcessor {
         let isTransaction = type == "transaction" || root["type"]?.string == "transaction"
         var issue: IssueInput?
         if !isTransaction {
-            let grouping = Fingerprinter.group(facts, rules: config.fingerprintRules, strategy: config.strategy,
-                                               explain: false)
-            issue = IssueInput(grouping: grouping, descriptor: IssueDescriptor(facts, grouping: grouping),
+            let key = Fingerprinter.key(facts, rules: config.fingerprintRules, strategy: config.strategy)
+            issue = IssueInput(key: key, facts: facts, rules: config.fingerprintRules,
+                               descriptor: IssueDescriptor(facts, title: key.title),
                                platform: fields.platform, release: fields.release, userKey: fields.userKey, tags: fields.tags)
         }
         let id = headerID ?? payloadID ?? EventID.random()

@@ -2,22 +2,29 @@ import EventProcessing
 
 /// What grouping decided for one event, carried from ingest to the writer.
 public struct IssueInput: Sendable {
-    /// Kept whole so the components are written out only for a hash seen for the first time.
-    public var grouping: GroupingResult
-    public var hash: String { grouping.hash }
-    public var strategy: String { grouping.strategy.rawValue }
-    public var variant: String { grouping.variant }
+    public var key: GroupingKey
+    public var hash: String { key.hash }
+    public var strategy: String { key.strategy.rawValue }
+    public var variant: String { key.variant }
+    /// What the grouping was decided from: the component tree is built again only for a hash seen for the
+    /// first time, so ingest does not build one per event.
+    let facts: EventFacts
+    let rules: FingerprintRules
     /// The contributing components as compact JSON, kept once per hash.
-    public var components: [UInt8] { grouping.componentsJSON() }
+    public var components: [UInt8] {
+        Fingerprinter.group(facts, rules: rules, strategy: key.strategy, explain: false).componentsJSON()
+    }
     public var descriptor: IssueDescriptor
     public var platform: String
     public var release: String?
     public var userKey: String?
     public var tags: [(key: String, value: String)]
 
-    public init(grouping: GroupingResult, descriptor: IssueDescriptor,
+    public init(key: GroupingKey, facts: EventFacts, rules: FingerprintRules, descriptor: IssueDescriptor,
                 platform: String, release: String?, userKey: String?, tags: [(key: String, value: String)]) {
-        self.grouping = grouping
+        self.key = key
+        self.facts = facts
+        self.rules = rules
         self.descriptor = descriptor
         self.platform = platform
         self.release = release

@@ -51,7 +51,7 @@ enum StageBench {
         time("normalize fields") { i in
             EventNormalizer.normalize(documents[i].root, facts: facts[i], receivedAt: now, sentAt: nil).tags.count
         }
-        time("fingerprint") { i in Fingerprinter.group(facts[i], explain: false).hash.utf8.count }
+        time("fingerprint") { i in Fingerprinter.key(facts[i]).hash.utf8.count }
         time("title and culprit") { i in IssueDescriptor(facts[i], grouping: groupings[i]).title.utf8.count }
         time("components JSON") { i in groupings[i].componentsJSON().count }
         let bodies = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted().filter { $0.hasSuffix(".body") }
