@@ -17,6 +17,9 @@ public enum ContentEncoding: String, Sendable, CaseIterable {
     /// The codings of a `Content-Encoding` header in the order they were applied.
     public static func parseHeader(_ value: String?) -> [ContentEncoding] {
         guard let value else { return [] }
+        // What SDKs send, answered without splitting and lower-casing.
+        if value == "gzip" { return [.gzip] }
+        if value == "br" { return [.br] }
         return value.split(separator: ",")
             .map { ContentEncoding(token: $0.trimmingCharacters()) }
             .filter { $0 != .identity }

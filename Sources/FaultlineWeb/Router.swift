@@ -6,8 +6,14 @@ struct Router<Handler: Sendable>: Sendable {
     struct Route: Sendable {
         let method: String
         let pattern: String
-        let segments: [Substring]
+        let segments: [Segment]
         let handler: Handler
+    }
+
+    /// A pattern segment, classified once when the route is added (every request is matched against them).
+    enum Segment: Sendable {
+        case literal(Substring)
+        case parameter(String)
     }
 
     struct Match: Sendable {
@@ -24,16 +30,18 @@ struct Router<Handler: Sendable>: Sendable {
     private(set) var routes: [Route] = []
 
     mutating func add(_ method: String, _ pattern: String, _ handler: Handler) {
-        routes.append(Route(method: method, pattern: pattern, segments: Self.split(pattern), handler: handler))
+        let segments = Self.split(pattern).map { p -> Segment in
+            p.hasPrefix("{") && p.hasSuffix("}") ? .parameter(String(p.dropFirst().dropLast())) : .literal(p)
+        }
+        routes.append(Route(method: method, pattern: pattern, segments: segments, handler: handler))
     }
 
     func match(method: String, path: Substring) -> Outcome {
         let segments = Self.split(path)
         var allowed: [String] = []
-        for route in routes {
-            guard let parameters = Self.bind(route.segments, segments) else { continue }
+        for route in routes where Self.matches(route.segments, segments) {
             if route.method == method || (method == "HEAD" && route.method == "GET") {
-                return .matched(Match(route: route, parameters: parameters))
+                return .matched(Match(route: route, parameters: Self.parameters(route.segments, segments)))
             }
             allowed.append(route.method)
         }
@@ -44,15 +52,18 @@ struct Router<Handler: Sendable>: Sendable {
         path.split(separator: "/", omittingEmptySubsequences: true).map { Substring($0) }
     }
 
-    private static func bind(_ pattern: [Substring], _ path: [Substring]) -> [String: String]? {
-        guard pattern.count == path.count else { return nil }
+    private static func matches(_ pattern: [Segment], _ path: [Substring]) -> Bool {
+        guard pattern.count == path.count else { return false }
+        for (p, s) in zip(pattern, path) {
+            if case .literal(let literal) = p, literal != s { return false }
+        }
+        return true
+    }
+
+    private static func parameters(_ pattern: [Segment], _ path: [Substring]) -> [String: String] {
         var parameters: [String: String] = [:]
         for (p, s) in zip(pattern, path) {
-            if p.first == "{" && p.last == "}" {
-                parameters[String(p.dropFirst().dropLast())] = HTTPRequest.decodePathSegment(s)
-            } else if p != s {
-                return nil
-            }
+            if case .parameter(let name) = p { parameters[name] = HTTPRequest.decodePathSegment(s) }
         }
         return parameters
     }
