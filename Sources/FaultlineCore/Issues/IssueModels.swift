@@ -1,8 +1,10 @@
 import EventProcessing
 
-/// What grouping decided for one event, carried from ingest to the writer.
-public struct IssueInput: Sendable {
-    public var key: GroupingKey
+/// What grouping decided for one event, carried from ingest to the writer. A class: it holds the event's
+/// facts and tags, and is passed along (batch row, issue event, apply) by reference instead of retaining every
+/// string of them at each step.
+public final class IssueInput: Sendable {
+    public let key: GroupingKey
     public var hash: String { key.hash }
     public var strategy: String { key.strategy.rawValue }
     public var variant: String { key.variant }
@@ -14,11 +16,11 @@ public struct IssueInput: Sendable {
     public var components: [UInt8] {
         Fingerprinter.group(facts, rules: rules, strategy: key.strategy, explain: false).componentsJSON()
     }
-    public var descriptor: IssueDescriptor
-    public var platform: String
-    public var release: String?
-    public var userKey: String?
-    public var tags: [(key: String, value: String)]
+    public let descriptor: IssueDescriptor
+    public let platform: String
+    public let release: String?
+    public let userKey: String?
+    public let tags: [(key: String, value: String)]
 
     public init(key: GroupingKey, facts: EventFacts, rules: FingerprintRules, descriptor: IssueDescriptor,
                 platform: String, release: String?, userKey: String?, tags: [(key: String, value: String)]) {
