@@ -203,11 +203,10 @@ public enum Fingerprinter {
 
     private static func appendStackValues(_ frames: [StackFrame], platform: String, appOnly: Bool,
                                           to values: inout [String]) {
-        var previous: StackFrame?
-        for frame in frames {
-            let skip = (appOnly && !frame.inApp) || previous.map { isRecursion($0, frame) } == true
-            previous = frame
-            if !skip { FrameNormalizer.appendValues(frame, platform: frame.platform ?? platform, to: &values) }
+        // By index: keeping the previous frame in a variable copied (and retained) all its strings per frame.
+        for i in frames.indices {
+            let skip = (appOnly && !frames[i].inApp) || (i > 0 && isRecursion(frames[i - 1], frames[i]))
+            if !skip { FrameNormalizer.appendValues(frames[i], platform: frames[i].platform ?? platform, to: &values) }
         }
     }
 
@@ -257,10 +256,9 @@ public enum Fingerprinter {
                                     explain: Bool = true) -> GroupingComponent {
         var children: [GroupingComponent] = []
         children.reserveCapacity(frames.count)
-        var previous: StackFrame?
-        for frame in frames {
+        for (i, frame) in frames.enumerated() {
             let skip: String? = appOnly && !frame.inApp ? "not in-app"
-                : previous.map { isRecursion($0, frame) } == true ? "recursion" : nil
+                : i > 0 && isRecursion(frames[i - 1], frame) ? "recursion" : nil
             var component: GroupingComponent
             if let skip, !explain {
                 component = GroupingComponent(id: "frame", contributes: false, hint: skip)
@@ -271,7 +269,6 @@ public enum Fingerprinter {
                     component.hint = skip
                 }
             }
-            previous = frame
             children.append(component)
         }
         return .node("stacktrace", children)
