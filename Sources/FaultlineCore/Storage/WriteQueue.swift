@@ -23,7 +23,8 @@ final class WriteQueue: @unchecked Sendable {
     private var stopped = false
     private var lastBatchSize = 0
     /// How long a commit may wait for more jobs under load, and how many it waits for.
-    private let gatherWindow = 0.0005
+    /// 0.25 ms: in paired runs it beat 0.5 ms in five of six (0.5 ms left CPUs idle waiting for the target).
+    private let gatherWindow = 0.00025
     private let gatherTarget = 24
     private let maxBatch: Int
     /// Runs the jobs' completions in commit order. A completion must not wait on this queue (`sync`).
