@@ -28,13 +28,17 @@ public final class IngestService: Sendable {
     /// Processes one request; `completion` runs once its items are committed (or it failed).
     public func ingest(_ request: IngestRequest, completion: @escaping @Sendable (Result<Accepted, IngestError>) -> Void) {
         let prepared: (IngestBatch, EventID?)
+        // The writer's group commit waits for envelopes announced here while they are decoded and grouped.
+        store.expectCommit()
         do {
             prepared = try prepare(request)
         } catch let error as IngestError {
+            store.cancelExpectedCommit()
             metrics.increment(.init("faultline_events_rejected_total", [("reason", error.reason)]))
             completion(.failure(error))
             return
         } catch {
+            store.cancelExpectedCommit()
             completion(.failure(.storage("\(error)")))
             return
         }

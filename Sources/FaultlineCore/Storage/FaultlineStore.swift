@@ -4,7 +4,12 @@ import SentryProtocol
 /// (`SQLiteStore`); nothing outside `Storage/` writes SQL, so another backend can sit beside it.
 public protocol FaultlineStore: Sendable {
     // Ingest (the hot path).
-    /// Commits a prepared envelope; `completion` runs after the commit (or failure), off the caller's thread.
+    /// Announces an envelope being prepared, so a group commit waits for it rather than a fixed time. Each call
+    /// is ended by `commit` or by `cancelExpectedCommit`.
+    func expectCommit()
+    func cancelExpectedCommit()
+    /// Commits a prepared envelope (announced by `expectCommit`); `completion` runs after the commit (or
+    /// failure), off the caller's thread.
     func commit(_ batch: IngestBatch, completion: @escaping @Sendable (Result<IngestReceipt, any Error>) -> Void)
     /// Records outcomes without waiting (rejections).
     func record(_ outcomes: [Outcome])

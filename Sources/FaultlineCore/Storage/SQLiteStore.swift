@@ -70,9 +70,18 @@ public final class SQLiteStore: FaultlineStore, @unchecked Sendable {
 
     // MARK: Ingest
 
+    public func expectCommit() {
+        writer.expect()
+    }
+
+    public func cancelExpectedCommit() {
+        writer.withdraw()
+    }
+
     public func commit(_ batch: IngestBatch, completion: @escaping @Sendable (Result<IngestReceipt, any Error>) -> Void) {
         nonisolated(unsafe) var receipt = IngestReceipt(duplicates: [], outcomes: [])
-        writer.submit({ [issueWriter] db, tally in receipt = try Self.write(batch, db, &tally, issueWriter) }) { error in
+        writer.submit({ [issueWriter] db, tally in receipt = try Self.write(batch, db, &tally, issueWriter) },
+                      expected: true) { error in
             completion(error.map { .failure($0) } ?? .success(receipt))
         }
     }
