@@ -45,6 +45,48 @@ import Testing
         // The batch of four flushed three events (the first job's batch flushed none).
         #expect(try db.rows("SELECT n FROM flushed ORDER BY rowid", []) { $0.int(0) }.last == 3)
     }
+
+    /// A batch waits for announced jobs, and only for them: with a gather window far longer than the test, two
+    /// announced jobs submitted apart commit together, a withdrawn announcement ends the wait, and a job with
+    /// nothing announced commits at once.
+    @Test func batchWaitsOnlyForAnnouncedJobs() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("wq-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let db = try SQLiteDatabase(path: dir.appendingPathComponent("t.sqlite").path)
+        try db.execute("CREATE TABLE flushed (n INTEGER)")
+        let queue = WriteQueue(db: db, gatherWindow: 60, flush: { db, tally in
+            try db.run("INSERT INTO flushed (n) VALUES (?)", [tally.outcomes.counts.values.reduce(0, +)])
+        })
+        func submit(expected: Bool, _ done: DispatchGroup) {
+            done.enter()
+            queue.submit({ _, tally in
+                tally.add(Outcome(projectID: 1, timestamp: 0, category: "error", outcome: "accepted"))
+            }, expected: expected) { _ in done.leave() }
+        }
+        let start = Date()
+        let both = DispatchGroup()
+        queue.expect()
+        queue.expect()
+        submit(expected: true, both)
+        Thread.sleep(forTimeInterval: 0.05)
+        submit(expected: true, both)
+        both.wait()
+
+        let withdrawn = DispatchGroup()
+        queue.expect()
+        submit(expected: false, withdrawn)
+        Thread.sleep(forTimeInterval: 0.05)
+        queue.withdraw()
+        withdrawn.wait()
+
+        let alone = DispatchGroup()
+        submit(expected: false, alone)
+        alone.wait()
+        queue.stop()
+        #expect(Date().timeIntervalSince(start) < 30, "no commit waited out the 60 s window")
+        #expect(try db.rows("SELECT n FROM flushed ORDER BY rowid", []) { $0.int(0) } == [2, 1, 1])
+    }
 }
 
 private final class ErrorLog: @unchecked Sendable {

@@ -23,8 +23,8 @@ final class WriteQueue: @unchecked Sendable {
     private var expected = 0
     private var stopping = false
     private var stopped = false
-    /// How long a commit may wait for more jobs under load, and how many it waits for.
-    private let gatherWindow = 0.001
+    /// How long a commit may wait for announced jobs, and how many it waits for.
+    private let gatherWindow: Double
     private let gatherTarget = 24
     private let maxBatch: Int
     /// Runs the jobs' completions in commit order. A completion must not wait on this queue (`sync`).
@@ -39,10 +39,12 @@ final class WriteQueue: @unchecked Sendable {
     /// Runs after a failed transaction, so state cached from it can be dropped.
     private let rolledBack: () -> Void
 
-    init(db: SQLiteDatabase, maxBatch: Int = 1024, flush: @escaping (SQLiteDatabase, BatchTally) throws -> Void,
+    init(db: SQLiteDatabase, maxBatch: Int = 1024, gatherWindow: Double = 0.001,
+         flush: @escaping (SQLiteDatabase, BatchTally) throws -> Void,
          committed: @escaping () -> Void = {}, rolledBack: @escaping () -> Void = {}) {
         self.db = db
         self.maxBatch = maxBatch
+        self.gatherWindow = gatherWindow
         self.flush = flush
         self.committed = committed
         self.rolledBack = rolledBack
