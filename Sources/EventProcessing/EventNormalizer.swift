@@ -53,7 +53,7 @@ public enum EventNormalizer {
         }
         let release = text(facts.top(.release), "release", max: 200, notes: &notes) {
             // Sentry's rule: no newline, tab or slash, and not ".", ".." or "latest".
-            !$0.utf8.contains(where: { $0 == 0x0A || $0 == 0x09 || $0 == 0x2F || $0 == 0x5C }) && $0 != "." && $0 != ".."
+            !$0.anyByte { $0 == 0x0A || $0 == 0x09 || $0 == 0x2F || $0 == 0x5C } && $0 != "." && $0 != ".."
                 && $0 != "latest"
         }
         let environment = text(facts.top(.environment), "environment", max: 64, notes: &notes) { !$0.containsText("/") && !$0.containsText("\n") }
@@ -116,7 +116,7 @@ public enum EventNormalizer {
     public static func level(_ raw: String?) -> String? {
         guard let raw else { return nil }
         // SDKs send the lower-case names; lower-casing allocates, so only do it for the rest.
-        switch raw.utf8.contains(where: { $0 >= 65 && $0 <= 90 }) ? raw.lowercased() : raw {
+        switch raw.anyByte({ $0 >= 65 && $0 <= 90 }) ? raw.lowercased() : raw {
         case "debug", "trace": return "debug"
         case "info", "log", "notice": return "info"
         case "warning", "warn": return "warning"

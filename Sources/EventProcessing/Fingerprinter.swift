@@ -285,7 +285,7 @@ public enum Fingerprinter {
 
     /// The first two non-empty lines (with `...` when cut), then parameterized.
     static func normalizeMessage(_ text: String) -> String {
-        if !text.utf8.contains(where: { ($0 >= 0x0A && $0 <= 0x0D) || $0 >= 0x80 }) {
+        if !text.anyByte({ ($0 >= 0x0A && $0 <= 0x0D) || $0 >= 0x80 }) {
             // One ASCII line (the common case): trim it without splitting into Characters.
             let trimmed = Substring(text).trimmingWhitespace()
             return Parameterizer.parameterize(trimmed.utf8.count == text.utf8.count ? text : String(trimmed))

@@ -14,7 +14,7 @@ enum FrameNormalizer {
         children.reserveCapacity(4)
         if let module = frame.module {
             // Generated-name rules are the JVM's (and Clojure's); other modules are taken as they are.
-            let (value, hint) = module.utf8.contains(UInt8(ascii: "$")) || module.containsText("GeneratedMethodAccessor")
+            let (value, hint) = module.anyByte { $0 == UInt8(ascii: "$") } || module.containsText("GeneratedMethodAccessor")
                 ? normalizeModule(module) : (module, nil)
             children.append(.leaf("module", value, hint: hint))
             if explain {
@@ -46,7 +46,7 @@ enum FrameNormalizer {
     /// The values `component` marks as contributing, in its order, without building the component.
     static func appendValues(_ frame: StackFrame, platform: String, to values: inout [String]) {
         if let module = frame.module {
-            if module.utf8.contains(UInt8(ascii: "$")) || module.containsText("GeneratedMethodAccessor") {
+            if module.anyByte { $0 == UInt8(ascii: "$") } || module.containsText("GeneratedMethodAccessor") {
                 let (value, hint) = normalizeModule(module)
                 if let value, hint == nil { values.append(value) }
             } else {
@@ -69,19 +69,32 @@ enum FrameNormalizer {
 
     /// Runs of spaces and tabs become one space; leading and trailing ones go.
     static func collapseWhitespace(_ line: String) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(line.utf8.count)
-        var pendingSpace = false
-        for c in line.utf8 {
-            if c == 0x20 || c == 0x09 {
-                pendingSpace = !out.isEmpty
-            } else {
-                if pendingSpace { out.append(0x20) }
-                pendingSpace = false
-                out.append(c)
+        var line = line
+        return line.withUTF8 { bytes in
+            // Already collapsed (the usual case for a line that was indented only): no copy.
+            var clean = bytes.first != 0x20 && bytes.first != 0x09 && bytes.last != 0x20 && bytes.last != 0x09
+            var i = 1
+            while clean && i < bytes.count {
+                if (bytes[i] == 0x20 || bytes[i] == 0x09) && (bytes[i - 1] == 0x20 || bytes[i - 1] == 0x09 || bytes[i] == 0x09) {
+                    clean = false
+                }
+                i += 1
             }
+            if clean { return String(decoding: bytes, as: UTF8.self) }
+            var out: [UInt8] = []
+            out.reserveCapacity(bytes.count)
+            var pendingSpace = false
+            for c in bytes {
+                if c == 0x20 || c == 0x09 {
+                    pendingSpace = !out.isEmpty
+                } else {
+                    if pendingSpace { out.append(0x20) }
+                    pendingSpace = false
+                    out.append(c)
+                }
+            }
+            return String(decoding: out, as: UTF8.self)
         }
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// The last path element, lower-cased; for URLs without the query, and with build hashes

@@ -51,8 +51,8 @@ public struct IssueDescriptor: Sendable, Equatable {
 
     static func firstLine(_ text: String) -> String {
         // Most values are one line of ASCII: answer that without splitting into Characters.
-        if !text.utf8.contains(where: { ($0 >= 0x0A && $0 <= 0x0D) || $0 >= 0x80 }),
-           text.utf8.contains(where: { $0 != 0x20 && $0 != 0x09 }) {
+        if !text.anyByte({ ($0 >= 0x0A && $0 <= 0x0D) || $0 >= 0x80 }),
+           text.anyByte({ $0 != 0x20 && $0 != 0x09 }) {
             return text
         }
         return String(text.split(whereSeparator: \.isNewline).first(where: { !$0.allSatisfy(\.isWhitespace) }) ?? "")

@@ -36,3 +36,13 @@ extension StringProtocol {
         range(ofText: needle) != nil
     }
 }
+
+extension String {
+    /// Whether any UTF-8 byte satisfies `predicate`, over the contiguous bytes: `utf8.contains(where:)` was not
+    /// specialized and paid a witness call per byte on the ingest path.
+    @inline(__always)
+    func anyByte(_ predicate: (UInt8) -> Bool) -> Bool {
+        var s = self
+        return s.withUTF8 { $0.contains(where: predicate) }
+    }
+}

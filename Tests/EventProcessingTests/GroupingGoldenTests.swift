@@ -204,6 +204,21 @@ import Testing
         #expect(grouping(try eventJSON(event("price = item['sku']"))).hash != grouping(try eventJSON(event("stock = item['sku']"))).hash)
     }
 
+    /// Context lines count after whitespace is collapsed: re-indenting, tabs and doubled spaces keep the issue.
+    @Test func contextLineWhitespaceDoesNotSplit() throws {
+        func hash(_ context: String) throws -> String {
+            grouping(try eventJSON(exceptionEvent(platform: "python", type: "KeyError", value: "'sku'", frames: [
+                frame("checkout", module: "shop.views", context: context),
+            ]))).hash
+        }
+        let base = try hash("price = item['sku']")
+        for variant in ["    price = item['sku']", "\tprice  =\titem['sku']  ", "price = item['sku']\t", " price =  item['sku']"] {
+            #expect(try hash(variant) == base, "\(variant)")
+        }
+        #expect(try hash("price = item['id']") != base)
+        #expect(try hash("pr ice = item['sku']") != base)
+    }
+
     @Test func fallbackWhenNothingToGroupOn() throws {
         let result = grouping(try eventJSON(["level": "error"]))
         #expect(result.variant == "fallback")
