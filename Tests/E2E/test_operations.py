@@ -56,7 +56,12 @@ def test_kill_9_loses_no_acknowledged_event(tmp_path):
         status, issues = s.api("/api/0/projects/faultline/default/issues/?query=")
         assert status == 200 and len(issues) == 1
         # Every acknowledged event counts; at most one unanswered request per sender was committed too.
-        assert len(acked) <= int(issues[0]["count"]) <= len(acked) + len(threads)
+        count = int(issues[0]["count"])
+        assert len(acked) <= count <= len(acked) + len(threads)
+        # The issue's event list (behind its 24-hour series and its latest event) was recovered as well.
+        assert sum(bucket[1] for bucket in issues[0]["stats"]["24h"]) == count
+        status, latest = s.api("/api/0/issues/%s/events/latest/" % issues[0]["id"])
+        assert status == 200 and latest["groupID"] == issues[0]["id"]
     finally:
         assert s.stop() == 0
 

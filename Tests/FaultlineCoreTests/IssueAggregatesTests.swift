@@ -7,6 +7,7 @@ import Testing
     struct Snapshot: Equatable {
         var issues: [[String]]
         var tags: [[String]]
+        var events: [[String]]
 
         init(_ db: SQLiteDatabase) throws {
             issues = try db.rows("""
@@ -14,6 +15,9 @@ import Testing
                 """) { r in (0..<8).map { r.string(Int32($0)) ?? "-" } }
             tags = try db.rows("SELECT issue_id, key, value, times_seen, first_seen, last_seen FROM issue_tags ORDER BY 1, 2, 3") { r in
                 (0..<6).map { r.string(Int32($0)) ?? "-" }
+            }
+            events = try db.rows("SELECT issue_id, timestamp, event_row FROM issue_events ORDER BY 1, 2, 3") { r in
+                (0..<3).map { r.string(Int32($0)) ?? "-" }
             }
         }
     }
@@ -33,11 +37,13 @@ import Testing
         let expected = try Snapshot(db)
         #expect(expected.issues.count == 2)
         #expect(expected.issues[0][1] == "5" && expected.issues[0][2] == "3")
+        #expect(expected.events.count == 6)
         // What a crash right after these events' commits leaves: events stored, none of their counts.
         try db.execute("""
             UPDATE issues SET times_seen = 0, user_count = 0, first_seen = 1e12, last_seen = 0, first_release = NULL,
                 last_release = NULL;
             DELETE FROM issue_tags;
+            DELETE FROM issue_events;
             UPDATE settings SET value = '0' WHERE key = '\(IssueAggregates.watermarkKey)';
             """)
         let reopened = try SQLiteStore(directory: (path as NSString).deletingLastPathComponent)

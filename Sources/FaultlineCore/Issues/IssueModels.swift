@@ -38,6 +38,8 @@ public final class IssueInput: Sendable {
 /// A stored event that counts for an issue: queued by its job, applied to the counters before COMMIT.
 struct IssueEvent {
     var issueID: Int
+    /// The event's row in `events`.
+    var eventRow: Int
     var projectID: Int
     var timestamp: Double
     var receivedAt: Double

@@ -2,11 +2,18 @@ import EventProcessing
 import SentryProtocol
 import SQLite
 
-/// Issue counters and tag counts not yet written to the database. Like Sentry's buffers, per-event
-/// increments are summed in memory and written together: one upsert per (issue, tag, value) per flush
-/// instead of one per event, which had cost a third of ingest's CPU (every commit dirtied each issue's
-/// pages). Reads settle the aggregates first, so the API still never shows an event its counts leave out.
+/// Issue counters, tag counts and the events-by-issue index rows not yet written to the database. Like
+/// Sentry's buffers, per-event increments are summed in memory and written together: one upsert per (issue,
+/// tag, value) per flush instead of one per event, which had cost a third of ingest's CPU (every commit
+/// dirtied each issue's pages). Reads settle the aggregates first, so the API still never shows an event its
+/// counts or its issue's event list leave out.
 struct IssueAggregates {
+    struct EventEntry {
+        var issueID: Int
+        var timestamp: Double
+        var row: Int
+    }
+
     struct TagKey: Hashable {
         var issueID: Int
         var key: String
@@ -28,8 +35,11 @@ struct IssueAggregates {
     /// Issues whose counter columns differ from the database.
     var issueIDs: Set<Int> = []
     var tags: [TagKey: TagCount] = [:]
+    /// `issue_events` rows: an index on `events` would be dirtied by every commit in as many places as the
+    /// commit has issues; written once a second in key order, it touches each place once.
+    var events: [EventEntry] = []
 
-    var isEmpty: Bool { issueIDs.isEmpty && tags.isEmpty }
+    var isEmpty: Bool { issueIDs.isEmpty && tags.isEmpty && events.isEmpty }
 
     mutating func add(_ key: TagKey, at time: Double) {
         tags[key, default: TagCount(count: 0, first: time, last: time)].add(TagCount(count: 1, first: time, last: time))
@@ -57,6 +67,26 @@ struct IssueAggregates {
     }
 
     static let rowsPerStatement = 64
+
+    /// Inserts the `issue_events` rows in key order, many per statement.
+    func writeEvents(_ db: SQLiteDatabase) throws {
+        let rows = events.sorted { ($0.issueID, $0.timestamp, $0.row) < ($1.issueID, $1.timestamp, $1.row) }
+        for chunk in stride(from: 0, to: rows.count, by: Self.eventRowsPerStatement) {
+            let part = rows[chunk..<min(chunk + Self.eventRowsPerStatement, rows.count)]
+            var values: [any SQLiteBindable] = []
+            values.reserveCapacity(part.count * 3)
+            for e in part { values += [e.issueID, e.timestamp, e.row] }
+            try db.run(Self.eventInsertSQL[part.count], values)
+        }
+    }
+
+    static let eventRowsPerStatement = 128
+
+    /// `OR IGNORE`: recovery after a crash may insert rows a flush had already written.
+    private static let eventInsertSQL = (0...eventRowsPerStatement).map { rows in
+        "INSERT OR IGNORE INTO issue_events (issue_id, timestamp, event_row) VALUES "
+            + Array(repeating: "(?, ?, ?)", count: rows).joined(separator: ", ")
+    }
 
     private static let upsertSQL = (0...rowsPerStatement).map { rows in
         """
@@ -101,6 +131,10 @@ struct IssueAggregates {
         }
         var counters: [Int: Counters] = [:]
         var aggregates = IssueAggregates()
+        try db.run("""
+            INSERT OR IGNORE INTO issue_events (issue_id, timestamp, event_row)
+            SELECT issue_id, timestamp, id FROM events WHERE id > ? AND issue_id IS NOT NULL
+            """, [mark])
         let rows = try db.rows("""
             SELECT e.issue_id, e.timestamp, e.received_at, e.level, e.release, e.item_index, p.encoding, p.format, p.bytes
             FROM events e JOIN payloads p ON p.id = e.payload_id

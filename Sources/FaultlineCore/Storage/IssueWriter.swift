@@ -23,6 +23,7 @@ final class IssueWriter: @unchecked Sendable {
         var tags: [(key: IssueAggregates.TagKey, time: Double)] = []
         /// Users new to their issue in this transaction.
         var users: Set<IssueAggregates.TagKey> = []
+        var events: [IssueAggregates.EventEntry] = []
         /// The aggregates (pending and staged) were written in this transaction.
         var flushed: IssueAggregates?
     }
@@ -76,6 +77,7 @@ final class IssueWriter: @unchecked Sendable {
         } else {
             pending.issueIDs.formUnion(staged.issueIDs)
             for tag in staged.tags { pending.add(tag.key, at: tag.time) }
+            pending.events += staged.events
         }
         for (id, issue) in staged.issues { issues[id] = issue }
         staged = Staged()
@@ -174,6 +176,7 @@ final class IssueWriter: @unchecked Sendable {
                 staged.tags.append((IssueAggregates.TagKey(issueID: issue.id, key: tag.key, value: tag.value),
                                     event.timestamp))
             }
+            staged.events.append(.init(issueID: issue.id, timestamp: event.timestamp, row: event.eventRow))
             staged.issueIDs.insert(issue.id)
             staged.issues[issue.id] = issue
         }
@@ -188,6 +191,7 @@ final class IssueWriter: @unchecked Sendable {
         var all = pending
         all.issueIDs.formUnion(staged.issueIDs)
         for tag in staged.tags { all.add(tag.key, at: tag.time) }
+        all.events += staged.events
         guard !all.isEmpty else {
             flushRequested = false
             return
@@ -196,6 +200,7 @@ final class IssueWriter: @unchecked Sendable {
             if let issue = staged.issues[id] ?? issues[id] { try IssueRows.saveCounters(db, issue) }
         }
         _ = try all.writeTags(db)
+        try all.writeEvents(db)
         try IssueAggregates.writeWatermark(db)
         staged.flushed = all
         flushRequested = false

@@ -93,13 +93,14 @@ extension SQLiteStore {
 
     public func issueStats(issueIDs: [Int], since: Double, bucketSeconds: Double) throws -> [Int: [Int: Int]] {
         guard !issueIDs.isEmpty else { return [:] }
+        try settleIssues()
         let placeholders = issueIDs.map { _ in "?" }.joined(separator: ", ")
         var values: [any SQLiteBindable] = [bucketSeconds, bucketSeconds]
         values += issueIDs
         values.append(since)
         let rows = try readers.read { db in
             try db.rows("""
-                SELECT issue_id, CAST(timestamp / ? AS INTEGER) * ?, count(*) FROM events
+                SELECT issue_id, CAST(timestamp / ? AS INTEGER) * ?, count(*) FROM issue_events
                 WHERE issue_id IN (\(placeholders)) AND timestamp >= ? GROUP BY 1, 2
                 """, values) { ($0.int(0), $0.int(1), $0.int(2)) }
         }
@@ -113,14 +114,15 @@ extension SQLiteStore {
     }
 
     public func issueEvents(issueID: Int, oldestFirst: Bool, limit: Int, afterRowID: Int?) throws -> [StoredEvent] {
+        try settleIssues()
         let order = oldestFirst ? "ASC" : "DESC"
-        var sql = Self.eventSelect + " WHERE e.issue_id = ?"
+        var sql = Self.eventSelect + " JOIN issue_events ie ON ie.event_row = e.id WHERE ie.issue_id = ?"
         var values: [any SQLiteBindable] = [issueID]
         if let afterRowID {
-            sql += oldestFirst ? " AND e.id > ?" : " AND e.id < ?"
+            sql += oldestFirst ? " AND ie.event_row > ?" : " AND ie.event_row < ?"
             values.append(afterRowID)
         }
-        sql += " ORDER BY e.timestamp \(order), e.id \(order) LIMIT ?"
+        sql += " ORDER BY ie.timestamp \(order), ie.event_row \(order) LIMIT ?"
         values.append(limit)
         let rows = try readers.read { db in try db.rows(sql, values, Self.eventRow) }
         return try rows.map(Self.storedEvent)

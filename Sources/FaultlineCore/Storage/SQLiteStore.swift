@@ -118,15 +118,15 @@ public final class SQLiteStore: FaultlineStore, @unchecked Sendable {
                     continue
                 }
                 guard let input = event.issue else { continue }
+                let eventRow = Int(db.lastInsertRowID)
                 var issueID = existing
                 if issueID == nil {
-                    let eventRow = db.lastInsertRowID
                     let created = try issueWriter.createIssue(projectID: batch.projectID, input: input, at: event.timestamp, db)
                     try db.run("UPDATE events SET issue_id = ? WHERE id = ?", [created, eventRow])
                     issueID = created
                 }
                 if let issueID {
-                    tally.issueEvents.append(IssueEvent(issueID: issueID, projectID: batch.projectID, timestamp: event.timestamp,
+                    tally.issueEvents.append(IssueEvent(issueID: issueID, eventRow: eventRow, projectID: batch.projectID, timestamp: event.timestamp,
                                                         receivedAt: batch.receivedAt, input: input))
                 }
             }
