@@ -4,18 +4,23 @@ import Testing
 @testable import FaultlineCore
 
 @Suite struct WriteQueueTests {
+    /// A queue on a fresh database whose flush records how many outcomes each batch summed (one per job).
+    private func makeQueue(gatherWindow: Double = 0.001) throws -> (WriteQueue, SQLiteDatabase, URL) {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("wq-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let db = try SQLiteDatabase(path: dir.appendingPathComponent("t.sqlite").path)
+        try db.execute("CREATE TABLE t (v INTEGER UNIQUE); CREATE TABLE flushed (n INTEGER)")
+        let queue = WriteQueue(db: db, gatherWindow: gatherWindow, flush: { db, tally in
+            try db.run("INSERT INTO flushed (n) VALUES (?)", [tally.outcomes.counts.values.reduce(0, +)])
+        })
+        return (queue, db, dir)
+    }
+
     /// Jobs that queue while one runs are committed together; one failing job in such a batch fails alone,
     /// and only the jobs that succeeded reach the batch's flush.
     @Test func failingJobInABatchFailsAlone() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("wq-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let (queue, db, dir) = try makeQueue()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let db = try SQLiteDatabase(path: dir.appendingPathComponent("t.sqlite").path)
-        try db.execute("CREATE TABLE t (v INTEGER UNIQUE); CREATE TABLE flushed (n INTEGER)")
-
-        let queue = WriteQueue(db: db, flush: { db, tally in
-            try db.run("INSERT INTO flushed (n) VALUES (?)", [tally.outcomes.counts.values.reduce(0, +)])
-        })
         let gate = DispatchSemaphore(value: 0)
         let started = DispatchSemaphore(value: 0)
         let done = DispatchGroup()
@@ -50,14 +55,8 @@ import Testing
     /// announced jobs submitted apart commit together, a withdrawn announcement ends the wait, and a job with
     /// nothing announced commits at once.
     @Test func batchWaitsOnlyForAnnouncedJobs() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("wq-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let (queue, db, dir) = try makeQueue(gatherWindow: 60)
         defer { try? FileManager.default.removeItem(at: dir) }
-        let db = try SQLiteDatabase(path: dir.appendingPathComponent("t.sqlite").path)
-        try db.execute("CREATE TABLE flushed (n INTEGER)")
-        let queue = WriteQueue(db: db, gatherWindow: 60, flush: { db, tally in
-            try db.run("INSERT INTO flushed (n) VALUES (?)", [tally.outcomes.counts.values.reduce(0, +)])
-        })
         func submit(expected: Bool, _ done: DispatchGroup) {
             done.enter()
             queue.submit({ _, tally in
