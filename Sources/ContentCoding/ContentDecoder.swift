@@ -1,8 +1,8 @@
 import CBrotli
 import CLibdeflate
 import CZlib
-import Synchronization
 import CZstd
+import Synchronization
 
 /// Undoes `Content-Encoding`, never producing more than `limit` bytes: a bomb fails fast with
 /// `.tooLarge` after at most `limit` bytes of output, never an out-of-memory.

@@ -9,7 +9,7 @@ public enum CardNumbers {
 
     /// Whether `range` holds at least `minimum` ASCII digits, counted eight bytes at a time: most strings of an
     /// event (paths, code, messages) hold too few to contain a card number and skip the byte-wise scan.
-    static func digitCount(_ bytes: UnsafeBufferPointer<UInt8>, in range: Range<Int>, atLeast minimum: Int) -> Bool {
+    static func hasDigits(_ bytes: UnsafeBufferPointer<UInt8>, in range: Range<Int>, atLeast minimum: Int) -> Bool {
         guard let base = bytes.baseAddress else { return false }
         let ones: UInt64 = 0x0101_0101_0101_0101
         var count = 0

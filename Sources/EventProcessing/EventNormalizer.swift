@@ -35,8 +35,8 @@ public enum EventNormalizer {
         "node", "objc", "other", "perl", "php", "python", "ruby", "dart", "swift", "rust", "kotlin", "unity", "unreal",
     ]
 
-    /// `facts` must come from `root` (its top-level members are read from them).
-    public static func normalize(_ root: JSONRef, facts: EventFacts, receivedAt: Double, sentAt: Double?) -> NormalizedFields {
+    /// The event's top-level members are read through `facts`, which found them in one pass.
+    public static func normalize(_ facts: EventFacts, receivedAt: Double, sentAt: Double?) -> NormalizedFields {
         var notes: [String] = []
         let timestamp = Self.timestamp(facts.top(.timestamp), receivedAt: receivedAt, sentAt: sentAt, notes: &notes)
 

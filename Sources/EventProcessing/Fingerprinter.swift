@@ -188,11 +188,10 @@ public enum Fingerprinter {
         var seen: Set<ArraySlice<String>> = []
         for exception in facts.exceptions {
             let start = values.count
-            let stackStart = values.count
             if !exception.frames.isEmpty {
                 appendStackValues(exception.frames, platform: facts.platform, appOnly: appOnly, to: &values)
             }
-            let stackContributes = values.count > stackStart
+            let stackContributes = values.count > start
             if !exception.synthetic, let type = exception.type { values.append(type) }
             if !stackContributes, let value = exception.value { values.append(normalizeMessage(value)) }
             if hasGroups && (exception.isExceptionGroup || !seen.insert(values[start...]).inserted) {

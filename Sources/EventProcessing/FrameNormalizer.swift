@@ -13,16 +13,14 @@ enum FrameNormalizer {
         var children: [GroupingComponent] = []
         children.reserveCapacity(4)
         if let module = frame.module {
-            // Generated-name rules are the JVM's (and Clojure's); other modules are taken as they are.
-            let (value, hint) = module.anyByte { $0 == UInt8(ascii: "$") } || module.containsText("GeneratedMethodAccessor")
-                ? normalizeModule(module) : (module, nil)
+            let (value, hint) = moduleValue(module)
             children.append(.leaf("module", value, hint: hint))
             if explain {
                 children.append(GroupingComponent(id: "filename", contributes: false, hint: "module takes precedence",
                                                   value: frame.filename.map(basename)))
             }
         } else if let file = frame.filename ?? frame.absPath {
-            if file == "<anonymous>" || file == "[native code]" || file.hasPrefix("<") {
+            if !isRealFile(file) {
                 children.append(GroupingComponent(id: "filename", contributes: false, hint: "not a real file", value: file))
             } else {
                 children.append(.leaf("filename", normalizeFilename(file)))
@@ -46,16 +44,10 @@ enum FrameNormalizer {
     /// The values `component` marks as contributing, in its order, without building the component.
     static func appendValues(_ frame: StackFrame, platform: String, to values: inout [String]) {
         if let module = frame.module {
-            if module.anyByte { $0 == UInt8(ascii: "$") } || module.containsText("GeneratedMethodAccessor") {
-                let (value, hint) = normalizeModule(module)
-                if let value, hint == nil { values.append(value) }
-            } else {
-                values.append(module)
-            }
-        } else if let file = frame.filename ?? frame.absPath {
-            if !(file == "<anonymous>" || file == "[native code]" || file.hasPrefix("<")) {
-                values.append(normalizeFilename(file))
-            }
+            let (value, hint) = moduleValue(module)
+            if let value, hint == nil { values.append(value) }
+        } else if let file = frame.filename ?? frame.absPath, isRealFile(file) {
+            values.append(normalizeFilename(file))
         }
         if let function = frame.function {
             let (value, hint) = normalizeFunction(function, platform: platform)
@@ -65,6 +57,18 @@ enum FrameNormalizer {
             let collapsed = collapseWhitespace(line)
             if collapsed.utf8.count <= 120 && !collapsed.isEmpty { values.append(collapsed) }
         }
+    }
+
+    /// A module's grouping value and, when it does not count, why. Generated-name rules are the JVM's (and
+    /// Clojure's); other modules are taken as they are.
+    static func moduleValue(_ module: String) -> (String?, String?) {
+        module.anyByte { $0 == UInt8(ascii: "$") } || module.containsText("GeneratedMethodAccessor")
+            ? normalizeModule(module) : (module, nil)
+    }
+
+    /// `<anonymous>`, `[native code]` and other placeholders are not files.
+    static func isRealFile(_ file: String) -> Bool {
+        !(file == "[native code]" || file.hasPrefix("<"))
     }
 
     /// Runs of spaces and tabs become one space; leading and trailing ones go.

@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#else
-import Darwin
-#endif
 import SentryProtocol
 
 /// A project's data-scrubbing settings (Sentry's "Security & Privacy" options).
@@ -54,31 +49,26 @@ public enum Scrubber {
         case identifier
     }
 
-    @inline(__always)
-    static func equals(_ key: UnsafeBufferPointer<UInt8>, _ name: StaticString) -> Bool {
-        key.count == name.utf8CodeUnitCount && memcmp(key.baseAddress!, name.utf8Start, key.count) == 0
-    }
-
     static func role(_ key: UnsafeBufferPointer<UInt8>) -> KeyRole {
         switch key.count {
-        case 3: return equals(key, "env") ? .pairContainer : .other
-        case 4: return equals(key, "data") || equals(key, "tags") ? .pairContainer : equals(key, "type") ? .identifier : .other
-        case 5: return equals(key, "extra") ? .pairContainer : .other
-        case 6: return equals(key, "module") ? .identifier : .other
+        case 3: return key.equals("env") ? .pairContainer : .other
+        case 4: return key.equals("data") || key.equals("tags") ? .pairContainer : key.equals("type") ? .identifier : .other
+        case 5: return key.equals("extra") ? .pairContainer : .other
+        case 6: return key.equals("module") ? .identifier : .other
         case 7:
-            if equals(key, "headers") || equals(key, "cookies") { return .pairContainer }
-            return equals(key, "package") || equals(key, "span_id") ? .identifier : .other
+            if key.equals("headers") || key.equals("cookies") { return .pairContainer }
+            return key.equals("package") || key.equals("span_id") ? .identifier : .other
         case 8:
-            return equals(key, "filename") || equals(key, "abs_path") || equals(key, "function") || equals(key, "event_id")
-                || equals(key, "trace_id") || equals(key, "debug_id") ? .identifier : .other
-        case 12: return equals(key, "query_string") ? .pairContainer : .other
-        case 14: return equals(key, "parent_span_id") ? .identifier : .other
+            return key.equals("filename") || key.equals("abs_path") || key.equals("function") || key.equals("event_id")
+                || key.equals("trace_id") || key.equals("debug_id") ? .identifier : .other
+        case 12: return key.equals("query_string") ? .pairContainer : .other
+        case 14: return key.equals("parent_span_id") ? .identifier : .other
         default: return .other
         }
     }
 
     static func isIPKey(_ key: UnsafeBufferPointer<UInt8>) -> Bool {
-        equals(key, "ip_address") || equals(key, "REMOTE_ADDR") || equals(key, "client_ip")
+        key.equals("ip_address") || key.equals("REMOTE_ADDR") || key.equals("client_ip")
     }
 
     /// The scrubbed JSON text of the document, or nil when nothing needed scrubbing.
@@ -103,7 +93,7 @@ public enum Scrubber {
         return out
     }
 
-    /// The default patterns laid out for `matchesPattern`: for every two-byte pair (folded), a bit per pattern
+    /// The default patterns laid out for `matchesDefaultPattern`: for every two-byte pair (folded), a bit per pattern
     /// that starts with it, and the patterns' bytes in one buffer. Built once and kept; read-only after.
     struct DefaultPatternTable: @unchecked Sendable {
         let starts: UnsafeMutablePointer<UInt16>
@@ -271,7 +261,7 @@ public enum Scrubber {
                 frame.skipValue = true
                 return
             }
-            if Scrubber.equals(key, Scrubber.debugMeta) {
+            if key.equals(Scrubber.debugMeta) {
                 frame.skipValue = true
                 return
             }
@@ -280,7 +270,7 @@ public enum Scrubber {
                 return
             }
             if !frame.pendingSensitive && matchesPattern(key) { frame.pendingSensitive = true }
-            frame.queryValue = Scrubber.equals(key, Scrubber.queryString)
+            frame.queryValue = key.equals(Scrubber.queryString)
             frame.pendingRole = Scrubber.role(key)
         }
 
@@ -309,7 +299,7 @@ public enum Scrubber {
                 }
             }
             // A card number has at least 13 digits; most strings are shorter than that.
-            if useDefaults && scanCards && range.count >= 13 && CardNumbers.digitCount(bytes, in: range, atLeast: 13) {
+            if useDefaults && scanCards && range.count >= 13 && CardNumbers.hasDigits(bytes, in: range, atLeast: 13) {
                 CardNumbers.find(bytes, in: range) { replacements.append(($0, Self.filteredText)) }
             }
         }

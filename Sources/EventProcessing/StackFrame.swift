@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#else
-import Darwin
-#endif
 import SentryProtocol
 
 /// The fields of a stack frame that grouping, rules and culprits read, decoded once.
@@ -105,14 +100,5 @@ public enum InAppRules {
         guard let range = path.range(ofText: "/lib/python") else { return path.containsText("\\Lib\\") }
         let rest = path[range.upperBound...]
         return rest.first.map { $0 == "2" || $0 == "3" } ?? false
-    }
-}
-
-extension UnsafeBufferPointer<UInt8> {
-    /// Byte equality with a literal, as one `memcmp`: a generic `elementsEqual` against `String.UTF8View`
-    /// was not specialized and cost a witness call per byte, for every key of every frame.
-    @inline(__always)
-    func equals(_ literal: StaticString) -> Bool {
-        count == literal.utf8CodeUnitCount && (count == 0 || memcmp(baseAddress!, literal.utf8Start, count) == 0)
     }
 }

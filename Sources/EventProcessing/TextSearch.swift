@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
+
 /// Substring search over UTF-8 bytes. The standard library's `firstRange(of:)` and `contains(_:)` for
 /// strings go through _StringProcessing, which builds a searcher (with a dictionary) per call: on the
 /// ingest path that cost more than the whole rest of grouping.
@@ -44,5 +50,14 @@ extension String {
     func anyByte(_ predicate: (UInt8) -> Bool) -> Bool {
         var s = self
         return s.withUTF8 { $0.contains(where: predicate) }
+    }
+}
+
+extension UnsafeBufferPointer<UInt8> {
+    /// Byte equality with a literal, as one `memcmp`: a generic `elementsEqual` against `String.UTF8View`
+    /// was not specialized and cost a witness call per byte, for every key of every frame and event.
+    @inline(__always)
+    func equals(_ literal: StaticString) -> Bool {
+        count == literal.utf8CodeUnitCount && (count == 0 || memcmp(baseAddress!, literal.utf8Start, count) == 0)
     }
 }

@@ -8,7 +8,7 @@ import Testing
 
     func normalize(_ object: [String: Any], sentAt: Double? = nil) throws -> NormalizedFields {
         let doc = try eventJSON(object)
-        return EventNormalizer.normalize(doc.root, facts: EventFacts(doc.root), receivedAt: now, sentAt: sentAt)
+        return EventNormalizer.normalize(EventFacts(doc.root), receivedAt: now, sentAt: sentAt)
     }
 
     @Test func timestampForms() throws {

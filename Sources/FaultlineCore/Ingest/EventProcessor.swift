@@ -40,7 +40,7 @@ struct EventProcessor {
             payloadID = parsed
         }
         let facts = EventFacts(root)
-        let fields = EventNormalizer.normalize(root, facts: facts, receivedAt: receivedAt, sentAt: sentAt)
+        let fields = EventNormalizer.normalize(facts, receivedAt: receivedAt, sentAt: sentAt)
         let isTransaction = type == "transaction" || root["type"]?.string == "transaction"
         var issue: IssueInput?
         if !isTransaction {

@@ -110,7 +110,8 @@ public final class IngestService: Sendable {
 
         var batch = IngestBatch(projectID: projectID, receivedAt: now, payload: payload, events: [], items: [], outcomes: [])
         let sentAt = envelope?.sentAt.flatMap(Timestamp.parse)
-        let processor = EventProcessor(config: try configs.value(for: projectID) { try store.projectConfig(projectID: projectID) }, receivedAt: now, sentAt: sentAt)
+        let config = try configs.value(for: projectID) { try store.projectConfig(projectID: projectID) }
+        let processor = EventProcessor(config: config, receivedAt: now, sentAt: sentAt)
         var responseID: EventID?
         do {
             if let scrubbed = try fill(&batch, responseID: &responseID, storeEvent: storeEvent, envelope: envelope,

@@ -159,7 +159,7 @@ struct IssueAggregates {
             guard let json = try? PayloadReader.item(bytes: row.bytes, encoding: row.encoding, format: row.format,
                                                      index: row.index),
                   let document = try? JSONDocument(bytes: json), document.root.kind == .object else { continue }
-            let fields = EventNormalizer.normalize(document.root, facts: EventFacts(document.root),
+            let fields = EventNormalizer.normalize(EventFacts(document.root),
                                                    receivedAt: row.receivedAt, sentAt: nil)
             for tag in fields.tags {
                 aggregates.add(TagKey(issueID: row.issue, key: tag.key, value: tag.value), at: row.timestamp)

@@ -49,7 +49,7 @@ enum StageBench {
         time("scrub, no defaults") { i in Scrubber.scrub(documents[i], config: ScrubbingConfig(useDefaults: false))?.count ?? 0 }
         time("event facts") { i in EventFacts(documents[i].root).exceptions.count }
         time("normalize fields") { i in
-            EventNormalizer.normalize(documents[i].root, facts: facts[i], receivedAt: now, sentAt: nil).tags.count
+            EventNormalizer.normalize(facts[i], receivedAt: now, sentAt: nil).tags.count
         }
         time("fingerprint") { i in Fingerprinter.key(facts[i]).hash.utf8.count }
         time("title and culprit") { i in IssueDescriptor(facts[i], grouping: groupings[i]).title.utf8.count }
