@@ -33,19 +33,24 @@ public struct EventFacts: Sendable {
     /// The top-level members that grouping and normalization read.
     enum TopKey: Int, CaseIterable {
         case platform, exception, threads, stacktrace, logentry, legacyMessage, message, logger, level, transaction, tags,
-             fingerprint, timestamp, release, environment, dist, serverName, contexts, request, user
+             fingerprint, timestamp, release, environment, dist, serverName, contexts, request, user, eventID, type
     }
 
     static let topKeyNames = JSONRef.KeySet([
         "platform", "exception", "threads", "stacktrace", "logentry", "sentry.interfaces.Message", "message", "logger",
         "level", "transaction", "tags", "fingerprint", "timestamp", "release", "environment", "dist", "server_name",
-        "contexts", "request", "user",
+        "contexts", "request", "user", "event_id", "type",
     ])
 
     /// Those members, found in one pass over the event's top level (one scan per field cost more).
     let top: [JSONRef?]
 
     func top(_ key: TopKey) -> JSONRef? { top[key.rawValue] }
+
+    /// The payload's `event_id` member as sent (ingest validates it).
+    public var eventIDMember: JSONRef? { top(.eventID) }
+    /// The payload's `type` (`transaction` for transactions sent as events).
+    public var payloadType: String? { top(.type)?.string }
 
     public init(_ root: JSONRef) {
         let top = root.members(named: Self.topKeyNames)

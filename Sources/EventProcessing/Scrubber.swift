@@ -173,28 +173,39 @@ public enum Scrubber {
                 var depth = 0
                 var i = 0
                 let count = tape.count
+                // The innermost open container and its end live in locals, not the stack: they are read at every
+                // node. `stack[depth - 1]` holds it only while a child container is open.
+                var top = Frame(end: 0, isObject: false, sensitive: false, role: .other, expectKey: false)
+                var innermostEnd = Int.max
                 while i < count {
-                    while depth > 0, i >= stack[depth - 1].end { depth -= 1 }
+                    while i >= innermostEnd {
+                        depth -= 1
+                        if depth > 0 {
+                            top = stack[depth - 1]
+                            innermostEnd = top.end
+                        } else {
+                            innermostEnd = Int.max
+                        }
+                    }
                     let n = tape[i]
                     let next = n.isContainer ? Int(n.next) : i + 1
                     // Where this node sits: a key, an object member's value, an array element, or the root.
                     var sensitive = false
                     var role = KeyRole.other
                     if depth > 0 {
-                        let t = depth - 1
-                        if stack[t].expectKey {
-                            stack[t].expectKey = false
-                            if n.kind == .string { key(bytes, n, frame: &stack[t]) }
-                            i = stack[t].isObject ? i + 1 : next
+                        if top.expectKey {
+                            top.expectKey = false
+                            if n.kind == .string { key(bytes, n, frame: &top) }
+                            i = top.isObject ? i + 1 : next
                             continue
                         }
-                        if stack[t].isObject || stack[t].isPair {
-                            stack[t].expectKey = stack[t].isObject
-                            if stack[t].skipValue {
+                        if top.isObject || top.isPair {
+                            top.expectKey = top.isObject
+                            if top.skipValue {
                                 i = next
                                 continue
                             }
-                            if stack[t].nullValue {
+                            if top.nullValue {
                                 if n.kind != .null {
                                     // A string's node range excludes its quotes; the replacement covers them too.
                                     let whole = n.kind == .string ? Int(n.start - 1)..<Int(n.end + 1) : Int(n.start)..<Int(n.end)
@@ -203,28 +214,31 @@ public enum Scrubber {
                                 i = next
                                 continue
                             }
-                            sensitive = stack[t].pendingSensitive
-                            role = stack[t].pendingRole
-                            if stack[t].queryValue, n.kind == .string, !sensitive {
+                            sensitive = top.pendingSensitive
+                            role = top.pendingRole
+                            if top.queryValue, n.kind == .string, !sensitive {
                                 query(bytes, n)
                                 i = next
                                 continue
                             }
                         } else {
-                            sensitive = stack[t].sensitive
-                            role = stack[t].role
+                            sensitive = top.sensitive
+                            role = top.role
                         }
                     }
                     switch n.kind {
                     case .object:
-                        stack[depth] = Frame(end: next, isObject: true, sensitive: sensitive, role: role, expectKey: true)
+                        if depth > 0 { stack[depth - 1] = top }
+                        top = Frame(end: next, isObject: true, sensitive: sensitive, role: role, expectKey: true)
                         depth += 1
+                        innermostEnd = next
                     case .array:
-                        let isPair = depth > 0 && !stack[depth - 1].isObject && !stack[depth - 1].isPair
-                            && stack[depth - 1].role == .pairContainer && n.count == 2
-                        stack[depth] = Frame(end: next, isObject: false, sensitive: sensitive, role: role, expectKey: isPair,
-                                             pendingSensitive: sensitive, isPair: isPair)
+                        let isPair = depth > 0 && !top.isObject && !top.isPair && top.role == .pairContainer && n.count == 2
+                        if depth > 0 { stack[depth - 1] = top }
+                        top = Frame(end: next, isObject: false, sensitive: sensitive, role: role, expectKey: isPair,
+                                    pendingSensitive: sensitive, isPair: isPair)
                         depth += 1
+                        innermostEnd = next
                     case .string:
                         if sensitive || hasSensitiveFields || (useDefaults && role != .identifier) {
                             string(bytes, n, sensitive: sensitive, scanCards: role != .identifier)

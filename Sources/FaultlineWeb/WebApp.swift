@@ -14,12 +14,21 @@ public final class WebApp: HTTPHandler {
     }
 
     private let router: Router<Handler>
-    private let metrics: Metrics
     private let logger: Logger
 
+    struct RouteStatus: Hashable, Sendable {
+        var route: String
+        var status: Int
+    }
+
+    /// `faultline_http_requests_total` by route and status, counted for every request.
+    private let requests: CounterCache<RouteStatus>
+
     public init(store: any FaultlineStore, ingest: IngestService, metrics: Metrics, logger: Logger) {
-        self.metrics = metrics
         self.logger = logger
+        requests = CounterCache(metrics) {
+            .init("faultline_http_requests_total", [("route", $0.route), ("status", String($0.status))])
+        }
         let ingestEndpoint = IngestEndpoint(service: ingest)
         let auth = APIAuthenticator(store: store)
         let events = EventsEndpoint(store: store, auth: auth)
@@ -103,7 +112,7 @@ public final class WebApp: HTTPHandler {
     }
 
     private func finish(_ response: HTTPResponse, route: String, _ responder: HTTPResponder) {
-        metrics.increment(.init("faultline_http_requests_total", [("route", route), ("status", String(response.status.code))]))
+        requests.increment(RouteStatus(route: route, status: response.status.code))
         responder.send(response)
     }
 

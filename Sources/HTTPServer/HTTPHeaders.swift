@@ -30,6 +30,9 @@ public struct HTTPHeaders: Sendable, Sequence {
     }
 
     public mutating func remove(_ name: String) {
+        // Checked first: `removeAll` copies a shared array even when nothing matches, and responses often share
+        // a prebuilt header list.
+        guard contains(name) else { return }
         fields.removeAll { $0.name.equalsIgnoringASCIICase(name) }
     }
 

@@ -6,6 +6,8 @@ public final class SQLiteDatabase {
     let handle: OpaquePointer
     public let path: String
     private var statements: [String: SQLiteStatement] = [:]
+    private var recent: [(sql: String, statement: SQLiteStatement?)] = Array(repeating: ("", nil), count: 8)
+    private var nextRecent = 0
 
     public struct OpenOptions: Sendable {
         public var readOnly = false
@@ -47,6 +49,7 @@ public final class SQLiteDatabase {
     }
 
     deinit {
+        recent.removeAll()
         statements.removeAll()
         sqlite3_close_v2(handle)
     }
@@ -61,9 +64,19 @@ public final class SQLiteDatabase {
 
     /// A prepared statement, cached by its SQL text for the life of the connection.
     public func statement(_ sql: String) throws(SQLiteError) -> SQLiteStatement {
-        if let cached = statements[sql] { return cached }
-        let statement = try SQLiteStatement(database: self, sql: sql)
-        statements[sql] = statement
+        // The recent statements are found by `==` first: the SQL is nearly always a literal, and two uses of one
+        // literal share storage, so the comparison ends at the pointer check. Hashing the text instead cost more
+        // than the whole lookup on the ingest path, where every event runs a few long statements.
+        for entry in recent where entry.sql == sql { if let statement = entry.statement { return statement } }
+        let statement: SQLiteStatement
+        if let cached = statements[sql] {
+            statement = cached
+        } else {
+            statement = try SQLiteStatement(database: self, sql: sql)
+            statements[sql] = statement
+        }
+        recent[nextRecent] = (sql, statement)
+        nextRecent = (nextRecent + 1) % recent.count
         return statement
     }
 

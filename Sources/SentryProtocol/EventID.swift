@@ -65,9 +65,21 @@ public struct EventID: Hashable, Sendable, CustomStringConvertible {
         return d < 10 ? d + 48 : d + 87
     }
 
+    /// Appends the 32 lowercase hex digits to `out` (an ingest response is built this way, without a `String`).
+    public func appendHex(to out: inout [UInt8]) {
+        for i in 0..<16 { out.append(EventID.hexDigit(high >> UInt64(60 - 4 * i))) }
+        for i in 0..<16 { out.append(EventID.hexDigit(low >> UInt64(60 - 4 * i))) }
+    }
+
+    /// The 16 bytes, big-endian (the stored form).
     public var bytes: [UInt8] {
-        (0..<8).map { UInt8(truncatingIfNeeded: high >> UInt64(56 - 8 * $0)) }
-            + (0..<8).map { UInt8(truncatingIfNeeded: low >> UInt64(56 - 8 * $0)) }
+        [UInt8](unsafeUninitializedCapacity: 16) { out, count in
+            for i in 0..<8 {
+                out[i] = UInt8(truncatingIfNeeded: high >> UInt64(56 - 8 * i))
+                out[8 + i] = UInt8(truncatingIfNeeded: low >> UInt64(56 - 8 * i))
+            }
+            count = 16
+        }
     }
 
     public init?(bytes: [UInt8]) {

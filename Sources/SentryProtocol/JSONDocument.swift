@@ -27,7 +27,7 @@ public struct JSONDocument: Sendable {
         /// For containers: members (objects) or elements (arrays).
         public internal(set) var count: UInt32
 
-        public var isContainer: Bool { kind == .object || kind == .array }
+        @inlinable public var isContainer: Bool { kind == .object || kind == .array }
     }
 
     public let bytes: [UInt8]

@@ -34,14 +34,14 @@ struct EventProcessor {
         }
         let root = document.root
         guard root.kind == .object else { throw .invalidJSON("event payload is not a JSON object") }
+        let facts = EventFacts(root)
         var payloadID: EventID?
-        if let id = root["event_id"], !id.isNull {
+        if let id = facts.eventIDMember, !id.isNull {
             guard let text = id.string, let parsed = EventID(text) else { throw .invalidEventID }
             payloadID = parsed
         }
-        let facts = EventFacts(root)
         let fields = EventNormalizer.normalize(facts, receivedAt: receivedAt, sentAt: sentAt)
-        let isTransaction = type == "transaction" || root["type"]?.string == "transaction"
+        let isTransaction = type == "transaction" || facts.payloadType == "transaction"
         var issue: IssueInput?
         if !isTransaction {
             let key = Fingerprinter.key(facts, rules: config.fingerprintRules, strategy: config.strategy)

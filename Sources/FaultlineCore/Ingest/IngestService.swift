@@ -13,11 +13,13 @@ public final class IngestService: Sendable {
     /// DSN keys by public key. A cached miss is not trusted, so a brand-new key works at once.
     private let keys = ExpiringCache<String, ProjectKey?>()
     private let configs = ExpiringCache<Int, ProjectConfig>()
+    private let accepted: CounterCache<String>
 
     public init(store: any FaultlineStore, metrics: Metrics, logger: Logger) {
         self.store = store
         self.metrics = metrics
         self.logger = logger
+        accepted = CounterCache(metrics) { .init("faultline_events_accepted_total", [("category", $0)]) }
     }
 
     /// The result of a successful ingest: the id to answer with (absent when the envelope had no event).
@@ -43,11 +45,11 @@ public final class IngestService: Sendable {
             return
         }
         let (batch, responseID) = prepared
-        store.commit(batch) { [metrics, logger] result in
+        store.commit(batch) { [metrics, logger, accepted] result in
             switch result {
             case .success(let receipt):
                 for item in receipt.outcomes where item.outcome == "accepted" {
-                    metrics.increment(.init("faultline_events_accepted_total", [("category", item.category)]), by: item.quantity)
+                    accepted.increment(item.category, by: item.quantity)
                 }
                 completion(.success(Accepted(eventID: responseID)))
             case .failure(let error):

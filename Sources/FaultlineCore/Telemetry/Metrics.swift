@@ -49,7 +49,19 @@ public final class Metrics: Sendable {
         }
     }
 
-    private let counters = Mutex<[Key: Int]>([:])
+    /// One counter. Hot paths resolve it once (`counter(_:)`) and keep it: an increment is then one atomic
+    /// add, with no key to build or hash and no lock.
+    public final class Counter: Sendable {
+        private let count = Atomic<Int>(0)
+
+        public func increment(by amount: Int = 1) {
+            count.wrappingAdd(amount, ordering: .relaxed)
+        }
+
+        public var value: Int { count.load(ordering: .relaxed) }
+    }
+
+    private let counters = Mutex<[Key: Counter]>([:])
     private let help: [String: (type: String, text: String)]
     private let histograms = Mutex<[(String, String, Histogram)]>([])
     private let gauges = Mutex<[(String, String, @Sendable () -> Double)]>([])
@@ -63,11 +75,21 @@ public final class Metrics: Sendable {
         ]
     }
 
-    public func increment(_ key: Key, by amount: Int = 1) {
-        counters.withLock { $0[key, default: 0] += amount }
+    /// The counter for `key`, created at zero the first time.
+    public func counter(_ key: Key) -> Counter {
+        counters.withLock { counters in
+            if let counter = counters[key] { return counter }
+            let counter = Counter()
+            counters[key] = counter
+            return counter
+        }
     }
 
-    public func value(_ key: Key) -> Int { counters.withLock { $0[key] ?? 0 } }
+    public func increment(_ key: Key, by amount: Int = 1) {
+        counter(key).increment(by: amount)
+    }
+
+    public func value(_ key: Key) -> Int { counters.withLock { $0[key]?.value ?? 0 } }
 
     public func register(histogram: Histogram, name: String, help: String) {
         histograms.withLock { $0.append((name, help, histogram)) }
@@ -80,7 +102,7 @@ public final class Metrics: Sendable {
     /// The Prometheus text exposition format (version 0.0.4).
     public func render() -> String {
         var out = ""
-        let snapshot = counters.withLock { $0 }
+        let snapshot = counters.withLock { $0 }.mapValues(\.value)
         let byName = Dictionary(grouping: snapshot, by: { $0.key.name })
         for name in byName.keys.sorted() {
             if let h = help[name] { out += "# HELP \(name) \(h.text)\n# TYPE \(name) \(h.type)\n" }

@@ -13,6 +13,11 @@ struct IngestEndpoint: Sendable {
         ("Access-Control-Expose-Headers", "x-sentry-error, x-sentry-rate-limits, retry-after"),
     ]
 
+    static let acceptedHeaders = HTTPHeaders([("Content-Type", "application/json")] + corsHeaders)
+    static let idPrefix = Array("{\"id\":\"".utf8)
+    static let idSuffix = Array("\"}".utf8)
+    static let emptyObject = Array("{}".utf8)
+
     static let preflightHeaders: [(String, String)] = corsHeaders + [
         ("Access-Control-Allow-Methods", "POST, OPTIONS"),
         ("Access-Control-Allow-Headers", "x-sentry-auth, x-requested-with, x-forwarded-for, origin, referer, accept, "
@@ -35,20 +40,22 @@ struct IngestEndpoint: Sendable {
             var response: HTTPResponse
             switch result {
             case .success(let accepted):
-                var writer = JSONWriter(capacity: 48)
+                var body: [UInt8] = []
+                body.reserveCapacity(40)
                 if let id = accepted.eventID {
-                    writer.raw("{\"id\":")
-                    writer.string(id.hex)
-                    writer.raw("}")
+                    body += Self.idPrefix
+                    id.appendHex(to: &body)
+                    body += Self.idSuffix
                 } else {
-                    writer.raw("{}")
+                    body += Self.emptyObject
                 }
-                response = HTTPResponse(status: .ok, contentType: "application/json", body: writer.bytes)
+                // Every accepted request answers with these headers; sharing one array saves building it.
+                response = HTTPResponse(status: .ok, headers: Self.acceptedHeaders, body: body)
             case .failure(let error):
                 response = ErrorResponses.response(for: error)
                 response.headers.add("X-Sentry-Error", error.description)
+                for (name, value) in Self.corsHeaders { response.headers.add(name, value) }
             }
-            for (name, value) in Self.corsHeaders { response.headers.add(name, value) }
             respond(response)
         }
     }
