@@ -30,7 +30,7 @@ struct Router<Handler: Sendable>: Sendable {
     private(set) var routes: [Route] = []
 
     mutating func add(_ method: String, _ pattern: String, _ handler: Handler) {
-        let segments = Self.split(pattern).map { p -> Segment in
+        let segments = Self.split(Substring(pattern)).map { p -> Segment in
             p.hasPrefix("{") && p.hasSuffix("}") ? .parameter(String(p.dropFirst().dropLast())) : .literal(p)
         }
         routes.append(Route(method: method, pattern: pattern, segments: segments, handler: handler))
@@ -48,8 +48,22 @@ struct Router<Handler: Sendable>: Sendable {
         return allowed.isEmpty ? .notFound : .methodNotAllowed(allowed)
     }
 
-    private static func split(_ path: some StringProtocol) -> [Substring] {
-        path.split(separator: "/", omittingEmptySubsequences: true).map { Substring($0) }
+    /// The non-empty segments between slashes, found over UTF-8 into a reserved array: every request's path is split.
+    private static func split(_ path: Substring) -> [Substring] {
+        var segments: [Substring] = []
+        segments.reserveCapacity(8)
+        let utf8 = path.utf8
+        var start = utf8.startIndex
+        var i = utf8.startIndex
+        while i < utf8.endIndex {
+            if utf8[i] == UInt8(ascii: "/") {
+                if start < i { segments.append(path[start..<i]) }
+                start = utf8.index(after: i)
+            }
+            i = utf8.index(after: i)
+        }
+        if start < utf8.endIndex { segments.append(path[start..<utf8.endIndex]) }
+        return segments
     }
 
     private static func matches(_ pattern: [Segment], _ path: [Substring]) -> Bool {

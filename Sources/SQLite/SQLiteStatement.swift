@@ -17,7 +17,15 @@ public final class SQLiteStatement {
         self.database = database
     }
 
-    deinit { sqlite3_finalize(handle) }
+    /// Where text and blob parameters are copied and bound from (SQLITE_STATIC). It must outlive every binding
+    /// into it: it is replaced only after the bindings are cleared, and freed after the statement is finalized.
+    private var bindings: UnsafeMutableRawPointer?
+    private var bindingsCapacity = 0
+
+    deinit {
+        sqlite3_finalize(handle)
+        bindings?.deallocate()
+    }
 
     /// Resets the statement and binds `values` to parameters 1...n.
     @discardableResult
@@ -26,9 +34,19 @@ public final class SQLiteStatement {
         // Parameters left unbound must be NULL, not the previous run's values; when every parameter is
         // bound anew, clearing first would only free and reallocate them.
         if values.count < parameterCount { sqlite3_clear_bindings(handle) }
+        var needed = 0
+        for value in values { needed += value.bindingByteCount }
+        if needed > bindingsCapacity || bindings == nil {
+            // The old buffer may still be bound (values of the last run); unbind before freeing it.
+            sqlite3_clear_bindings(handle)
+            bindings?.deallocate()
+            bindingsCapacity = max(256, needed.roundedUpToPowerOfTwo)
+            bindings = UnsafeMutableRawPointer.allocate(byteCount: bindingsCapacity, alignment: 8)
+        }
+        guard var cursor = bindings else { return self }
         var index: Int32 = 1
         for value in values {
-            let rc = value.bind(to: handle, at: index)
+            let rc = value.bind(to: handle, at: index, copyingInto: &cursor)
             guard rc == SQLITE_OK else { throw SQLiteError(code: rc, db: database.handle, sql: sql) }
             index += 1
         }
@@ -93,5 +111,11 @@ public struct SQLiteRow {
         let count = Int(sqlite3_column_bytes(statement.handle, column))
         guard count > 0, let pointer = sqlite3_column_blob(statement.handle, column) else { return [] }
         return Array(UnsafeRawBufferPointer(start: pointer, count: count))
+    }
+}
+
+extension Int {
+    fileprivate var roundedUpToPowerOfTwo: Int {
+        self <= 1 ? 1 : 1 << (Int.bitWidth - (self - 1).leadingZeroBitCount)
     }
 }

@@ -15,6 +15,8 @@ struct JSONTapeParser {
 
     mutating func parse(_ b: UnsafeBufferPointer<UInt8>, from start: Int) throws(JSONError) -> [JSONDocument.Node] {
         tape.reserveCapacity(max(16, (end - start) / 12))
+        // Events nest about ten deep; growing the stack from empty cost several reallocations per document.
+        stack.reserveCapacity(32)
         var i = start
         var expect = Expect.value
         while true {

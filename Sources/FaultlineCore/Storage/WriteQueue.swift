@@ -164,22 +164,23 @@ final class WriteQueue: @unchecked Sendable {
     private func attempt(_ batch: [Job], isolated: Bool) -> (errors: [(any Error)?], retry: Bool) {
         var errors = [(any Error)?](repeating: nil, count: batch.count)
         var tally = BatchTally()
+        tally.issueEvents.reserveCapacity(batch.count)
         do {
             // Cached prepared statements: sqlite3_exec would compile these per job.
             try db.run("BEGIN IMMEDIATE")
             for (i, job) in batch.enumerated() {
-                var jobTally = BatchTally()
                 if !isolated {
+                    // Straight into the batch's tally: a failure here discards the whole attempt anyway.
                     do {
-                        try job.work(db, &jobTally)
+                        try job.work(db, &tally)
                     } catch {
                         try? db.execute("ROLLBACK")
                         rolledBack()
                         return (errors, true)
                     }
-                    tally.merge(jobTally)
                     continue
                 }
+                var jobTally = BatchTally()
                 do {
                     try db.run("SAVEPOINT job")
                     try job.work(db, &jobTally)
