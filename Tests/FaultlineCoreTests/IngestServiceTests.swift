@@ -84,6 +84,45 @@ enum CoreFixtures {
         #expect(h.metrics.value(.init("faultline_events_accepted_total", [("category", "error")])) == 1)
     }
 
+    /// Stored ids are kept in memory until the aggregate flush writes `event_ids`; a resend is caught on each
+    /// side of that flush, after a restart, and within one batch.
+    @Test func resendsAreCaughtAfterTheFlushAfterARestartAndWithinABatch() throws {
+        let h = try Harness()
+        let id = try #require(EventID("9ec79c33ec9942ab8353589fcb2e04dc"))
+        let body = Array("{\"event_id\":\"\(id.hex)\"}\n{\"type\":\"event\"}\n{\"message\":\"x\"}\n".utf8)
+        _ = try h.send(h.request(body)).get()
+        // Reading by id writes the pending ids first.
+        #expect(try h.store.event(projectID: h.bootstrap.project.id, eventID: id) != nil)
+        _ = try h.send(h.request(body)).get()
+        #expect(try h.store.eventCount() == 1)
+
+        let directory = (h.store.path as NSString).deletingLastPathComponent
+        h.store.close()
+        let reopened = try SQLiteStore(directory: directory)
+        let ingest = IngestService(store: reopened, metrics: Metrics(), logger: Logger(label: "test"))
+        let done = DispatchSemaphore(value: 0)
+        ingest.ingest(h.request(body)) { _ in done.signal() }
+        done.wait()
+        #expect(try reopened.eventCount() == 1)
+
+        let twice = try #require(EventID("0ec79c33ec9942ab8353589fcb2e04dd"))
+        let row = IngestBatch.EventRow(eventID: twice, type: "event", timestamp: 1, level: "error", platform: nil, release: nil,
+                                       environment: nil, itemIndex: 0, issue: nil)
+        let batch = IngestBatch(projectID: h.bootstrap.project.id, receivedAt: 1,
+                                payload: .init(encoding: "identity", format: "json", bytes: Array("{}".utf8)),
+                                events: [row, row], items: [], outcomes: [])
+        let receipt = Mutex<IngestReceipt?>(nil)
+        reopened.commit(batch) { result in
+            receipt.withLock { $0 = try? result.get() }
+            done.signal()
+        }
+        done.wait()
+        #expect(receipt.withLock { $0?.duplicates } == [twice])
+        #expect(try reopened.eventCount() == 2)
+        #expect(try reopened.event(projectID: h.bootstrap.project.id, eventID: twice) != nil)
+        reopened.close()
+    }
+
     @Test func keysAreChecked() throws {
         let h = try Harness()
         let body = Array("{}\n{\"type\":\"event\"}\n{}\n".utf8)

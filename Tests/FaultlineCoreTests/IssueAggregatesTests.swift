@@ -8,6 +8,7 @@ import Testing
         var issues: [[String]]
         var tags: [[String]]
         var events: [[String]]
+        var eventIDs: [[String]]
 
         init(_ db: SQLiteDatabase) throws {
             issues = try db.rows("""
@@ -17,6 +18,9 @@ import Testing
                 (0..<6).map { r.string(Int32($0)) ?? "-" }
             }
             events = try db.rows("SELECT issue_id, timestamp, event_row FROM issue_events ORDER BY 1, 2, 3") { r in
+                (0..<3).map { r.string(Int32($0)) ?? "-" }
+            }
+            eventIDs = try db.rows("SELECT project_id, hex(event_id), event_row FROM event_ids ORDER BY 1, 2") { r in
                 (0..<3).map { r.string(Int32($0)) ?? "-" }
             }
         }
@@ -38,12 +42,14 @@ import Testing
         #expect(expected.issues.count == 2)
         #expect(expected.issues[0][1] == "5" && expected.issues[0][2] == "3")
         #expect(expected.events.count == 6)
+        #expect(expected.eventIDs.count == 6)
         // What a crash right after these events' commits leaves: events stored, none of their counts.
         try db.execute("""
             UPDATE issues SET times_seen = 0, user_count = 0, first_seen = 1e12, last_seen = 0, first_release = NULL,
                 last_release = NULL;
             DELETE FROM issue_tags;
             DELETE FROM issue_events;
+            DELETE FROM event_ids;
             UPDATE settings SET value = '0' WHERE key = '\(IssueAggregates.watermarkKey)';
             """)
         let reopened = try SQLiteStore(directory: (path as NSString).deletingLastPathComponent)

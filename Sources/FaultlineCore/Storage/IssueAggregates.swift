@@ -14,6 +14,17 @@ struct IssueAggregates {
         var row: Int
     }
 
+    /// An `event_ids` row: where a project's event id is stored.
+    struct StoredEventID {
+        var key: EventKey
+        var row: Int
+    }
+
+    struct EventKey: Hashable {
+        var projectID: Int
+        var eventID: EventID
+    }
+
     struct TagKey: Hashable {
         var issueID: Int
         var key: String
@@ -38,8 +49,10 @@ struct IssueAggregates {
     /// `issue_events` rows: an index on `events` would be dirtied by every commit in as many places as the
     /// commit has issues; written once a second in key order, it touches each place once.
     var events: [EventEntry] = []
+    /// `event_ids` rows, for the same reason: the unique index they replace took a random page per event.
+    var eventIDs: [StoredEventID] = []
 
-    var isEmpty: Bool { issueIDs.isEmpty && tags.isEmpty && events.isEmpty }
+    var isEmpty: Bool { issueIDs.isEmpty && tags.isEmpty && events.isEmpty && eventIDs.isEmpty }
 
     mutating func add(_ key: TagKey, at time: Double) {
         tags[key, default: TagCount(count: 0, first: time, last: time)].add(TagCount(count: 1, first: time, last: time))
@@ -81,6 +94,26 @@ struct IssueAggregates {
     }
 
     static let eventRowsPerStatement = 128
+
+    /// Inserts the `event_ids` rows in key order (a BLOB compares as bytes: the id's big-endian halves).
+    func writeEventIDs(_ db: SQLiteDatabase) throws {
+        let rows = eventIDs.sorted {
+            ($0.key.projectID, $0.key.eventID.high, $0.key.eventID.low) < ($1.key.projectID, $1.key.eventID.high, $1.key.eventID.low)
+        }
+        for chunk in stride(from: 0, to: rows.count, by: Self.eventRowsPerStatement) {
+            let part = rows[chunk..<min(chunk + Self.eventRowsPerStatement, rows.count)]
+            var values: [any SQLiteBindable] = []
+            values.reserveCapacity(part.count * 3)
+            for e in part { values += [e.key.projectID, e.key.eventID.bytes, e.row] }
+            try db.run(Self.eventIDInsertSQL[part.count], values)
+        }
+    }
+
+    /// `OR IGNORE`, as for `issue_events`: recovery may insert rows a flush had already written.
+    private static let eventIDInsertSQL = (0...eventRowsPerStatement).map { rows in
+        "INSERT OR IGNORE INTO event_ids (project_id, event_id, event_row) VALUES "
+            + Array(repeating: "(?, ?, ?)", count: rows).joined(separator: ", ")
+    }
 
     /// `OR IGNORE`: recovery after a crash may insert rows a flush had already written.
     private static let eventInsertSQL = (0...eventRowsPerStatement).map { rows in
@@ -131,6 +164,8 @@ struct IssueAggregates {
         }
         var counters: [Int: Counters] = [:]
         var aggregates = IssueAggregates()
+        try db.run("INSERT OR IGNORE INTO event_ids (project_id, event_id, event_row) SELECT project_id, event_id, id FROM events WHERE id > ?",
+                   [mark])
         try db.run("""
             INSERT OR IGNORE INTO issue_events (issue_id, timestamp, event_row)
             SELECT issue_id, timestamp, id FROM events WHERE id > ? AND issue_id IS NOT NULL

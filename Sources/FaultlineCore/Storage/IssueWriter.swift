@@ -24,6 +24,7 @@ final class IssueWriter: @unchecked Sendable {
         /// Users new to their issue in this transaction.
         var users: Set<IssueAggregates.TagKey> = []
         var events: [IssueAggregates.EventEntry] = []
+        var eventIDs: [IssueAggregates.StoredEventID] = []
         /// The aggregates (pending and staged) were written in this transaction.
         var flushed: IssueAggregates?
     }
@@ -33,6 +34,8 @@ final class IssueWriter: @unchecked Sendable {
     private var releaseIDs: [HashKey: Int] = [:]
     /// Counts committed in memory but not yet in the database.
     private var pending = IssueAggregates()
+    /// The ids in `pending.eventIDs`, for the duplicate check.
+    private var pendingEventKeys: Set<IssueAggregates.EventKey> = []
     private var staged = Staged()
     /// Pending issues whose non-counter columns must be read again (a rollback may have undone a change).
     private var stale: Set<Int> = []
@@ -72,12 +75,15 @@ final class IssueWriter: @unchecked Sendable {
     func committed() {
         if let flushed = staged.flushed {
             pending = IssueAggregates()
+            pendingEventKeys.removeAll(keepingCapacity: true)
             if knownUsers.count >= Self.cacheLimit { knownUsers.removeAll() }
             for key in flushed.tags.keys where key.key == Self.userTag { knownUsers.insert(key) }
         } else {
             pending.issueIDs.formUnion(staged.issueIDs)
             for tag in staged.tags { pending.add(tag.key, at: tag.time) }
             pending.events += staged.events
+            pending.eventIDs += staged.eventIDs
+            for entry in staged.eventIDs { pendingEventKeys.insert(entry.key) }
         }
         for (id, issue) in staged.issues { issues[id] = issue }
         staged = Staged()
@@ -93,6 +99,13 @@ final class IssueWriter: @unchecked Sendable {
     }
 
     // MARK: In a job
+
+    /// Whether a committed event already has this id: its `event_ids` row is written or still pending.
+    func isStored(_ key: IssueAggregates.EventKey, _ db: SQLiteDatabase) throws -> Bool {
+        if pendingEventKeys.contains(key) { return true }
+        return try db.first("SELECT 1 FROM event_ids WHERE project_id = ? AND event_id = ?",
+                            [key.projectID, key.eventID.bytes]) { _ in true } ?? false
+    }
 
     /// The issue an event's hash belongs to, if it exists.
     func existingIssue(projectID: Int, hash: String, _ db: SQLiteDatabase) throws -> Int? {
@@ -130,6 +143,11 @@ final class IssueWriter: @unchecked Sendable {
     }
 
     // MARK: Before COMMIT
+
+    /// The batch's stored events, whose `event_ids` rows are written with the next aggregate flush.
+    func stage(_ events: [IssueAggregates.StoredEventID]) {
+        staged.eventIDs += events
+    }
 
     /// Applies the batch's events to their issues, in commit order.
     func apply(_ events: [IssueEvent], _ db: SQLiteDatabase) throws {
@@ -192,6 +210,7 @@ final class IssueWriter: @unchecked Sendable {
         all.issueIDs.formUnion(staged.issueIDs)
         for tag in staged.tags { all.add(tag.key, at: tag.time) }
         all.events += staged.events
+        all.eventIDs += staged.eventIDs
         guard !all.isEmpty else {
             flushRequested = false
             return
@@ -201,6 +220,7 @@ final class IssueWriter: @unchecked Sendable {
         }
         _ = try all.writeTags(db)
         try all.writeEvents(db)
+        try all.writeEventIDs(db)
         try IssueAggregates.writeWatermark(db)
         staged.flushed = all
         flushRequested = false

@@ -103,22 +103,25 @@ public final class SQLiteStore: FaultlineStore, @unchecked Sendable {
                        [payload.encoding, payload.format, payload.bytes])
             let payloadID = db.lastInsertRowID
             for event in batch.events {
-                // The unique index does the duplicate check; no separate lookup on the hot path.
+                let key = IssueAggregates.EventKey(projectID: batch.projectID, eventID: event.eventID)
+                let isResend = try tally.storedEventKeys.contains(key) || issueWriter.isStored(key, db)
+                if isResend {
+                    duplicates.append(event.eventID)
+                    continue
+                }
                 let existing = try event.issue.map { try issueWriter.existingIssue(projectID: batch.projectID, hash: $0.hash, db) } ?? nil
                 try db.run("""
-                    INSERT OR IGNORE INTO events (project_id, event_id, type, received_at, timestamp, level, platform,
+                    INSERT INTO events (project_id, event_id, type, received_at, timestamp, level, platform,
                                                   release, environment, payload_id, item_index, issue_id, grouping_hash,
                                                   user_key, notes)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """, [batch.projectID, event.eventID.bytes, event.type, batch.receivedAt, event.timestamp,
                           event.level, event.platform, event.release, event.environment, payloadID, event.itemIndex,
                           existing, event.issue?.hash, event.issue?.userKey, Self.notesJSON(event.notes)])
-                if db.changes == 0 {
-                    duplicates.append(event.eventID)
-                    continue
-                }
-                guard let input = event.issue else { continue }
                 let eventRow = Int(db.lastInsertRowID)
+                tally.storedEvents.append(.init(key: key, row: eventRow))
+                tally.storedEventKeys.insert(key)
+                guard let input = event.issue else { continue }
                 var issueID = existing
                 if issueID == nil {
                     let created = try issueWriter.createIssue(projectID: batch.projectID, input: input, at: event.timestamp, db)
@@ -162,6 +165,7 @@ public final class SQLiteStore: FaultlineStore, @unchecked Sendable {
     }
 
     private static func flush(_ db: SQLiteDatabase, _ tally: BatchTally, _ issueWriter: IssueWriter) throws {
+        issueWriter.stage(tally.storedEvents)
         try issueWriter.apply(tally.issueEvents, db)
         try issueWriter.flushIfDue(db)
         for (k, quantity) in tally.outcomes.counts {
@@ -175,8 +179,11 @@ public final class SQLiteStore: FaultlineStore, @unchecked Sendable {
     // MARK: Events
 
     public func event(projectID: Int, eventID: EventID) throws -> StoredEvent? {
-        try readers.read { db in
-            try db.first(Self.eventSelect + " WHERE e.project_id = ? AND e.event_id = ?", [projectID, eventID.bytes], Self.eventRow)
+        // Ids of the last second's events may still be in memory (`event_ids` is written with the aggregates).
+        try settleIssues()
+        return try readers.read { db in
+            try db.first(Self.eventSelect + " JOIN event_ids x ON x.event_row = e.id WHERE x.project_id = ? AND x.event_id = ?",
+                         [projectID, eventID.bytes], Self.eventRow)
         }.map(Self.storedEvent)
     }
 

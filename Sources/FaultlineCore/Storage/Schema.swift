@@ -199,6 +199,19 @@ enum Schema {
             SELECT issue_id, timestamp, id FROM events WHERE issue_id IS NOT NULL;
             DROP INDEX events_issue;
             """)
+        m.register("0005_event_ids", """
+            -- Event ids, written by the issue writer once a second in key order with the other aggregates: the
+            -- unique index on events (project_id, event_id) it replaces put a random page into every commit for
+            -- every event, about 40 % of the WAL written on ingest.
+            CREATE TABLE event_ids (
+                project_id INTEGER NOT NULL,
+                event_id BLOB NOT NULL,
+                event_row INTEGER NOT NULL,
+                PRIMARY KEY (project_id, event_id)
+            ) WITHOUT ROWID;
+            INSERT INTO event_ids (project_id, event_id, event_row) SELECT project_id, event_id, id FROM events;
+            DROP INDEX events_project_event_id;
+            """)
         return m
     }
 }

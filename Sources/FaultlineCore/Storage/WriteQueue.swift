@@ -165,6 +165,7 @@ final class WriteQueue: @unchecked Sendable {
         var errors = [(any Error)?](repeating: nil, count: batch.count)
         var tally = BatchTally()
         tally.issueEvents.reserveCapacity(batch.count)
+        tally.storedEvents.reserveCapacity(batch.count)
         do {
             // Cached prepared statements: sqlite3_exec would compile these per job.
             try db.run("BEGIN IMMEDIATE")
@@ -181,6 +182,8 @@ final class WriteQueue: @unchecked Sendable {
                     continue
                 }
                 var jobTally = BatchTally()
+                // The ids stored by the batch's earlier jobs, so a resend within the batch is still caught.
+                jobTally.storedEventKeys = tally.storedEventKeys
                 do {
                     try db.run("SAVEPOINT job")
                     try job.work(db, &jobTally)
@@ -212,12 +215,17 @@ struct BatchTally {
     var outcomes = OutcomeTally()
     /// Stored events that belong to issues, in commit order, for the issue counters.
     var issueEvents: [IssueEvent] = []
+    /// Every stored event's id, for `event_ids`; the keys also answer "stored earlier in this batch?".
+    var storedEvents: [IssueAggregates.StoredEventID] = []
+    var storedEventKeys: Set<IssueAggregates.EventKey> = []
 
     mutating func add(_ o: Outcome) { outcomes.add(o) }
 
     mutating func merge(_ other: BatchTally) {
         outcomes.merge(other.outcomes)
         issueEvents += other.issueEvents
+        storedEvents += other.storedEvents
+        storedEventKeys.formUnion(other.storedEventKeys)
     }
 }
 
