@@ -180,6 +180,28 @@ public struct HTTPRequestParser {
     /// Decides body framing from the head (RFC 9112 §6.3); returns the request at once when it has no body.
     private mutating func startBody() throws(HTTPParseError) -> Event? {
         guard let head else { return nil }
+        // The common request: one plain Content-Length and no Transfer-Encoding, read without building arrays.
+        var lengthFields = 0
+        var lengthValue: String?
+        var hasTransferEncoding = false
+        for field in head.headers.fields {
+            if field.name.equalsIgnoringASCIICase("Content-Length") {
+                lengthFields += 1
+                lengthValue = field.value
+            } else if field.name.equalsIgnoringASCIICase("Transfer-Encoding") {
+                hasTransferEncoding = true
+            }
+        }
+        if !hasTransferEncoding, lengthFields == 1, let text = lengthValue, !text.isEmpty, text.utf8.count <= 18,
+           text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let parsed = Int(text) {
+            guard parsed <= limits.maxBodyBytes else {
+                throw HTTPParseError(.payloadTooLarge, "request body exceeds \(limits.maxBodyBytes) bytes")
+            }
+            if parsed == 0 { return .request(finish()) }
+            body.reserveCapacity(parsed)
+            state = .fixedBody(remaining: parsed)
+            return nil
+        }
         let transferEncodings = head.headers.values(for: "Transfer-Encoding")
         let lengths = head.headers.values(for: "Content-Length")
         if !transferEncodings.isEmpty {
