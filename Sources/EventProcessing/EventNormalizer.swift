@@ -129,7 +129,7 @@ public enum EventNormalizer {
     static func timestamp(_ ref: JSONRef?, receivedAt: Double, sentAt: Double?, notes: inout [String]) -> Double {
         var value: Double?
         if let ref, !ref.isNull {
-            value = ref.double ?? ref.string.flatMap { Double($0) ?? Timestamp.parse($0) }
+            value = ref.timestampValue
             if value == nil || !(value ?? 0).isFinite || (value ?? 0) < 0 {
                 notes.append("timestamp: invalid value, using the time received")
                 value = nil

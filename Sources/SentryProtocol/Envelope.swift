@@ -19,6 +19,8 @@ public struct Envelope: Sendable {
 
     public var dsn: String? { header.root["dsn"]?.string }
     public var sentAt: String? { header.root["sent_at"]?.string }
+    /// `sent_at` as seconds since the epoch, when it is a valid time.
+    public var sentAtTime: Double? { header.root["sent_at"]?.timestampValue }
 
     public func payload(of item: EnvelopeItem) -> ArraySlice<UInt8> { bytes[item.payload] }
 }

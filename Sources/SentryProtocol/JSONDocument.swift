@@ -276,6 +276,17 @@ extension JSONRef {
         return found
     }
 
+    /// A time as SDKs send it: seconds since the epoch (a number or numeric text) or RFC 3339 text. RFC 3339 is
+    /// read from the bytes in place, without building a `String` (every event and envelope carries one).
+    public var timestampValue: Double? {
+        if let seconds = double { return seconds }
+        guard let (range, escaped) = stringContents else { return nil }
+        if !escaped, let time = document.bytes.withUnsafeBufferPointer({ Timestamp.parse(bytes: UnsafeBufferPointer(rebasing: $0[range])) }) {
+            return time
+        }
+        return string.flatMap { Double($0) ?? Timestamp.parse($0) }
+    }
+
     /// A scalar rendered as text (strings as they are, numbers as written, booleans as true/false); nil for
     /// null, objects and arrays.
     public var scalarText: String? {

@@ -2,7 +2,12 @@
 public enum Timestamp {
     /// Parses `2026-11-22T10:00:00[.ffffff][Z|±hh:mm]`; a missing zone means UTC (Sentry's rule).
     public static func parse(_ text: String) -> Double? {
-        let b = Array(text.utf8)
+        var text = text
+        return text.withUTF8 { parse(bytes: $0) }
+    }
+
+    /// `parse(_:)` over UTF-8 bytes (no copy: every event's timestamp and envelope `sent_at` pass here).
+    public static func parse(bytes b: UnsafeBufferPointer<UInt8>) -> Double? {
         guard b.count >= 19 else { return nil }
         func num(_ start: Int, _ length: Int) -> Int? {
             var v = 0

@@ -111,7 +111,7 @@ public final class IngestService: Sendable {
             : .init(encoding: "identity", format: format, bytes: decoded)
 
         var batch = IngestBatch(projectID: projectID, receivedAt: now, payload: payload, events: [], items: [], outcomes: [])
-        let sentAt = envelope?.sentAt.flatMap(Timestamp.parse)
+        let sentAt = envelope?.sentAtTime
         let config = try configs.value(for: projectID) { try store.projectConfig(projectID: projectID) }
         let processor = EventProcessor(config: config, receivedAt: now, sentAt: sentAt)
         var responseID: EventID?
