@@ -37,7 +37,7 @@ public struct StackFrame: Sendable, Equatable {
     /// them a dozen times).
     init(_ ref: JSONRef, eventPlatform: String?) {
         self.init()
-        ref.forEachMember { key, value in
+        ref.forEachMemberValue { key, value in
             func text() -> String? {
                 guard let s = value.string, !s.isEmpty else { return nil }
                 return s
@@ -62,7 +62,7 @@ public struct StackFrame: Sendable, Equatable {
     /// Frames of a stack trace (`{frames: [...]}`), oldest call first as SDKs send them.
     static func frames(of stacktrace: JSONRef?, platform: String?) -> [StackFrame] {
         guard let frames = stacktrace?["frames"], frames.kind == .array else { return [] }
-        return frames.elements.filter { $0.kind == .object }.map { StackFrame($0, eventPlatform: platform) }
+        return frames.elements.compactMap { $0.kind == .object ? StackFrame($0, eventPlatform: platform) : nil }
     }
 
     /// `in_app` as the SDK said, else inferred from where the code lives: third-party packages and the

@@ -245,6 +245,30 @@ extension JSONRef {
         }
     }
 
+    /// Like `forEachMember`, but each value is a `JSONBorrowedValue` read straight from the document's storage:
+    /// no `JSONRef` (two reference counts) per member. Stack frames, a dozen members each, are read this way.
+    public func forEachMemberValue(_ body: (UnsafeBufferPointer<UInt8>, JSONBorrowedValue) -> Void) {
+        guard document.tape[index].kind == .object else { return }
+        document.tape.withUnsafeBufferPointer { tape in
+            document.bytes.withUnsafeBufferPointer { all in
+                let end = Int(tape[index].next)
+                var i = index + 1
+                while i < end {
+                    let k = tape[i]
+                    let v = tape[i + 1]
+                    let value = JSONBorrowedValue(node: v, bytes: all)
+                    if k.escaped {
+                        var decoded = JSONStrings.decode(all, Int(k.start)..<Int(k.end))
+                        decoded.withUTF8 { body($0, value) }
+                    } else {
+                        body(UnsafeBufferPointer(rebasing: all[Int(k.start)..<Int(k.end)]), value)
+                    }
+                    i = v.subtreeEnd(at: i + 1)
+                }
+            }
+        }
+    }
+
     /// Object keys to look up together (`members(named:)`), grouped by length so each member is compared only
     /// with the keys as long as its own. Build once and keep.
     public struct KeySet: Sendable {
@@ -308,5 +332,49 @@ extension JSONDocument {
         try tape.withUnsafeBufferPointer { t in
             try bytes.withUnsafeBufferPointer { b in try body(t, b) }
         }
+    }
+}
+
+/// A scalar read in place during `JSONRef.forEachMemberValue`; valid only inside that call.
+public struct JSONBorrowedValue {
+    let node: JSONDocument.Node
+    let bytes: UnsafeBufferPointer<UInt8>
+
+    public var kind: JSONDocument.Kind { node.kind }
+
+    public var string: String? {
+        guard node.kind == .string else { return nil }
+        let range = Int(node.start)..<Int(node.end)
+        if node.escaped { return JSONStrings.decode(bytes, range) }
+        return String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+    }
+
+    public var bool: Bool? {
+        switch node.kind {
+        case .true: true
+        case .false: false
+        default: nil
+        }
+    }
+
+    /// As `JSONRef.int`: an integer, or a number with an integral value; read digit by digit when it is plain.
+    public var int: Int? {
+        guard node.kind == .number else { return nil }
+        let digits = UnsafeBufferPointer(rebasing: bytes[Int(node.start)..<Int(node.end)])
+        var i = 0
+        let negative = digits.first == UInt8(ascii: "-")
+        if negative { i = 1 }
+        if digits.count - i <= 18, i < digits.count {
+            var value = 0
+            while i < digits.count, digits[i] >= 48, digits[i] <= 57 {
+                value = value * 10 + Int(digits[i] - 48)
+                i += 1
+            }
+            if i == digits.count { return negative ? -value : value }
+        }
+        let text = String(decoding: digits, as: UTF8.self)
+        if let v = Int(text) { return v }
+        if let d = Double(text), d.isFinite, d.rounded() == d, abs(d) < 9.0e18 { return Int(d) }
+        return nil
     }
 }
