@@ -44,7 +44,10 @@ extension String: SQLiteBindable {
     public func bind(to statement: OpaquePointer, at index: Int32, copyingInto buffer: inout UnsafeMutableRawPointer) -> Int32 {
         var text = self
         return text.withUTF8 { bytes in
-            guard let base = bytes.baseAddress, !bytes.isEmpty else { return sqlite3_bind_text(statement, index, "", 0, nil) }
+            // Empty text still needs a pointer that outlives the call (NULL would bind NULL): the buffer's.
+            guard let base = bytes.baseAddress, !bytes.isEmpty else {
+                return sqlite3_bind_text64(statement, index, buffer.assumingMemoryBound(to: CChar.self), 0, nil, UInt8(SQLITE_UTF8))
+            }
             let start = buffer
             start.copyMemory(from: base, byteCount: bytes.count)
             buffer += bytes.count
@@ -70,9 +73,7 @@ extension Array: SQLiteBindable where Element == UInt8 {
 
     public func bind(to statement: OpaquePointer, at index: Int32, copyingInto buffer: inout UnsafeMutableRawPointer) -> Int32 {
         withUnsafeBytes { bytes in
-            guard let base = bytes.baseAddress, !bytes.isEmpty else {
-                return sqlite3_bind_blob64(statement, index, UnsafeRawPointer(bitPattern: 1), 0, nil)
-            }
+            guard let base = bytes.baseAddress, !bytes.isEmpty else { return sqlite3_bind_blob64(statement, index, buffer, 0, nil) }
             let start = buffer
             start.copyMemory(from: base, byteCount: bytes.count)
             buffer += bytes.count

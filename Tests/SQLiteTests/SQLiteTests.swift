@@ -17,6 +17,26 @@ import Testing
         #expect(row?.0 == 42 && row?.1 == 2.5 && row?.2 == "héllo" && row?.3 == [0, 1, 255] && row?.4 == true)
     }
 
+    /// Text and blobs are bound from a buffer the statement owns: values must survive until the step, empty
+    /// values stay empty (not NULL), and a larger binding replaces the buffer without leaving stale values.
+    @Test func boundValuesOutliveTheirStringsAndTheBufferGrows() throws {
+        let db = try SQLiteDatabase(path: temporaryPath())
+        try db.execute("CREATE TABLE t (k INTEGER, s TEXT, b BLOB)")
+        let sql = "INSERT INTO t VALUES (?, ?, ?)"
+        let long = String(repeating: "é", count: 3000)
+        let values: [(String, [UInt8])] = [("", []), ("short", [1]), (long, Array(repeating: 7, count: 5000)), ("x", [])]
+        for (k, value) in values.enumerated() {
+            // Built here and dropped after the call: SQLite must not point into them.
+            try db.run(sql, [k, String(value.0.reversed()), value.1 + []])
+        }
+        let rows = try db.rows("SELECT s, b, s IS NULL, b IS NULL FROM t ORDER BY k") { r in
+            (r.string(0) ?? "NULL", r.blob(1) ?? [], r.int(2), r.int(3))
+        }
+        #expect(rows.map(\.0) == values.map { String($0.0.reversed()) })
+        #expect(rows.map(\.1) == values.map(\.1))
+        #expect(rows.allSatisfy { $0.2 == 0 && $0.3 == 0 }, "empty text and blobs are not NULL")
+    }
+
     @Test func migratorAppliesOnceAndRefusesUnknownMigrations() throws {
         let path = temporaryPath()
         var m = SQLiteMigrator()
