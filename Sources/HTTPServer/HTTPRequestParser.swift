@@ -194,13 +194,7 @@ public struct HTTPRequestParser {
         }
         if !hasTransferEncoding, lengthFields == 1, let text = lengthValue, !text.isEmpty, text.utf8.count <= 18,
            text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let parsed = Int(text) {
-            guard parsed <= limits.maxBodyBytes else {
-                throw HTTPParseError(.payloadTooLarge, "request body exceeds \(limits.maxBodyBytes) bytes")
-            }
-            if parsed == 0 { return .request(finish()) }
-            body.reserveCapacity(parsed)
-            state = .fixedBody(remaining: parsed)
-            return nil
+            return try expectBody(length: parsed)
         }
         let transferEncodings = head.headers.values(for: "Transfer-Encoding")
         let lengths = head.headers.values(for: "Content-Length")
@@ -232,6 +226,11 @@ public struct HTTPRequestParser {
             }
             length = parsed
         }
+        return try expectBody(length: length)
+    }
+
+    /// A body of `length` bytes follows the head (none: the request is complete).
+    private mutating func expectBody(length: Int) throws(HTTPParseError) -> Event? {
         guard length <= limits.maxBodyBytes else {
             throw HTTPParseError(.payloadTooLarge, "request body exceeds \(limits.maxBodyBytes) bytes")
         }
