@@ -36,6 +36,7 @@ public final class WebApp: HTTPHandler {
         let issues = IssuesEndpoint(store: store, auth: auth)
         let grouping = GroupingInfoEndpoint(store: store, auth: auth)
         let projectSettings = ProjectSettingsEndpoint(store: store, auth: auth)
+        let organizations = OrganizationsEndpoint(store: store, auth: auth)
 
         var r = Router<Handler>()
         // Ingest (Relay's routes).
@@ -52,6 +53,10 @@ public final class WebApp: HTTPHandler {
             r.add("OPTIONS", pattern, .async { req, _, done in ingestEndpoint.preflight(req, respond: done) })
         }
         // Web API.
+        r.add("GET", "/api/0/", .sync { req, _ in try organizations.root(req) })
+        r.add("GET", "/api/0/organizations/", .sync { req, _ in try organizations.list(req) })
+        r.add("GET", "/api/0/organizations/{org}/", .sync { req, p in try organizations.detail(req, p) })
+        r.add("GET", "/api/0/organizations/{org}/projects/", .sync { req, p in try organizations.projects(req, p) })
         r.add("GET", "/api/0/projects/{org}/{project}/events/{event_id}/", .sync { req, p in
             try events.detail(req, p, raw: false)
         })

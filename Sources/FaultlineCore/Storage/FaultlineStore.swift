@@ -18,6 +18,7 @@ public protocol FaultlineStore: Sendable {
     func projectKey(publicKey: String) throws -> ProjectKey?
     func token(hash: [UInt8]) throws -> APIToken?
     func organization(slug: String) throws -> Organization?
+    func organization(id: Int) throws -> Organization?
     func project(organizationSlug: String, projectSlug: String) throws -> Project?
     func projects(organizationSlug: String?) throws -> [Project]
     func keys(projectID: Int) throws -> [ProjectKey]

@@ -55,6 +55,14 @@ extension SQLiteStore {
         }
     }
 
+    public func organization(id: Int) throws -> Organization? {
+        try readers.read { db in
+            try db.first("SELECT id, slug, name, created_at FROM organizations WHERE id = ?", [id]) { r in
+                Organization(id: r.int(0), slug: r.string(1) ?? "", name: r.string(2) ?? "", createdAt: r.double(3))
+            }
+        }
+    }
+
     public func project(organizationSlug: String, projectSlug: String) throws -> Project? {
         try readers.read { db in
             try db.first(Self.projectSelect + " WHERE o.slug = ? AND p.slug = ?", [organizationSlug, projectSlug], Self.project)

@@ -35,10 +35,15 @@ struct APIAuthenticator: Sendable {
         guard let project = try store.project(organizationSlug: org.slug, projectSlug: project) else {
             throw APIError.notFound("The requested resource does not exist.")
         }
+        try require(scope, of: token)
+        return project
+    }
+
+    /// 403 unless the token has `scope`.
+    func require(_ scope: String, of token: APIToken) throws {
         guard token.scopes.contains(scope) else {
             throw APIError.forbidden("You do not have permission to perform this action (needs \(scope)).")
         }
-        return project
     }
 
     /// The project a `/projects/{org}/{project}/…` route names, for the request's token with `scope`.

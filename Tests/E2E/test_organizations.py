@@ -1,0 +1,73 @@
+"""The API root and the organization routes, read by the real sentry-cli (`info`, `organizations list`,
+`projects list`) and checked for Sentry's auth rules: 401, 403 for a missing scope, 404 for another organization."""
+import json
+import os
+import subprocess
+
+from conftest import BINARY, VENV_BIN
+
+
+def sentry_cli(server, *args, token=None):
+    env = dict(os.environ, SENTRY_URL=server.url, SENTRY_AUTH_TOKEN=token or server.token)
+    env.pop("SENTRY_ORG", None)
+    out = subprocess.run([str(VENV_BIN / "sentry-cli"), *args], capture_output=True, text=True, env=env, timeout=60)
+    return out.returncode, out.stdout + out.stderr
+
+
+def limited_token(server, scopes):
+    out = subprocess.run([str(BINARY), "token", "create", "--scopes", scopes, "--data", str(server.data), "--json"],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)["token"]
+
+
+def test_sentry_cli_reads_the_server(server):
+    code, out = sentry_cli(server, "info")
+    assert code == 0, out
+    assert "Auth Token" in out and "- org:read" in out and "- event:write" in out
+
+    code, out = sentry_cli(server, "organizations", "list")
+    assert code == 0, out
+    row = next(line for line in out.splitlines() if "faultline" in line)
+    assert [c.strip() for c in row.strip("|").split("|")][:3] == ["1", "Faultline", "faultline"]
+
+    subprocess.run([str(BINARY), "project", "create", "Billing API", "--data", str(server.data)], check=True,
+                   capture_output=True, timeout=60)
+    code, out = sentry_cli(server, "projects", "list", "--org", "faultline")
+    assert code == 0, out
+    assert "| default" in out and "| billing-api" in out
+
+    code, out = sentry_cli(server, "projects", "list", "--org", "nobody")
+    assert code != 0 and "organization" in out.lower()
+
+
+def test_organization_routes_follow_sentrys_auth_rules(server):
+    status, root = server.api("/api/0/")
+    assert status == 200 and root["user"] is None and "org:read" in root["auth"]["scopes"]
+    status, orgs = server.api("/api/0/organizations/")
+    assert status == 200 and [o["slug"] for o in orgs] == ["faultline"]
+    assert orgs[0]["id"] == "1" and orgs[0]["dateCreated"].endswith("Z")
+    status, org = server.api("/api/0/organizations/faultline/")
+    assert status == 200 and org == orgs[0]
+    status, projects = server.api("/api/0/organizations/faultline/projects/")
+    assert status == 200 and projects[0]["slug"] == "default" and projects[0]["team"] is None
+
+    status, _, body = server.request("GET", "/api/0/organizations/")
+    assert status == 401 and "detail" in json.loads(body)
+    status, body = server.api("/api/0/organizations/", token="f" * 64)
+    assert status == 401 and "detail" in body
+    # A DSN key is not an API token.
+    status, body = server.api("/api/0/", token=server.key)
+    assert status == 401
+
+    reader = limited_token(server, "event:read")
+    status, root = server.api("/api/0/", token=reader)
+    assert status == 200 and root["auth"]["scopes"] == ["event:read"]
+    for path in ["/api/0/organizations/", "/api/0/organizations/faultline/", "/api/0/organizations/faultline/projects/"]:
+        status, body = server.api(path, token=reader)
+        assert status == 403 and "org:read" in body["detail"], path
+
+    # Another organization's objects are not even confirmed to exist.
+    for path in ["/api/0/organizations/other/", "/api/0/organizations/other/projects/"]:
+        status, body = server.api(path)
+        assert status == 404 and body["detail"], path
