@@ -37,6 +37,7 @@ public final class WebApp: HTTPHandler {
         let grouping = GroupingInfoEndpoint(store: store, auth: auth)
         let projectSettings = ProjectSettingsEndpoint(store: store, auth: auth)
         let organizations = OrganizationsEndpoint(store: store, auth: auth)
+        let tokens = TokensEndpoint(store: store, auth: auth)
 
         var r = Router<Handler>()
         // Ingest (Relay's routes).
@@ -57,6 +58,10 @@ public final class WebApp: HTTPHandler {
         r.add("GET", "/api/0/organizations/", .sync { req, _ in try organizations.list(req) })
         r.add("GET", "/api/0/organizations/{org}/", .sync { req, p in try organizations.detail(req, p) })
         r.add("GET", "/api/0/organizations/{org}/projects/", .sync { req, p in try organizations.projects(req, p) })
+        r.add("GET", "/api/0/api-tokens/", .sync { req, _ in try tokens.list(req) })
+        r.add("POST", "/api/0/api-tokens/", .sync { req, _ in try tokens.create(req) })
+        r.add("DELETE", "/api/0/api-tokens/", .sync { req, _ in try tokens.revokeFromBody(req) })
+        r.add("DELETE", "/api/0/api-tokens/{token_id}/", .sync { req, p in try tokens.revoke(req, p) })
         r.add("GET", "/api/0/projects/{org}/{project}/events/{event_id}/", .sync { req, p in
             try events.detail(req, p, raw: false)
         })

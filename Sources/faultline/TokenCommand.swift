@@ -5,7 +5,7 @@ import SentryProtocol
 
 struct TokenCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "token", abstract: "Manage API tokens.",
-                                                    subcommands: [Create.self])
+                                                    subcommands: [Create.self, List.self, Revoke.self])
 
     struct Create: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create an API token and print it (shown once).")
@@ -20,8 +20,14 @@ struct TokenCommand: ParsableCommand {
             let store = try Environment.openStore(Environment.dataDirectory(data))
             defer { store.close() }
             let organization = try Organizations.resolve(org, store: store)
-            let scopeList = scopes.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+            let named = scopes.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
                 ?? Credentials.defaultScopes
+            let scopeList: [String]
+            switch Credentials.validScopes(named) {
+            case .success(let valid) where !valid.isEmpty: scopeList = valid
+            case .success: throw CommandError("name at least one scope")
+            case .failure(let unknown): throw CommandError("\(unknown.description); known: \(Credentials.knownScopes.sorted().joined(separator: ", "))")
+            }
             let token = Credentials.newToken()
             _ = try store.createToken(organizationID: organization.id, hash: Credentials.hash(token: token),
                                       name: name, scopes: scopeList)
@@ -32,6 +38,51 @@ struct TokenCommand: ParsableCommand {
             } else {
                 print(token)
             }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the organization's active tokens (never their values).")
+
+        @Option(name: .long, help: "Data directory (env FAULTLINE_DATA).") var data: String?
+        @Option(name: .long, help: "Organization slug. Default: the only organization.") var org: String?
+        @Flag(name: .long, help: "Print a JSON array.") var json = false
+
+        func run() throws {
+            let store = try Environment.openStore(Environment.dataDirectory(data))
+            defer { store.close() }
+            let organization = try Organizations.resolve(org, store: store)
+            let tokens = try store.tokens(organizationID: organization.id)
+            if json {
+                let rows = tokens.map { t in
+                    JSONValue.object([("id", .int(t.id)), ("name", t.name.map(JSONValue.string) ?? .null),
+                                      ("scopes", .array(t.scopes.map { .string($0) })),
+                                      ("dateCreated", .string(Timestamp.format(t.createdAt)))])
+                }
+                print(String(decoding: JSONValue.array(rows).serialized, as: UTF8.self))
+            } else {
+                for t in tokens {
+                    print("\(t.id)\t\(t.name ?? "-")\t\(Timestamp.format(t.createdAt))\t\(t.scopes.joined(separator: ","))")
+                }
+            }
+        }
+    }
+
+    struct Revoke: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revoke a token by its id (from `token list`); it stops working at once.")
+
+        @Argument(help: "The token's id.") var id: Int
+        @Option(name: .long, help: "Data directory (env FAULTLINE_DATA).") var data: String?
+        @Option(name: .long, help: "Organization slug. Default: the only organization.") var org: String?
+
+        func run() throws {
+            let store = try Environment.openStore(Environment.dataDirectory(data))
+            defer { store.close() }
+            let organization = try Organizations.resolve(org, store: store)
+            guard try store.revokeToken(id: id, organizationID: organization.id) else {
+                throw CommandError("no active token \(id) in \(organization.slug)")
+            }
+            print("revoked token \(id)")
         }
     }
 }

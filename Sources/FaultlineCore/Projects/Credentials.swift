@@ -22,6 +22,29 @@ public enum Credentials {
         Array(SHA256.hash(data: Array(token.utf8)))
     }
 
+    /// Sentry's token scopes. Faultline checks the `org`, `project` and `event` ones; the rest are accepted so
+    /// tokens made for Sentry keep working.
+    public static let knownScopes: Set<String> = [
+        "org:read", "org:write", "org:admin", "org:integrations", "project:read", "project:write", "project:admin",
+        "project:releases", "team:read", "team:write", "team:admin", "member:read", "member:write", "member:admin",
+        "event:read", "event:write", "event:admin", "alerts:read", "alerts:write",
+    ]
+
+    /// The scopes named, in order and without repeats, or the first unknown one.
+    public static func validScopes(_ names: [String]) -> Result<[String], UnknownScope> {
+        var scopes: [String] = []
+        for name in names where !scopes.contains(name) {
+            guard knownScopes.contains(name) else { return .failure(UnknownScope(name: name)) }
+            scopes.append(name)
+        }
+        return .success(scopes)
+    }
+
+    public struct UnknownScope: Error, CustomStringConvertible {
+        public var name: String
+        public var description: String { "unknown scope '\(name)'" }
+    }
+
     /// Scopes a bootstrap or CLI-created token gets unless told otherwise.
     public static let defaultScopes = ["org:read", "project:read", "project:write", "project:admin",
                                        "project:releases", "event:read", "event:write", "event:admin"]

@@ -55,6 +55,10 @@ public protocol FaultlineStore: Sendable {
     /// Enables or disables a DSN key; ingest refuses a disabled key with 403 (within the key cache's 5 s).
     func setKeyActive(id: Int, active: Bool) throws
     func createToken(organizationID: Int, hash: [UInt8], name: String?, scopes: [String]) throws -> APIToken
+    /// The organization's tokens that are not revoked, oldest first.
+    func tokens(organizationID: Int) throws -> [APIToken]
+    /// Revokes a token of the organization; false when there is no such active token.
+    func revokeToken(id: Int, organizationID: Int) throws -> Bool
 
     /// True when the database answers a trivial query.
     func isHealthy() -> Bool

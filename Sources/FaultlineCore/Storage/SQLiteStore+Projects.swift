@@ -40,11 +40,31 @@ extension SQLiteStore {
             try db.first("""
                 SELECT id, organization_id, name, scopes, created_at FROM api_tokens
                 WHERE token_hash = ? AND revoked_at IS NULL
-                """, [hash]) { r in
-                APIToken(id: r.int(0), organizationID: r.int(1), name: r.string(2),
-                         scopes: (r.string(3) ?? "").split(separator: " ").map(String.init), createdAt: r.double(4))
-            }
+                """, [hash], Self.token)
         }
+    }
+
+    public func tokens(organizationID: Int) throws -> [APIToken] {
+        try readers.read { db in
+            try db.rows("""
+                SELECT id, organization_id, name, scopes, created_at FROM api_tokens
+                WHERE organization_id = ? AND revoked_at IS NULL ORDER BY id
+                """, [organizationID], Self.token)
+        }
+    }
+
+    public func revokeToken(id: Int, organizationID: Int) throws -> Bool {
+        let now = Date().timeIntervalSince1970
+        return try writer.sync { db in
+            try db.run("UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND organization_id = ? AND revoked_at IS NULL",
+                       [now, id, organizationID])
+            return db.changes == 1
+        }
+    }
+
+    private static func token(_ r: SQLiteRow) -> APIToken {
+        APIToken(id: r.int(0), organizationID: r.int(1), name: r.string(2),
+                 scopes: (r.string(3) ?? "").split(separator: " ").map(String.init), createdAt: r.double(4))
     }
 
     public func organization(slug: String) throws -> Organization? {

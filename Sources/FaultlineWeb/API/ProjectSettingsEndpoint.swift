@@ -17,15 +17,9 @@ struct ProjectSettingsEndpoint: Sendable {
 
     func update(_ request: HTTPRequest, _ p: [String: String]) throws -> HTTPResponse {
         let project = try auth.project(request, p, scope: "project:write")
-        let document: JSONDocument
-        do {
-            document = try JSONDocument(bytes: request.body)
-        } catch {
-            throw APIError.badRequest("Request body is not valid JSON: \(error.description)")
-        }
-        guard document.root.kind == .object else { throw APIError.badRequest("Request body must be a JSON object.") }
+        let body = try request.jsonObjectBody()
         var options: [String: String] = [:]
-        for (key, value) in document.root.members {
+        for (key, value) in body.members {
             switch key {
             case ProjectConfig.Option.dataScrubber, ProjectConfig.Option.dataScrubberDefaults, ProjectConfig.Option.scrubIPAddresses:
                 guard value.bool != nil else { throw APIError.badRequest("'\(key)' must be true or false.") }

@@ -1,0 +1,16 @@
+import HTTPServer
+import SentryProtocol
+
+extension HTTPRequest {
+    /// The body as a JSON object, or a 400 that says why not (every API write takes one).
+    func jsonObjectBody() throws -> JSONRef {
+        let document: JSONDocument
+        do {
+            document = try JSONDocument(bytes: body)
+        } catch {
+            throw APIError.badRequest("Request body is not valid JSON: \(error.description)")
+        }
+        guard document.root.kind == .object else { throw APIError.badRequest("Request body must be a JSON object.") }
+        return document.root
+    }
+}
