@@ -73,6 +73,7 @@ public final class WebApp: HTTPHandler {
         })
         r.add("GET", "/api/0/projects/{org}/{project}/", .sync { req, p in try projectSettings.detail(req, p) })
         r.add("PUT", "/api/0/projects/{org}/{project}/", .sync { req, p in try projectSettings.update(req, p) })
+        r.add("PUT", "/api/0/projects/{org}/{project}/issues/", .sync { req, p in try issues.bulkUpdate(req, p) })
         r.add("GET", "/api/0/projects/{org}/{project}/issues/", .sync { req, p in try issues.list(req, p) })
         r.add("GET", "/api/0/issues/{issue_id}/", .sync { req, p in try issues.detail(req, p) })
         r.add("PUT", "/api/0/issues/{issue_id}/", .sync { req, p in try issues.update(req, p) })

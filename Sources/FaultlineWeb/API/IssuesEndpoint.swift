@@ -115,6 +115,44 @@ struct IssuesEndpoint: Sendable {
         return try detailResponse(updated, project: project, request: request)
     }
 
+    /// `PUT /api/0/projects/{org}/{project}/issues/`: one status change for many issues, chosen by `id=…` (repeated),
+    /// by `status=…`, or by the search `query` (default `is:unresolved`), at most `bulkLimit` of them. Answers
+    /// 204 when nothing matched, else the change applied (Sentry's shape). `sentry-cli issues resolve|mute|unresolve`.
+    func bulkUpdate(_ request: HTTPRequest, _ p: [String: String]) throws -> HTTPResponse {
+        let token = try auth.authenticate(request)
+        let project = try auth.project(organization: p["org"] ?? "", project: p["project"] ?? "", for: token, scope: "event:write")
+        let change = try IssueUpdateBody.parse(request.body, actor: token.name.map { "token:\($0)" } ?? "token:\(token.id)")
+        var targets: [Int] = []
+        let ids = request.queryValues("id")
+        if !ids.isEmpty {
+            for text in ids {
+                guard let id = Int(text), id > 0 else { throw APIError.badRequest("Invalid issue id '\(text.prefix(40))'.") }
+                // Other projects' issues are skipped, not reported: their existence is not confirmed.
+                if let issue = try store.issue(id: id), issue.projectID == project.id, !targets.contains(id) { targets.append(id) }
+            }
+        } else {
+            var query = IssueQuery(projectID: project.id)
+            if let status = request.queryValue("status"), !status.isEmpty {
+                try IssueSearch.apply("is:\(status == "muted" ? "ignored" : status)", to: &query)
+            } else {
+                try IssueSearch.apply(request.queryValue("query") ?? "is:unresolved", to: &query)
+            }
+            query.limit = Self.bulkLimit
+            targets = try store.issues(query).map(\.id)
+        }
+        guard !targets.isEmpty else { return HTTPResponse(status: .noContent) }
+        var last: Issue?
+        for id in targets { last = try store.changeIssueStatus(issueID: id, change) ?? last }
+        guard let last else { return HTTPResponse(status: .noContent) }
+        let body = JSONValue.object([
+            ("status", .string(last.status.rawValue)),
+            ("statusDetails", IssueSerializer.statusDetails(last.statusDetails)),
+        ])
+        return HTTPResponse(status: .ok, contentType: "application/json", body: body.serialized)
+    }
+
+    static let bulkLimit = 1000
+
     func activities(_ request: HTTPRequest, _ p: [String: String]) throws -> HTTPResponse {
         let (issue, _) = try issue(request, p, scope: "event:read")
         let body = JSONValue.object([("activity", .array(try store.issueActivity(issueID: issue.id).map(IssueSerializer.activity)))])
@@ -240,6 +278,8 @@ enum IssueUpdateBody {
         let root = document.root
         guard root.kind == .object else { throw APIError.badRequest("Request body must be a JSON object.") }
         guard let statusText = root["status"]?.string else { throw APIError.badRequest("Missing 'status'.") }
+        // Sentry's older form: `snoozeDuration` (minutes) beside the status, as sentry-cli sends it.
+        let snooze = root["snoozeDuration"].flatMap { $0.isNull ? nil : $0 }
         var change: IssueStatusChange
         switch statusText {
         case "resolved": change = IssueStatusChange(status: .resolved)
@@ -269,6 +309,13 @@ enum IssueUpdateBody {
             change.ignoreDuration = try count("ignoreDuration")
             change.ignoreCount = try count("ignoreCount")
             change.ignoreUserCount = try count("ignoreUserCount")
+        }
+        if let snooze {
+            guard let minutes = snooze.int, minutes > 0, minutes <= 1_000_000_000 else {
+                throw APIError.badRequest("'snoozeDuration' must be a positive number of minutes.")
+            }
+            guard change.status == .ignored else { throw APIError.badRequest("'snoozeDuration' needs status 'ignored'.") }
+            change.ignoreDuration = change.ignoreDuration ?? minutes
         }
         if change.status != .resolved && (change.inNextRelease || change.inRelease != nil) {
             throw APIError.badRequest("'inRelease' and 'inNextRelease' need status 'resolved'.")
