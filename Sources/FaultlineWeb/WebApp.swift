@@ -38,6 +38,7 @@ public final class WebApp: HTTPHandler {
         let projectSettings = ProjectSettingsEndpoint(store: store, auth: auth)
         let organizations = OrganizationsEndpoint(store: store, auth: auth)
         let tokens = TokensEndpoint(store: store, auth: auth)
+        let lookups = LookupsEndpoint(store: store, auth: auth)
 
         var r = Router<Handler>()
         // Ingest (Relay's routes).
@@ -58,6 +59,8 @@ public final class WebApp: HTTPHandler {
         r.add("GET", "/api/0/organizations/", .sync { req, _ in try organizations.list(req) })
         r.add("GET", "/api/0/organizations/{org}/", .sync { req, p in try organizations.detail(req, p) })
         r.add("GET", "/api/0/organizations/{org}/projects/", .sync { req, p in try organizations.projects(req, p) })
+        r.add("GET", "/api/0/organizations/{org}/shortids/{short_id}/", .sync { req, p in try lookups.shortID(req, p) })
+        r.add("GET", "/api/0/organizations/{org}/eventids/{event_id}/", .sync { req, p in try lookups.eventID(req, p) })
         r.add("GET", "/api/0/api-tokens/", .sync { req, _ in try tokens.list(req) })
         r.add("POST", "/api/0/api-tokens/", .sync { req, _ in try tokens.create(req) })
         r.add("DELETE", "/api/0/api-tokens/", .sync { req, _ in try tokens.revokeFromBody(req) })

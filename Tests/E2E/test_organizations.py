@@ -71,3 +71,28 @@ def test_organization_routes_follow_sentrys_auth_rules(server):
     for path in ["/api/0/organizations/other/", "/api/0/organizations/other/projects/"]:
         status, body = server.api(path)
         assert status == 404 and body["detail"], path
+
+
+def test_short_id_and_event_id_lookups(server):
+    from conftest import run_sdk
+    (event_id,) = run_sdk(server.dsn, "import os, sentry_sdk\n"
+                          "sentry_sdk.init(dsn=os.environ['FAULTLINE_DSN'])\n"
+                          "print(sentry_sdk.capture_message('lookup me'))\nsentry_sdk.flush()")
+    status, found = server.api(f"/api/0/organizations/faultline/eventids/{event_id}/")
+    assert status == 200, found
+    assert found["projectSlug"] == "default" and found["eventId"] == event_id
+    assert found["event"]["eventID"] == event_id and found["groupId"]
+
+    status, group = server.api(f"/api/0/issues/{found['groupId']}/")
+    short_id = group["shortId"]
+    for text in [short_id, short_id.lower()]:
+        status, hit = server.api(f"/api/0/organizations/faultline/shortids/{text}/")
+        assert status == 200, hit
+        assert hit["groupId"] == found["groupId"] and hit["shortId"] == short_id and hit["group"]["title"] == "lookup me"
+
+    for path in [f"/api/0/organizations/faultline/shortids/{short_id}0/", "/api/0/organizations/faultline/shortids/NOPE-1/",
+                 "/api/0/organizations/faultline/shortids/abc/", "/api/0/organizations/faultline/eventids/" + "0" * 32 + "/",
+                 "/api/0/organizations/faultline/eventids/not-an-id/", f"/api/0/organizations/other/eventids/{event_id}/",
+                 f"/api/0/organizations/other/shortids/{short_id}/"]:
+        status, body = server.api(path)
+        assert status == 404 and body["detail"], path

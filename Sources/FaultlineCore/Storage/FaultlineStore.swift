@@ -30,6 +30,8 @@ public protocol FaultlineStore: Sendable {
 
     // Issues.
     func issue(id: Int) throws -> Issue?
+    /// The issue with this short number (the `N` of `PROJECT-N`) in a project.
+    func issue(projectID: Int, shortNumber: Int) throws -> Issue?
     func issues(_ query: IssueQuery) throws -> [Issue]
     /// Events of an issue, newest first (or oldest first), `limit` at most, before/after an event row.
     func issueEvents(issueID: Int, oldestFirst: Bool, limit: Int, afterRowID: Int?) throws -> [StoredEvent]

@@ -36,6 +36,14 @@ extension SQLiteStore {
         return try readers.read { db in try IssueRows.load(db, id: id) }
     }
 
+    public func issue(projectID: Int, shortNumber: Int) throws -> Issue? {
+        try settleIssues()
+        return try readers.read { db in
+            try db.first("SELECT \(IssueRows.columns) FROM issues WHERE project_id = ? AND short_number = ?",
+                         [projectID, shortNumber], IssueRows.issue)
+        }
+    }
+
     public func issues(_ query: IssueQuery) throws -> [Issue] {
         try settleIssues()
         var conditions = ["project_id = ?"]

@@ -39,7 +39,7 @@ struct IssuesEndpoint: Sendable {
         let hasMore = issues.count > query.limit
         issues = Array(issues.prefix(query.limit))
         let stats = try self.stats(issues, period: period)
-        let base = baseURL(request)
+        let base = request.baseURL
         let body = JSONValue.array(issues.map { issue in
             .object(IssueSerializer.summary(issue, project: project, baseURL: base,
                                             stats: period.isEmpty ? nil : (period, stats[issue.id] ?? [])))
@@ -99,7 +99,7 @@ struct IssuesEndpoint: Sendable {
     }
 
     private func detailResponse(_ issue: Issue, project: Project, request: HTTPRequest) throws -> HTTPResponse {
-        let body = IssueSerializer.detail(issue, project: project, baseURL: baseURL(request),
+        let body = IssueSerializer.detail(issue, project: project, baseURL: request.baseURL,
                                           activity: try store.issueActivity(issueID: issue.id),
                                           tags: try store.issueTagSummary(issueID: issue.id, topValues: 9))
         return HTTPResponse(status: .ok, contentType: "application/json", body: body.serialized)
@@ -244,15 +244,11 @@ struct IssuesEndpoint: Sendable {
         return min(n, Self.maxLimit)
     }
 
-    func baseURL(_ request: HTTPRequest) -> String {
-        "http://\(request.headers["Host"] ?? "localhost")"
-    }
-
     /// Sentry's pagination header: `<url&cursor=…>; rel="previous"; results="…"; cursor="…", <…>; rel="next"; …`.
     private func link(_ request: HTTPRequest, next: String?, current: String?) -> String {
         let kept = request.queryItems.filter { $0.name != "cursor" }
             .map { "\(percentEncode($0.name))=\(percentEncode($0.value))" }
-        let base = baseURL(request) + String(request.path) + "?" + (kept.isEmpty ? "" : kept.joined(separator: "&") + "&")
+        let base = request.baseURL + String(request.path) + "?" + (kept.isEmpty ? "" : kept.joined(separator: "&") + "&")
         let previous = current ?? "0:0:1"
         let hasPrevious = current != nil && !(current ?? "").isEmpty
         let nextCursor = next ?? "0:0:0"

@@ -2,6 +2,11 @@ import HTTPServer
 import SentryProtocol
 
 extension HTTPRequest {
+    /// Where this server is, as the client reached it: the base of `permalink`s and `Link` headers.
+    var baseURL: String {
+        "http://\(headers["Host"] ?? "localhost")"
+    }
+
     /// The body as a JSON object, or a 400 that says why not (every API write takes one).
     func jsonObjectBody() throws -> JSONRef {
         let document: JSONDocument
