@@ -39,6 +39,7 @@ public final class WebApp: HTTPHandler {
         let organizations = OrganizationsEndpoint(store: store, auth: auth)
         let tokens = TokensEndpoint(store: store, auth: auth)
         let lookups = LookupsEndpoint(store: store, auth: auth)
+        let keys = KeysEndpoint(store: store, auth: auth)
 
         var r = Router<Handler>()
         // Ingest (Relay's routes).
@@ -76,6 +77,10 @@ public final class WebApp: HTTPHandler {
         })
         r.add("GET", "/api/0/projects/{org}/{project}/", .sync { req, p in try projectSettings.detail(req, p) })
         r.add("PUT", "/api/0/projects/{org}/{project}/", .sync { req, p in try projectSettings.update(req, p) })
+        r.add("GET", "/api/0/projects/{org}/{project}/keys/", .sync { req, p in try keys.list(req, p) })
+        r.add("POST", "/api/0/projects/{org}/{project}/keys/", .sync { req, p in try keys.create(req, p) })
+        r.add("PUT", "/api/0/projects/{org}/{project}/keys/{key_id}/", .sync { req, p in try keys.update(req, p) })
+        r.add("DELETE", "/api/0/projects/{org}/{project}/keys/{key_id}/", .sync { req, p in try keys.delete(req, p) })
         r.add("PUT", "/api/0/projects/{org}/{project}/issues/", .sync { req, p in try issues.bulkUpdate(req, p) })
         r.add("GET", "/api/0/projects/{org}/{project}/issues/", .sync { req, p in try issues.list(req, p) })
         r.add("GET", "/api/0/issues/{issue_id}/", .sync { req, p in try issues.detail(req, p) })

@@ -56,6 +56,9 @@ public protocol FaultlineStore: Sendable {
     func createKey(projectID: Int, label: String) throws -> ProjectKey
     /// Enables or disables a DSN key; ingest refuses a disabled key with 403 (within the key cache's 5 s).
     func setKeyActive(id: Int, active: Bool) throws
+    func renameKey(id: Int, label: String) throws
+    /// Deletes a DSN key of the project; false when it has no such key. Ingest refuses it within the key cache's 5 s.
+    func deleteKey(id: Int, projectID: Int) throws -> Bool
     func createToken(organizationID: Int, hash: [UInt8], name: String?, scopes: [String]) throws -> APIToken
     /// The organization's tokens that are not revoked, oldest first.
     func tokens(organizationID: Int) throws -> [APIToken]

@@ -139,6 +139,17 @@ extension SQLiteStore {
         try writer.sync { db in try db.run("UPDATE project_keys SET is_active = ? WHERE id = ?", [active, id]) }
     }
 
+    public func renameKey(id: Int, label: String) throws {
+        try writer.sync { db in try db.run("UPDATE project_keys SET label = ? WHERE id = ?", [label, id]) }
+    }
+
+    public func deleteKey(id: Int, projectID: Int) throws -> Bool {
+        try writer.sync { db in
+            try db.run("DELETE FROM project_keys WHERE id = ? AND project_id = ?", [id, projectID])
+            return db.changes == 1
+        }
+    }
+
     public func createToken(organizationID: Int, hash: [UInt8], name: String?, scopes: [String]) throws -> APIToken {
         let now = Date().timeIntervalSince1970
         let id = try writer.sync { db in

@@ -1,0 +1,93 @@
+import FaultlineCore
+import HTTPServer
+import SentryProtocol
+
+/// A project's DSN keys (`GET/POST /api/0/projects/{org}/{project}/keys/`, `PUT/DELETE …/keys/{key_id}/`), in
+/// Sentry's shape. `{key_id}` is the public key, as in Sentry. Disabling or deleting a key makes ingest refuse
+/// it within the key cache's 5 s.
+struct KeysEndpoint: Sendable {
+    let store: any FaultlineStore
+    let auth: APIAuthenticator
+
+    func list(_ request: HTTPRequest, _ p: [String: String]) throws -> HTTPResponse {
+        let project = try auth.project(request, p, scope: "project:read")
+        let base = try publicURL(request)
+        return Self.json(.ok, .array(try store.keys(projectID: project.id).map { Self.serialize($0, publicURL: base) }))
+    }
+
+    func create(_ request: HTTPRequest, _ p: [String: String]) throws -> HTTPResponse {
+        let project = try auth.project(request, p, scope: "project:write")
+        let body = request.body.isEmpty ? nil : try request.jsonObjectBody()
+        let key = try store.createKey(projectID: project.id, label: try Self.name(body) ?? "Default")
+        return Self.json(.created, Self.serialize(key, publicURL: try publicURL(request)))
+    }
+
+    func update(_ request: HTTPRequest, _ p: [String: String]) throws -> HTTPResponse {
+        let project = try auth.project(request, p, scope: "project:write")
+        let key = try self.key(project, p)
+        let body = try request.jsonObjectBody()
+        var active: Bool?
+        if let value = body["isActive"], !value.isNull {
+            guard let flag = value.bool else { throw APIError.badRequest("'isActive' must be true or false.") }
+            active = flag
+        }
+        let name = try Self.name(body)
+        if let name { try store.renameKey(id: key.id, label: name) }
+        if let active { try store.setKeyActive(id: key.id, active: active) }
+        guard let updated = try store.keys(projectID: project.id).first(where: { $0.id == key.id }) else {
+            throw APIError.notFound("The requested resource does not exist.")
+        }
+        return Self.json(.ok, Self.serialize(updated, publicURL: try publicURL(request)))
+    }
+
+    func delete(_ request: HTTPRequest, _ p: [String: String]) throws -> HTTPResponse {
+        let project = try auth.project(request, p, scope: "project:admin")
+        let key = try self.key(project, p)
+        guard try store.deleteKey(id: key.id, projectID: project.id) else {
+            throw APIError.notFound("The requested resource does not exist.")
+        }
+        return HTTPResponse(status: .noContent)
+    }
+
+    private func key(_ project: Project, _ p: [String: String]) throws -> ProjectKey {
+        guard let key = try store.keys(projectID: project.id).first(where: { $0.publicKey == p["key_id"] }) else {
+            throw APIError.notFound("The requested resource does not exist.")
+        }
+        return key
+    }
+
+    /// The URL SDKs reach this server at: the one `serve` was given (stored), else the one this request used.
+    private func publicURL(_ request: HTTPRequest) throws -> String {
+        try store.setting("public_url") ?? request.baseURL
+    }
+
+    private static func name(_ body: JSONRef?) throws -> String? {
+        guard let value = body?["name"], !value.isNull else { return nil }
+        guard let text = value.string, !text.isEmpty, text.utf8.count <= 64 else {
+            throw APIError.badRequest("'name' must be a string of 1 to 64 bytes.")
+        }
+        return text
+    }
+
+    /// Sentry's project-key fields that apply; the DSN forms of ingest routes Faultline lacks (CSP, minidump) are left out.
+    static func serialize(_ key: ProjectKey, publicURL: String) -> JSONValue {
+        let dsn = key.dsn(publicURL: publicURL)
+        let secretDSN = dsn.replacingOccurrences(of: "://\(key.publicKey)@", with: "://\(key.publicKey):\(key.secretKey)@")
+        return .object([
+            ("id", .string(key.publicKey)),
+            ("name", .string(key.label)),
+            ("label", .string(key.label)),
+            ("public", .string(key.publicKey)),
+            ("secret", .string(key.secretKey)),
+            ("projectId", .int(key.projectID)),
+            ("isActive", .bool(key.isActive)),
+            ("rateLimit", .null),
+            ("dsn", .object([("public", .string(dsn)), ("secret", .string(secretDSN))])),
+            ("dateCreated", .string(Timestamp.format(key.createdAt))),
+        ])
+    }
+
+    private static func json(_ status: HTTPStatus, _ value: JSONValue) -> HTTPResponse {
+        HTTPResponse(status: status, contentType: "application/json", body: value.serialized)
+    }
+}
