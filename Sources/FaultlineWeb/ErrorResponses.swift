@@ -9,6 +9,8 @@ enum APIError: Error {
     case forbidden(String)
     case notFound(String)
     case badRequest(String)
+    /// The request clashes with what exists (a taken slug).
+    case conflict(String)
 }
 
 /// Every error → status mapping in one place, with the reason for each (Relay `BadStoreRequest`).
@@ -37,6 +39,7 @@ enum ErrorResponses {
         case .forbidden(let d): (.forbidden, d)
         case .notFound(let d): (.notFound, d)
         case .badRequest(let d): (.badRequest, d)
+        case .conflict(let d): (.conflict, d)
         }
     }
 

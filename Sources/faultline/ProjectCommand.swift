@@ -22,15 +22,13 @@ struct ProjectCommand: ParsableCommand {
             let store = try Environment.openStore(Environment.dataDirectory(data))
             defer { store.close() }
             let organization = try Organizations.resolve(org, store: store)
-            let slug = Slug.make(name)
-            guard !slug.isEmpty else { throw CommandError("project name must contain a letter or digit") }
             let project: Project
+            let key: ProjectKey
             do {
-                project = try store.createProject(organizationID: organization.id, slug: slug, name: name, platform: platform)
-            } catch let error as SQLiteError where error.isConstraintViolation {
-                throw CommandError("a project with slug '\(slug)' already exists in '\(organization.slug)'")
+                (project, key) = try ProjectCreation.create(name: name, platform: platform, in: organization, store: store)
+            } catch let failure as ProjectCreation.Failure {
+                throw CommandError(failure.description)
             }
-            let key = try store.createKey(projectID: project.id, label: "Default")
             let dsn = key.dsn(publicURL: Environment.publicURL(publicURL, store: store))
             if json {
                 var w = JSONWriter()
@@ -80,22 +78,5 @@ enum Organizations {
         if let only = slugs.first, slugs.count == 1, let org = try store.organization(slug: only) { return org }
         if let org = try store.organization(slug: "faultline") { return org }
         throw CommandError("several organizations exist; name one with --org")
-    }
-}
-
-enum Slug {
-    static func make(_ name: String) -> String {
-        var out = ""
-        var dash = false
-        for scalar in name.lowercased().unicodeScalars {
-            if (scalar >= "a" && scalar <= "z") || (scalar >= "0" && scalar <= "9") || scalar == "_" {
-                if dash && !out.isEmpty { out += "-" }
-                dash = false
-                out.unicodeScalars.append(scalar)
-            } else {
-                dash = true
-            }
-        }
-        return String(out.prefix(50))
     }
 }

@@ -96,3 +96,37 @@ def test_short_id_and_event_id_lookups(server):
                  f"/api/0/organizations/other/shortids/{short_id}/"]:
         status, body = server.api(path)
         assert status == 404 and body["detail"], path
+
+
+def test_create_projects_over_the_api(server):
+    def post(path, body, token=None):
+        status, _, raw = server.request("POST", path, body=json.dumps(body).encode(),
+                                        headers={"Authorization": f"Bearer {token or server.token}"})
+        return status, json.loads(raw) if raw else None
+
+    status, made = post("/api/0/organizations/faultline/projects/", {"name": "Billing API", "platform": "python"})
+    assert status == 201, made
+    assert made["slug"] == "billing-api" and made["name"] == "Billing API" and made["platform"] == "python"
+    status, made2 = post("/api/0/teams/faultline/backend/projects/", {"name": "Web", "slug": "web-frontend"})
+    assert status == 201 and made2["slug"] == "web-frontend"
+
+    # Each new project has a working DSN.
+    status, keys = server.api("/api/0/projects/faultline/billing-api/keys/")
+    assert status == 200 and len(keys) == 1
+    body = b'{}\n{"type":"event"}\n{"message":"billing works"}\n'
+    dsn_key = keys[0]["public"]
+    status, _, _ = server.envelope(body, project_id=made["id"], auth=False,
+                                   headers={"X-Sentry-Auth": f"Sentry sentry_key={dsn_key}, sentry_version=7"})
+    assert status == 200
+    code, out = sentry_cli(server, "projects", "list", "--org", "faultline")
+    assert code == 0 and "billing-api" in out and "web-frontend" in out
+
+    status, body = post("/api/0/organizations/faultline/projects/", {"name": "Billing API"})
+    assert status == 409 and "already exists" in body["detail"]
+    for bad, word in [({}, "name"), ({"name": ""}, "name"), ({"name": "!!!"}, "letter or digit"),
+                      ({"name": "x", "platform": 7}, "platform"), ({"name": "y" * 65}, "name")]:
+        status, body = post("/api/0/organizations/faultline/projects/", bad)
+        assert status == 400 and word in body["detail"], (bad, body)
+    assert post("/api/0/organizations/other/projects/", {"name": "z"})[0] == 404
+    reader = limited_token(server, "org:read,project:read")
+    assert post("/api/0/organizations/faultline/projects/", {"name": "z"}, token=reader)[0] == 403

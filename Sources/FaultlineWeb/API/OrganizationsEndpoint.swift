@@ -40,6 +40,38 @@ struct OrganizationsEndpoint: Sendable {
         return Self.json(.array(projects.map { Self.project($0, in: organization) }))
     }
 
+    /// `POST /api/0/organizations/{org}/projects/` (and Sentry's team route: Faultline has no teams, so the team
+    /// named is not checked): `{"name", "slug"?, "platform"?}` → 201 with the project; its first DSN key is made too.
+    func createProject(_ request: HTTPRequest, _ p: [String: String]) throws -> HTTPResponse {
+        let token = try auth.authenticate(request)
+        let organization = try auth.organization(p["org"] ?? "", for: token)
+        try auth.require("project:write", of: token)
+        let body = try request.jsonObjectBody()
+        func text(_ key: String, required: Bool, max: Int) throws -> String? {
+            guard let value = body[key], !value.isNull else {
+                if required { throw APIError.badRequest("'\(key)' is required.") }
+                return nil
+            }
+            guard let s = value.string, !s.isEmpty, s.utf8.count <= max else {
+                throw APIError.badRequest("'\(key)' must be a string of 1 to \(max) bytes.")
+            }
+            return s
+        }
+        let name = try text("name", required: true, max: 64) ?? ""
+        let slug = try text("slug", required: false, max: 50)
+        let platform = try text("platform", required: false, max: 64)
+        do {
+            let (project, _) = try ProjectCreation.create(name: name, slug: slug, platform: platform, in: organization,
+                                                          store: store)
+            return HTTPResponse(status: .created, contentType: "application/json",
+                                body: Self.project(project, in: organization).serialized)
+        } catch ProjectCreation.Failure.emptySlug {
+            throw APIError.badRequest("The project needs a name (or slug) with a letter or digit.")
+        } catch ProjectCreation.Failure.slugTaken {
+            throw APIError.conflict("A project with this slug already exists.")
+        }
+    }
+
     /// Sentry's organization summary; the flags Sentry has and Faultline does not (2FA, early adopter) are false.
     static func organization(_ o: Organization) -> JSONValue {
         .object([
