@@ -62,6 +62,7 @@ public final class WebApp: HTTPHandler {
         r.add("GET", "/api/0/organizations/{org}/projects/", .sync { req, p in try organizations.projects(req, p) })
         r.add("POST", "/api/0/organizations/{org}/projects/", .sync { req, p in try organizations.createProject(req, p) })
         r.add("POST", "/api/0/teams/{org}/{team}/projects/", .sync { req, p in try organizations.createProject(req, p) })
+        r.add("GET", "/api/0/organizations/{org}/issues/", .sync { req, p in try issues.organizationList(req, p) })
         r.add("GET", "/api/0/organizations/{org}/shortids/{short_id}/", .sync { req, p in try lookups.shortID(req, p) })
         r.add("GET", "/api/0/organizations/{org}/eventids/{event_id}/", .sync { req, p in try lookups.eventID(req, p) })
         r.add("GET", "/api/0/api-tokens/", .sync { req, _ in try tokens.list(req) })

@@ -130,3 +130,28 @@ def test_create_projects_over_the_api(server):
     assert post("/api/0/organizations/other/projects/", {"name": "z"})[0] == 404
     reader = limited_token(server, "org:read,project:read")
     assert post("/api/0/organizations/faultline/projects/", {"name": "z"}, token=reader)[0] == 403
+
+
+def test_organization_issue_list_spans_projects(server):
+    from conftest import run_sdk
+    status, _, raw = server.request("POST", "/api/0/organizations/faultline/projects/", body=b'{"name": "Jobs"}',
+                                    headers={"Authorization": f"Bearer {server.token}"})
+    jobs = json.loads(raw)
+    status, keys = server.api("/api/0/projects/faultline/jobs/keys/")
+    send = "import os, sentry_sdk\nsentry_sdk.init(dsn=os.environ['FAULTLINE_DSN'])\n" \
+           "sentry_sdk.capture_message(os.environ['MSG'])\nsentry_sdk.flush()"
+    run_sdk(server.dsn, send, extra_env={"MSG": "from default"})
+    run_sdk(keys[0]["dsn"]["public"], send, extra_env={"MSG": "from jobs"})
+
+    status, issues = server.api("/api/0/organizations/faultline/issues/")
+    assert status == 200
+    assert sorted((i["title"], i["project"]["slug"]) for i in issues) == [("from default", "default"), ("from jobs", "jobs")]
+    status, only = server.api(f"/api/0/organizations/faultline/issues/?project={jobs['id']}")
+    assert status == 200 and [i["title"] for i in only] == ["from jobs"]
+    status, both = server.api(f"/api/0/organizations/faultline/issues/?project=-1&query=from")
+    assert status == 200 and len(both) == 2
+    status, body = server.api("/api/0/organizations/faultline/issues/?project=999")
+    assert status == 403 and "999" in body["detail"]
+    assert server.api("/api/0/organizations/other/issues/")[0] == 404
+    status, body = server.api("/api/0/organizations/faultline/issues/?query=is:nothing")
+    assert status == 400

@@ -146,7 +146,8 @@ public struct IssueQuery: Sendable {
         case date, new, freq, user
     }
 
-    public var projectID: Int
+    /// The projects searched (one for a project's list, several for an organization's).
+    public var projectIDs: [Int]
     public var statuses: [IssueStatus] = []
     public var substatus: String?
     public var levels: [String] = []
@@ -161,7 +162,11 @@ public struct IssueQuery: Sendable {
     public var cursor: IssueCursor?
 
     public init(projectID: Int) {
-        self.projectID = projectID
+        projectIDs = [projectID]
+    }
+
+    public init(projectIDs: [Int]) {
+        self.projectIDs = projectIDs
     }
 }
 

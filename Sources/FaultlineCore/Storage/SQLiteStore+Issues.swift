@@ -46,8 +46,9 @@ extension SQLiteStore {
 
     public func issues(_ query: IssueQuery) throws -> [Issue] {
         try settleIssues()
-        var conditions = ["project_id = ?"]
-        var values: [any SQLiteBindable] = [query.projectID]
+        guard !query.projectIDs.isEmpty else { return [] }
+        var conditions = ["project_id IN (\(query.projectIDs.map { _ in "?" }.joined(separator: ", ")))"]
+        var values: [any SQLiteBindable] = query.projectIDs
         if !query.statuses.isEmpty {
             conditions.append("status IN (\(query.statuses.map { _ in "?" }.joined(separator: ", ")))")
             values += query.statuses.map(\.rawValue)

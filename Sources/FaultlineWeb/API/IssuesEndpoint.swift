@@ -15,7 +15,33 @@ struct IssuesEndpoint: Sendable {
 
     func list(_ request: HTTPRequest, _ p: [String: String]) throws -> HTTPResponse {
         let project = try auth.project(request, p, scope: "event:read")
-        var query = IssueQuery(projectID: project.id)
+        return try list(request, projects: [project])
+    }
+
+    /// `GET /api/0/organizations/{org}/issues/`: the same list over the organization's projects, or those named by
+    /// `project=ID` (repeated; `-1` means all, as in Sentry).
+    func organizationList(_ request: HTTPRequest, _ p: [String: String]) throws -> HTTPResponse {
+        let token = try auth.authenticate(request)
+        let organization = try auth.organization(p["org"] ?? "", for: token)
+        try auth.require("event:read", of: token)
+        var projects = try store.projects(organizationSlug: organization.slug)
+        let wanted = request.queryValues("project").filter { $0 != "-1" }
+        if !wanted.isEmpty {
+            var ids: Set<Int> = []
+            for text in wanted {
+                guard let id = Int(text), let project = projects.first(where: { $0.id == id }) else {
+                    throw APIError.forbidden("You do not have access to project '\(text.prefix(40))'.")
+                }
+                ids.insert(project.id)
+            }
+            projects = projects.filter { ids.contains($0.id) }
+        }
+        return try list(request, projects: projects)
+    }
+
+    private func list(_ request: HTTPRequest, projects: [Project]) throws -> HTTPResponse {
+        let byID = Dictionary(uniqueKeysWithValues: projects.map { ($0.id, $0) })
+        var query = IssueQuery(projectIDs: projects.map(\.id))
         // Sentry assumes `is:unresolved` when no query is given.
         try IssueSearch.apply(request.queryValue("query") ?? "is:unresolved", to: &query)
         if let sort = request.queryValue("sort") {
@@ -40,9 +66,11 @@ struct IssuesEndpoint: Sendable {
         issues = Array(issues.prefix(query.limit))
         let stats = try self.stats(issues, period: period)
         let base = request.baseURL
-        let body = JSONValue.array(issues.map { issue in
-            .object(IssueSerializer.summary(issue, project: project, baseURL: base,
-                                            stats: period.isEmpty ? nil : (period, stats[issue.id] ?? [])))
+        let body = JSONValue.array(issues.compactMap { issue in
+            byID[issue.projectID].map { project in
+                .object(IssueSerializer.summary(issue, project: project, baseURL: base,
+                                                stats: period.isEmpty ? nil : (period, stats[issue.id] ?? [])))
+            }
         })
         var response = HTTPResponse(status: .ok, contentType: "application/json", body: body.serialized)
         let next = issues.last.map { sortValue($0, query.sort) }.map { "\(Self.format($0)):\(issues.last?.id ?? 0):0" }
