@@ -27,12 +27,14 @@ public struct ProjectKey: Sendable, Equatable {
     public var createdAt: Double
 
     /// The DSN an SDK is given: `{scheme}://{public_key}@{host}/{project_id}`.
-    public func dsn(publicURL: String) -> String {
+    /// With `includingSecret`, the legacy form `{scheme}://{public_key}:{secret_key}@…` that old SDKs took.
+    public func dsn(publicURL: String, includingSecret: Bool = false) -> String {
         let base = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
         guard let schemeEnd = base.firstRange(of: "://") else { return base }
         let scheme = base[..<schemeEnd.lowerBound]
         let rest = base[schemeEnd.upperBound...]
-        return "\(scheme)://\(publicKey)@\(rest)/\(projectID)"
+        let credentials = includingSecret ? "\(publicKey):\(secretKey)" : publicKey
+        return "\(scheme)://\(credentials)@\(rest)/\(projectID)"
     }
 }
 

@@ -19,3 +19,10 @@ extension HTTPRequest {
         return document.root
     }
 }
+
+extension HTTPResponse {
+    /// A JSON API answer.
+    static func json(_ value: JSONValue, status: HTTPStatus = .ok) -> HTTPResponse {
+        HTTPResponse(status: status, contentType: "application/json", body: value.serialized)
+    }
+}

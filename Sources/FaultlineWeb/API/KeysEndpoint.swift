@@ -12,14 +12,14 @@ struct KeysEndpoint: Sendable {
     func list(_ request: HTTPRequest, _ p: [String: String]) throws -> HTTPResponse {
         let project = try auth.project(request, p, scope: "project:read")
         let base = try publicURL(request)
-        return Self.json(.ok, .array(try store.keys(projectID: project.id).map { Self.serialize($0, publicURL: base) }))
+        return HTTPResponse.json(.array(try store.keys(projectID: project.id).map { Self.serialize($0, publicURL: base) }))
     }
 
     func create(_ request: HTTPRequest, _ p: [String: String]) throws -> HTTPResponse {
         let project = try auth.project(request, p, scope: "project:write")
         let body = request.body.isEmpty ? nil : try request.jsonObjectBody()
         let key = try store.createKey(projectID: project.id, label: try Self.name(body) ?? "Default")
-        return Self.json(.created, Self.serialize(key, publicURL: try publicURL(request)))
+        return HTTPResponse.json(Self.serialize(key, publicURL: try publicURL(request)), status: .created)
     }
 
     func update(_ request: HTTPRequest, _ p: [String: String]) throws -> HTTPResponse {
@@ -37,7 +37,7 @@ struct KeysEndpoint: Sendable {
         guard let updated = try store.keys(projectID: project.id).first(where: { $0.id == key.id }) else {
             throw APIError.notFound("The requested resource does not exist.")
         }
-        return Self.json(.ok, Self.serialize(updated, publicURL: try publicURL(request)))
+        return HTTPResponse.json(Self.serialize(updated, publicURL: try publicURL(request)))
     }
 
     func delete(_ request: HTTPRequest, _ p: [String: String]) throws -> HTTPResponse {
@@ -71,8 +71,6 @@ struct KeysEndpoint: Sendable {
 
     /// Sentry's project-key fields that apply; the DSN forms of ingest routes Faultline lacks (CSP, minidump) are left out.
     static func serialize(_ key: ProjectKey, publicURL: String) -> JSONValue {
-        let dsn = key.dsn(publicURL: publicURL)
-        let secretDSN = dsn.replacingOccurrences(of: "://\(key.publicKey)@", with: "://\(key.publicKey):\(key.secretKey)@")
         return .object([
             ("id", .string(key.publicKey)),
             ("name", .string(key.label)),
@@ -82,12 +80,9 @@ struct KeysEndpoint: Sendable {
             ("projectId", .int(key.projectID)),
             ("isActive", .bool(key.isActive)),
             ("rateLimit", .null),
-            ("dsn", .object([("public", .string(dsn)), ("secret", .string(secretDSN))])),
+            ("dsn", .object([("public", .string(key.dsn(publicURL: publicURL))),
+                              ("secret", .string(key.dsn(publicURL: publicURL, includingSecret: true)))])),
             ("dateCreated", .string(Timestamp.format(key.createdAt))),
         ])
-    }
-
-    private static func json(_ status: HTTPStatus, _ value: JSONValue) -> HTTPResponse {
-        HTTPResponse(status: status, contentType: "application/json", body: value.serialized)
     }
 }

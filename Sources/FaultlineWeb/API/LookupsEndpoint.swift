@@ -26,7 +26,7 @@ struct LookupsEndpoint: Sendable {
             ("shortId", .string(IssueSerializer.shortID(issue, project: project))),
             ("group", .object(IssueSerializer.summary(issue, project: project, baseURL: request.baseURL))),
         ])
-        return HTTPResponse(status: .ok, contentType: "application/json", body: body.serialized)
+        return HTTPResponse.json(body)
     }
 
     func eventID(_ request: HTTPRequest, _ p: [String: String]) throws -> HTTPResponse {
@@ -43,7 +43,7 @@ struct LookupsEndpoint: Sendable {
                 ("eventId", .string(id.hex)),
                 ("event", try EventSerializer.detail(event, projectID: project.id)),
             ])
-            return HTTPResponse(status: .ok, contentType: "application/json", body: body.serialized)
+            return HTTPResponse.json(body)
         }
         throw APIError.notFound("The requested resource does not exist.")
     }

@@ -11,7 +11,7 @@ struct OrganizationsEndpoint: Sendable {
     /// Sentry's API root: the token's scopes. There are no user accounts yet, so `user` is null.
     func root(_ request: HTTPRequest) throws -> HTTPResponse {
         let token = try auth.authenticate(request)
-        return Self.json(.object([
+        return HTTPResponse.json(.object([
             ("version", .string("0")),
             ("auth", .object([("id", .string(String(token.id))), ("scopes", .array(token.scopes.map { .string($0) }))])),
             ("user", .null),
@@ -22,14 +22,14 @@ struct OrganizationsEndpoint: Sendable {
         let token = try auth.authenticate(request)
         try auth.require("org:read", of: token)
         let organizations = try store.organization(id: token.organizationID).map { [$0] } ?? []
-        return Self.json(.array(organizations.map(Self.organization)))
+        return HTTPResponse.json(.array(organizations.map(Self.organization)))
     }
 
     func detail(_ request: HTTPRequest, _ p: [String: String]) throws -> HTTPResponse {
         let token = try auth.authenticate(request)
         let organization = try auth.organization(p["org"] ?? "", for: token)
         try auth.require("org:read", of: token)
-        return Self.json(Self.organization(organization))
+        return HTTPResponse.json(Self.organization(organization))
     }
 
     func projects(_ request: HTTPRequest, _ p: [String: String]) throws -> HTTPResponse {
@@ -37,7 +37,7 @@ struct OrganizationsEndpoint: Sendable {
         let organization = try auth.organization(p["org"] ?? "", for: token)
         try auth.require("org:read", of: token)
         let projects = try store.projects(organizationSlug: organization.slug)
-        return Self.json(.array(projects.map { Self.project($0, in: organization) }))
+        return HTTPResponse.json(.array(projects.map { Self.project($0, in: organization) }))
     }
 
     /// `POST /api/0/organizations/{org}/projects/` (and Sentry's team route: Faultline has no teams, so the team
@@ -63,8 +63,7 @@ struct OrganizationsEndpoint: Sendable {
         do {
             let (project, _) = try ProjectCreation.create(name: name, slug: slug, platform: platform, in: organization,
                                                           store: store)
-            return HTTPResponse(status: .created, contentType: "application/json",
-                                body: Self.project(project, in: organization).serialized)
+            return HTTPResponse.json(Self.project(project, in: organization), status: .created)
         } catch ProjectCreation.Failure.emptySlug {
             throw APIError.badRequest("The project needs a name (or slug) with a letter or digit.")
         } catch ProjectCreation.Failure.slugTaken {
@@ -105,9 +104,5 @@ struct OrganizationsEndpoint: Sendable {
             ("teams", .array([])),
             ("organization", .object([("id", .string(String(o.id))), ("slug", .string(o.slug)), ("name", .string(o.name))])),
         ])
-    }
-
-    private static func json(_ value: JSONValue) -> HTTPResponse {
-        HTTPResponse(status: .ok, contentType: "application/json", body: value.serialized)
     }
 }

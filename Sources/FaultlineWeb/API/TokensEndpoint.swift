@@ -14,7 +14,7 @@ struct TokensEndpoint: Sendable {
         let caller = try auth.authenticate(request)
         try auth.require("org:read", of: caller)
         let tokens = try store.tokens(organizationID: caller.organizationID)
-        return Self.json(.ok, .array(tokens.map { Self.serialize($0, value: nil) }))
+        return HTTPResponse.json(.array(tokens.map { Self.serialize($0, value: nil) }))
     }
 
     func create(_ request: HTTPRequest) throws -> HTTPResponse {
@@ -42,7 +42,7 @@ struct TokensEndpoint: Sendable {
         let value = Credentials.newToken()
         let token = try store.createToken(organizationID: caller.organizationID, hash: Credentials.hash(token: value),
                                           name: name, scopes: scopes)
-        return Self.json(.created, Self.serialize(token, value: value))
+        return HTTPResponse.json(Self.serialize(token, value: value), status: .created)
     }
 
     /// Sentry's legacy form: `DELETE /api/0/api-tokens/` with `{"tokenId": …}` in the body.
@@ -84,9 +84,5 @@ struct TokensEndpoint: Sendable {
         ]
         if let value { fields.append(("token", .string(value))) }
         return .object(fields)
-    }
-
-    private static func json(_ status: HTTPStatus, _ value: JSONValue) -> HTTPResponse {
-        HTTPResponse(status: status, contentType: "application/json", body: value.serialized)
     }
 }
