@@ -79,21 +79,8 @@ struct ServeCommand: ParsableCommand {
         } catch {
             throw CommandError("cannot listen on \(listenText.joined(separator: ", ")): \(error)")
         }
-        let firstAddress = addresses[0]
-        let host = firstAddress.host == "0.0.0.0" || firstAddress.host == "::" ? "127.0.0.1" : firstAddress.description
-            .replacingOccurrences(of: ":\(firstAddress.port)", with: "")
-        let publicURL = Environment.value(self.publicURL, "FAULTLINE_PUBLIC_URL", default: "http://\(host):\(server.port)")
-        try? store.setSetting("public_url", publicURL)
-
-        let bootstrap = try Bootstrap.runIfEmpty(store)
-        printBanner(store: store, bootstrap: bootstrap, publicURL: publicURL)
-        if store.recountedEvents > 0 {
-            logger.info("issue counts recovered", metadata: ["events": "\(store.recountedEvents)",
-                        "reason": "stored after the last count flush (the previous run did not stop cleanly)"])
-        }
-        logger.info("listening", metadata: ["addresses": "\(listenText.joined(separator: ","))", "port": "\(server.port)",
-                                             "data": "\(dataDirectory)"])
-
+        // Signals are handled from here on, before anything announces the server: a SIGTERM sent as soon as
+        // "listening" appears fell between ignoring the signal and the source that handles it, and was lost.
         let shutdown = DispatchQueue(label: "faultline.signals")
         var sources: [any DispatchSourceSignal] = []
         for sig in [SIGTERM, SIGINT] {
@@ -110,6 +97,21 @@ struct ServeCommand: ParsableCommand {
             source.resume()
             sources.append(source)
         }
+        let firstAddress = addresses[0]
+        let host = firstAddress.host == "0.0.0.0" || firstAddress.host == "::" ? "127.0.0.1" : firstAddress.description
+            .replacingOccurrences(of: ":\(firstAddress.port)", with: "")
+        let publicURL = Environment.value(self.publicURL, "FAULTLINE_PUBLIC_URL", default: "http://\(host):\(server.port)")
+        try? store.setSetting("public_url", publicURL)
+
+        let bootstrap = try Bootstrap.runIfEmpty(store)
+        printBanner(store: store, bootstrap: bootstrap, publicURL: publicURL)
+        if store.recountedEvents > 0 {
+            logger.info("issue counts recovered", metadata: ["events": "\(store.recountedEvents)",
+                        "reason": "stored after the last count flush (the previous run did not stop cleanly)"])
+        }
+        logger.info("listening", metadata: ["addresses": "\(listenText.joined(separator: ","))", "port": "\(server.port)",
+                                             "data": "\(dataDirectory)"])
+
         withExtendedLifetime(sources) { dispatchMain() }
     }
 

@@ -64,3 +64,21 @@ def test_ipv6_listen(tmp_path):
         assert s.event(json.loads(body)["id"])[0] == 200
     finally:
         assert s.stop() == 0
+
+
+def test_sigterm_as_soon_as_listening_stops_cleanly(tmp_path):
+    # A signal sent the moment "listening" is logged used to fall between ignoring SIGTERM and the handler that
+    # acts on it: the server then never stopped (about half the time in a loop like this one).
+    import signal as sig
+    for i in range(12):
+        proc = subprocess.Popen([str(BINARY), "serve", "--listen", "127.0.0.1:0", "--data", str(tmp_path / "data")],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        for line in proc.stderr:
+            if '"msg":"listening"' in line:
+                break
+        proc.send_signal(sig.SIGTERM)
+        try:
+            assert proc.wait(timeout=10) == 0, i
+        finally:
+            if proc.poll() is None:
+                proc.kill()
