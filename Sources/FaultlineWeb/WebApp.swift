@@ -40,6 +40,7 @@ public final class WebApp: HTTPHandler {
         let tokens = TokensEndpoint(store: store, auth: auth)
         let lookups = LookupsEndpoint(store: store, auth: auth)
         let keys = KeysEndpoint(store: store, auth: auth)
+        let releases = ReleasesEndpoint(store: store, auth: auth)
 
         var r = Router<Handler>()
         // Ingest (Relay's routes).
@@ -65,6 +66,24 @@ public final class WebApp: HTTPHandler {
         r.add("GET", "/api/0/organizations/{org}/issues/", .sync { req, p in try issues.organizationList(req, p) })
         r.add("GET", "/api/0/organizations/{org}/shortids/{short_id}/", .sync { req, p in try lookups.shortID(req, p) })
         r.add("GET", "/api/0/organizations/{org}/eventids/{event_id}/", .sync { req, p in try lookups.eventID(req, p) })
+        r.add("GET", "/api/0/organizations/{org}/releases/", .sync { req, p in try releases.list(req, p) })
+        r.add("POST", "/api/0/organizations/{org}/releases/", .sync { req, p in try releases.create(req, p) })
+        r.add("GET", "/api/0/organizations/{org}/releases/{version}/", .sync { req, p in try releases.detail(req, p) })
+        r.add("PUT", "/api/0/organizations/{org}/releases/{version}/", .sync { req, p in try releases.update(req, p) })
+        r.add("DELETE", "/api/0/organizations/{org}/releases/{version}/", .sync { req, p in try releases.delete(req, p) })
+        r.add("GET", "/api/0/organizations/{org}/releases/{version}/commits/", .sync { req, p in try releases.commits(req, p) })
+        r.add("GET", "/api/0/organizations/{org}/releases/{version}/previous-with-commits/", .sync { req, p in
+            try releases.previousWithCommits(req, p)
+        })
+        r.add("GET", "/api/0/organizations/{org}/releases/{version}/deploys/", .sync { req, p in try releases.deploys(req, p) })
+        r.add("POST", "/api/0/organizations/{org}/releases/{version}/deploys/", .sync { req, p in
+            try releases.createDeploy(req, p)
+        })
+        r.add("GET", "/api/0/organizations/{org}/repos/", .sync { req, p in try releases.repositories(req, p) })
+        r.add("POST", "/api/0/organizations/{org}/repos/", .sync { req, p in try releases.createRepository(req, p) })
+        r.add("GET", "/api/0/projects/{org}/{project}/releases/", .sync { req, p in try releases.list(req, p) })
+        r.add("POST", "/api/0/projects/{org}/{project}/releases/", .sync { req, p in try releases.create(req, p) })
+        r.add("GET", "/api/0/projects/{org}/{project}/releases/{version}/", .sync { req, p in try releases.detail(req, p) })
         r.add("GET", "/api/0/api-tokens/", .sync { req, _ in try tokens.list(req) })
         r.add("POST", "/api/0/api-tokens/", .sync { req, _ in try tokens.create(req) })
         r.add("DELETE", "/api/0/api-tokens/", .sync { req, _ in try tokens.revokeFromBody(req) })

@@ -20,9 +20,10 @@ public struct SQLiteMigrator {
         migrations.append(Migration(name, sql))
     }
 
-    /// Applies what is missing; returns the names applied now.
+    /// Applies what is missing (up to and including `last`, when given: how a test builds an older schema to
+    /// migrate data from); returns the names applied now.
     @discardableResult
-    public func migrate(_ db: SQLiteDatabase) throws -> [String] {
+    public func migrate(_ db: SQLiteDatabase, through last: String? = nil) throws -> [String] {
         try db.execute("CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at REAL NOT NULL)")
         let applied = Set(try db.rows("SELECT name FROM schema_migrations") { $0.string(0) ?? "" })
         let known = Set(migrations.map(\.name))
@@ -36,6 +37,7 @@ public struct SQLiteMigrator {
                 try db.run("INSERT INTO schema_migrations (name, applied_at) VALUES (?, strftime('%s','now'))", [migration.name])
             }
             done.append(migration.name)
+            if migration.name == last { break }
         }
         return done
     }

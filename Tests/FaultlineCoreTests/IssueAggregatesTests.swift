@@ -9,6 +9,7 @@ import Testing
         var tags: [[String]]
         var events: [[String]]
         var eventIDs: [[String]]
+        var releases: [[String]]
 
         init(_ db: SQLiteDatabase) throws {
             issues = try db.rows("""
@@ -23,6 +24,9 @@ import Testing
             eventIDs = try db.rows("SELECT project_id, hex(event_id), event_row FROM event_ids ORDER BY 1, 2") { r in
                 (0..<3).map { r.string(Int32($0)) ?? "-" }
             }
+            releases = try db.rows("""
+                SELECT project_id, version, event_count, first_event, last_event, new_issues FROM releases ORDER BY 1, 2
+                """) { r in (0..<6).map { r.string(Int32($0)) ?? "-" } }
         }
     }
 
@@ -43,6 +47,7 @@ import Testing
         #expect(expected.issues[0][1] == "5" && expected.issues[0][2] == "3")
         #expect(expected.events.count == 6)
         #expect(expected.eventIDs.count == 6)
+        #expect(expected.releases.map { [$0[1], $0[2], $0[5]] } == [["shop@1.0", "2", "1"], ["shop@1.1", "2", "0"], ["shop@1.2", "1", "0"]])
         // What a crash right after these events' commits leaves: events stored, none of their counts.
         try db.execute("""
             UPDATE issues SET times_seen = 0, user_count = 0, first_seen = 1e12, last_seen = 0, first_release = NULL,
@@ -50,6 +55,7 @@ import Testing
             DELETE FROM issue_tags;
             DELETE FROM issue_events;
             DELETE FROM event_ids;
+            UPDATE releases SET event_count = 0, first_event = NULL, last_event = NULL;
             UPDATE settings SET value = '0' WHERE key = '\(IssueAggregates.watermarkKey)';
             """)
         let reopened = try SQLiteStore(directory: (path as NSString).deletingLastPathComponent)

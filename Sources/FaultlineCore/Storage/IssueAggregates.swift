@@ -81,6 +81,30 @@ struct IssueAggregates {
 
     static let rowsPerStatement = 64
 
+    /// Adds the error events counted under each `release` tag to their project's release row (a few rows per
+    /// flush: one per release that saw events). `projectOf` names an issue's project.
+    func writeReleaseCounts(_ db: SQLiteDatabase, projectOf: (Int) throws -> Int?) throws {
+        struct ReleaseKey: Hashable {
+            var projectID: Int
+            var version: String
+        }
+        var counts: [ReleaseKey: TagCount] = [:]
+        for (key, c) in tags where key.key == Self.releaseTag {
+            guard let projectID = try projectOf(key.issueID) else { continue }
+            counts[ReleaseKey(projectID: projectID, version: key.value), default: TagCount(count: 0, first: c.first, last: c.last)]
+                .add(c)
+        }
+        for (key, c) in counts {
+            try db.run("""
+                UPDATE releases SET event_count = event_count + ?, first_event = min(coalesce(first_event, ?), ?),
+                    last_event = max(coalesce(last_event, ?), ?)
+                WHERE project_id = ? AND version = ?
+                """, [c.count, c.first, c.first, c.last, c.last, key.projectID, key.version])
+        }
+    }
+
+    static let releaseTag = "release"
+
     /// Inserts the `issue_events` rows in key order, many per statement.
     func writeEvents(_ db: SQLiteDatabase) throws {
         let rows = events.sorted { ($0.issueID, $0.timestamp, $0.row) < ($1.issueID, $1.timestamp, $1.row) }
@@ -201,6 +225,9 @@ struct IssueAggregates {
             }
         }
         let newUsers = try aggregates.writeTags(db)
+        try aggregates.writeReleaseCounts(db) { id in
+            try db.first("SELECT project_id FROM issues WHERE id = ?", [id]) { $0.int(0) }
+        }
         var usersByIssue: [Int: Int] = [:]
         for key in newUsers { usersByIssue[key.issueID, default: 0] += 1 }
         for (id, c) in counters {

@@ -139,6 +139,7 @@ final class IssueWriter: @unchecked Sendable {
             VALUES (?, ?, ?, ?, ?, ?, ?)
             """, [projectID, input.hash, id, input.strategy, input.variant, String(decoding: input.components, as: UTF8.self), time])
         try IssueRows.addActivity(db, issueID: id, type: "first_seen", at: time)
+        if let release = input.release { try countNewIssue(projectID: projectID, release: release, at: time, db) }
         return id
     }
 
@@ -163,9 +164,12 @@ final class IssueWriter: @unchecked Sendable {
             issue.firstSeen = min(issue.firstSeen, event.timestamp)
             issue.lastSeen = max(issue.lastSeen, event.timestamp)
             if let release {
-                if issue.firstRelease == nil { issue.firstRelease = release }
-                issue.lastRelease = release
                 try noteRelease(projectID: event.projectID, version: release, at: event.receivedAt, db)
+                if issue.firstRelease == nil {
+                    issue.firstRelease = release
+                    try countNewIssue(projectID: event.projectID, release: release, at: event.receivedAt, db)
+                }
+                issue.lastRelease = release
             }
             let d = input.descriptor
             if issue.title != d.title || issue.culprit != d.culprit || issue.exceptionType != d.exceptionType
@@ -219,6 +223,7 @@ final class IssueWriter: @unchecked Sendable {
             if let issue = staged.issues[id] ?? issues[id] { try IssueRows.saveCounters(db, issue) }
         }
         _ = try all.writeTags(db)
+        try all.writeReleaseCounts(db) { [staged, issues] id in (staged.issues[id] ?? issues[id])?.projectID }
         try all.writeEvents(db)
         try all.writeEventIDs(db)
         try IssueAggregates.writeWatermark(db)
@@ -310,11 +315,27 @@ final class IssueWriter: @unchecked Sendable {
         return id
     }
 
-    /// Records a release the first time an event names it (its order of appearance is its age).
+    /// Records a release the first time an event names it (its order of appearance is its age), in its project and
+    /// in the organization's release list.
     func noteRelease(projectID: Int, version: String, at time: Double, _ db: SQLiteDatabase) throws {
         if try releaseID(projectID: projectID, version: version, db) != nil { return }
         try db.run("INSERT OR IGNORE INTO releases (project_id, version, first_seen) VALUES (?, ?, ?)", [projectID, version, time])
         releaseIDs[HashKey(projectID: projectID, hash: version)] = Int(db.lastInsertRowID)
+        try db.run("""
+            INSERT OR IGNORE INTO org_releases (organization_id, version, date_created)
+            SELECT organization_id, ?, ? FROM projects WHERE id = ?
+            """, [version, time, projectID])
+    }
+
+    /// An issue's first release is this one (Sentry's `newGroups`); written at once, as new issues are.
+    private func countNewIssue(projectID: Int, release: String, at time: Double, _ db: SQLiteDatabase) throws {
+        try noteRelease(projectID: projectID, version: release, at: time, db)
+        try db.run("UPDATE releases SET new_issues = new_issues + 1 WHERE project_id = ? AND version = ?", [projectID, release])
+    }
+
+    /// Release rows were deleted (the API): ids cached from them must not be trusted.
+    func forgetReleases() {
+        releaseIDs.removeAll()
     }
 
     /// The newest release of a project (by first appearance), if any.

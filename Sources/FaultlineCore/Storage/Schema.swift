@@ -212,6 +212,82 @@ enum Schema {
             INSERT INTO event_ids (project_id, event_id, event_row) SELECT project_id, event_id, id FROM events;
             DROP INDEX events_project_event_id;
             """)
+        m.register("0006_releases", """
+            -- A release as the API knows it, once per organization (Sentry's Release); `releases` holds its projects,
+            -- each with what its events did there. Events that name a version create both.
+            CREATE TABLE org_releases (
+                id INTEGER PRIMARY KEY,
+                organization_id INTEGER NOT NULL,
+                version TEXT NOT NULL,
+                ref TEXT,
+                url TEXT,
+                status TEXT NOT NULL DEFAULT 'open',
+                date_created REAL NOT NULL,
+                date_started REAL,
+                date_released REAL,
+                UNIQUE (organization_id, version)
+            );
+            CREATE INDEX org_releases_created ON org_releases (organization_id, date_created, id);
+            INSERT INTO org_releases (organization_id, version, date_created)
+            SELECT p.organization_id, r.version, min(r.first_seen) FROM releases r JOIN projects p ON p.id = r.project_id
+            GROUP BY p.organization_id, r.version;
+            -- Error events per project and release, summed by the issue writer with the tag counts.
+            ALTER TABLE releases ADD COLUMN event_count INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE releases ADD COLUMN first_event REAL;
+            ALTER TABLE releases ADD COLUMN last_event REAL;
+            -- Issues whose first release this is.
+            ALTER TABLE releases ADD COLUMN new_issues INTEGER NOT NULL DEFAULT 0;
+            UPDATE releases SET event_count = c.n, first_event = c.first, last_event = c.last
+            FROM (SELECT i.project_id AS project_id, t.value AS version, sum(t.times_seen) AS n, min(t.first_seen) AS first,
+                         max(t.last_seen) AS last
+                  FROM issue_tags t JOIN issues i ON i.id = t.issue_id WHERE t.key = 'release'
+                  GROUP BY i.project_id, t.value) AS c
+            WHERE releases.project_id = c.project_id AND releases.version = c.version;
+            UPDATE releases SET new_issues = c.n
+            FROM (SELECT project_id, first_release AS version, count(*) AS n FROM issues WHERE first_release IS NOT NULL
+                  GROUP BY project_id, first_release) AS c
+            WHERE releases.project_id = c.project_id AND releases.version = c.version;
+            -- Source repositories, named by releases' refs and commits (Sentry lists them for `set-commits`).
+            CREATE TABLE repositories (
+                id INTEGER PRIMARY KEY,
+                organization_id INTEGER NOT NULL,
+                name TEXT NOT NULL,
+                url TEXT,
+                provider TEXT,
+                created_at REAL NOT NULL,
+                UNIQUE (organization_id, name)
+            );
+            -- A release's commits in the order given (newest first, as sentry-cli sends them).
+            CREATE TABLE release_commits (
+                release_id INTEGER NOT NULL,
+                position INTEGER NOT NULL,
+                commit_key TEXT NOT NULL,
+                repository_id INTEGER,
+                message TEXT,
+                author_name TEXT,
+                author_email TEXT,
+                timestamp REAL,
+                PRIMARY KEY (release_id, position)
+            ) WITHOUT ROWID;
+            -- The head commit of each repository in a release (Sentry's `refs`).
+            CREATE TABLE release_heads (
+                release_id INTEGER NOT NULL,
+                repository_id INTEGER NOT NULL,
+                commit_key TEXT NOT NULL,
+                previous_commit TEXT,
+                PRIMARY KEY (release_id, repository_id)
+            ) WITHOUT ROWID;
+            CREATE TABLE deploys (
+                id INTEGER PRIMARY KEY,
+                release_id INTEGER NOT NULL,
+                environment TEXT NOT NULL,
+                name TEXT,
+                url TEXT,
+                date_started REAL,
+                date_finished REAL NOT NULL
+            );
+            CREATE INDEX deploys_release ON deploys (release_id, id);
+            """)
         return m
     }
 }

@@ -9,8 +9,6 @@ struct IssuesEndpoint: Sendable {
     let store: any FaultlineStore
     let auth: APIAuthenticator
 
-    static let maxLimit = 100
-
     // MARK: List
 
     func list(_ request: HTTPRequest, _ p: [String: String]) throws -> HTTPResponse {
@@ -50,7 +48,7 @@ struct IssuesEndpoint: Sendable {
             }
             query.sort = s
         }
-        query.limit = try limit(request, default: 25)
+        query.limit = try Pagination.limit(request, default: 25)
         if let cursor = request.queryValue("cursor"), !cursor.isEmpty {
             query.cursor = try parseCursor(cursor)
         }
@@ -74,7 +72,7 @@ struct IssuesEndpoint: Sendable {
         })
         var response = HTTPResponse(status: .ok, contentType: "application/json", body: body.serialized)
         let next = issues.last.map { sortValue($0, query.sort) }.map { "\(Self.format($0)):\(issues.last?.id ?? 0):0" }
-        response.headers.add("Link", link(request, next: hasMore ? next : nil, current: request.queryValue("cursor")))
+        response.headers.add("Link", Pagination.link(request, next: hasMore ? next : nil, current: request.queryValue("cursor")))
         return response
     }
 
@@ -191,7 +189,7 @@ struct IssuesEndpoint: Sendable {
 
     func events(_ request: HTTPRequest, _ p: [String: String]) throws -> HTTPResponse {
         let (issue, project) = try issue(request, p, scope: "event:read")
-        let limit = try limit(request, default: 50)
+        let limit = try Pagination.limit(request, default: 50)
         var after: Int?
         if let cursor = request.queryValue("cursor"), !cursor.isEmpty {
             guard let id = Int(cursor.split(separator: ":").first ?? "") else { throw APIError.badRequest("Invalid cursor parameter.") }
@@ -205,7 +203,7 @@ struct IssuesEndpoint: Sendable {
         })
         var response = HTTPResponse(status: .ok, contentType: "application/json", body: body.serialized)
         let next = events.count > limit ? page.last.map { "\($0.rowID):0:0" } : nil
-        response.headers.add("Link", link(request, next: next, current: request.queryValue("cursor")))
+        response.headers.add("Link", Pagination.link(request, next: next, current: request.queryValue("cursor")))
         return response
     }
 
@@ -246,7 +244,7 @@ struct IssuesEndpoint: Sendable {
 
     func tagValues(_ request: HTTPRequest, _ p: [String: String]) throws -> HTTPResponse {
         let (issue, _) = try issue(request, p, scope: "event:read")
-        let values = try store.issueTagValues(issueID: issue.id, key: p["key"] ?? "", limit: try limit(request, default: 100))
+        let values = try store.issueTagValues(issueID: issue.id, key: p["key"] ?? "", limit: try Pagination.limit(request, default: 100))
         let body = JSONValue.array(values.map(IssueSerializer.tagValue))
         return HTTPResponse(status: .ok, contentType: "application/json", body: body.serialized)
     }
@@ -264,28 +262,6 @@ struct IssuesEndpoint: Sendable {
             throw APIError.forbidden("You do not have permission to perform this action (needs \(scope)).")
         }
         return (issue, project)
-    }
-
-    private func limit(_ request: HTTPRequest, default value: Int) throws -> Int {
-        guard let text = request.queryValue("limit") ?? request.queryValue("per_page") else { return value }
-        guard let n = Int(text), n > 0 else { throw APIError.badRequest("Invalid limit: expected a positive integer.") }
-        return min(n, Self.maxLimit)
-    }
-
-    /// Sentry's pagination header: `<url&cursor=…>; rel="previous"; results="…"; cursor="…", <…>; rel="next"; …`.
-    private func link(_ request: HTTPRequest, next: String?, current: String?) -> String {
-        let kept = request.queryItems.filter { $0.name != "cursor" }
-            .map { "\(percentEncode($0.name))=\(percentEncode($0.value))" }
-        let base = request.baseURL + String(request.path) + "?" + (kept.isEmpty ? "" : kept.joined(separator: "&") + "&")
-        let previous = current ?? "0:0:1"
-        let hasPrevious = current != nil && !(current ?? "").isEmpty
-        let nextCursor = next ?? "0:0:0"
-        return "<\(base)cursor=\(previous)>; rel=\"previous\"; results=\"\(hasPrevious)\"; cursor=\"\(previous)\", "
-            + "<\(base)cursor=\(nextCursor)>; rel=\"next\"; results=\"\(next != nil)\"; cursor=\"\(nextCursor)\""
-    }
-
-    private func percentEncode(_ s: String) -> String {
-        s.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(CharacterSet(charactersIn: "&=+"))) ?? s
     }
 }
 
