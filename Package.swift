@@ -49,6 +49,8 @@ let package = Package(
         .target(name: "FaultlineCore",
                 dependencies: ["SentryProtocol", "EventProcessing", "ContentCoding", "SQLite",
                                .product(name: "Crypto", package: "swift-crypto"),
+                               // scrypt for passwords (its BoringSSL is the one Crypto already builds on Linux).
+                               .product(name: "CryptoExtras", package: "swift-crypto"),
                                .product(name: "Logging", package: "swift-log")],
                 swiftSettings: strictSettings),
 

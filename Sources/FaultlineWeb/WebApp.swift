@@ -41,6 +41,7 @@ public final class WebApp: HTTPHandler {
         let lookups = LookupsEndpoint(store: store, auth: auth)
         let keys = KeysEndpoint(store: store, auth: auth)
         let releases = ReleasesEndpoint(store: store, auth: auth)
+        let users = UsersEndpoint(store: store, auth: auth)
 
         var r = Router<Handler>()
         // Ingest (Relay's routes).
@@ -58,6 +59,9 @@ public final class WebApp: HTTPHandler {
         }
         // Web API.
         r.add("GET", "/api/0/", .sync { req, _ in try organizations.root(req) })
+        r.add("GET", "/api/0/users/me/", .sync { req, _ in try users.me(req) })
+        r.add("GET", "/api/0/organizations/{org}/members/", .sync { req, p in try users.members(req, p) })
+        r.add("GET", "/api/0/organizations/{org}/members/{member_id}/", .sync { req, p in try users.member(req, p) })
         r.add("GET", "/api/0/organizations/", .sync { req, _ in try organizations.list(req) })
         r.add("GET", "/api/0/organizations/{org}/", .sync { req, p in try organizations.detail(req, p) })
         r.add("GET", "/api/0/organizations/{org}/projects/", .sync { req, p in try organizations.projects(req, p) })

@@ -104,7 +104,8 @@ struct ServeCommand: ParsableCommand {
         try? store.setSetting("public_url", publicURL)
 
         let bootstrap = try Bootstrap.runIfEmpty(store)
-        printBanner(store: store, bootstrap: bootstrap, publicURL: publicURL)
+        let owner = try bootstrap == nil ? Bootstrap.ownerIfMissing(store) : nil
+        printBanner(store: store, bootstrap: bootstrap, newOwner: owner, publicURL: publicURL)
         if store.recountedEvents > 0 {
             logger.info("issue counts recovered", metadata: ["events": "\(store.recountedEvents)",
                         "reason": "stored after the last count flush (the previous run did not stop cleanly)"])
@@ -115,13 +116,15 @@ struct ServeCommand: ParsableCommand {
         withExtendedLifetime(sources) { dispatchMain() }
     }
 
-    private func printBanner(store: SQLiteStore, bootstrap: Bootstrap?, publicURL: String) {
+    private func printBanner(store: SQLiteStore, bootstrap: Bootstrap?, newOwner: Bootstrap.OwnerAccount?, publicURL: String) {
         var lines: [String] = []
         if let bootstrap {
-            lines.append("Faultline is ready. This is shown once; keep the token somewhere safe.")
+            lines.append("Faultline is ready. This is shown once; keep the token and password somewhere safe.")
             lines.append("  DSN:        \(bootstrap.key.dsn(publicURL: publicURL))")
             lines.append("  API token:  \(bootstrap.token)")
             lines.append("  Dashboard:  \(publicURL)/")
+            lines.append("  Login:      \(bootstrap.owner.email)")
+            lines.append("  Password:   \(bootstrap.owner.password)")
             lines.append("  Try:        curl -H 'Authorization: Bearer \(bootstrap.token)' \(publicURL)/api/0/projects/\(bootstrap.organization.slug)/\(bootstrap.project.slug)/events/<event_id>/")
         } else {
             lines.append("Faultline is running.")
@@ -133,6 +136,11 @@ struct ServeCommand: ParsableCommand {
                 }
             }
             lines.append("  Dashboard:  \(publicURL)/")
+            if let newOwner {
+                lines.append("  An owner account was created (shown once):")
+                lines.append("  Login:      \(newOwner.email)")
+                lines.append("  Password:   \(newOwner.password)")
+            }
             lines.append("  New API token: faultline token create --data \(Environment.dataDirectory(data))")
         }
         print(lines.joined(separator: "\n"))

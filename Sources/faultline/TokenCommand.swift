@@ -14,6 +14,7 @@ struct TokenCommand: ParsableCommand {
         @Option(name: .long, help: "Organization slug. Default: the only organization.") var org: String?
         @Option(name: .long, help: "A name to recognize the token by.") var name: String?
         @Option(name: .long, help: "Comma-separated scopes. Default: all.") var scopes: String?
+        @Option(name: .long, help: "Email of the member it acts for. Default: the organization's first owner.") var user: String?
         @Flag(name: .long, help: "Print {\"token\": …}.") var json = false
 
         func run() throws {
@@ -28,9 +29,19 @@ struct TokenCommand: ParsableCommand {
             case .success: throw CommandError("name at least one scope")
             case .failure(let unknown): throw CommandError("\(unknown.description); known: \(Credentials.knownScopes.sorted().joined(separator: ", "))")
             }
+            let members = try store.members(organizationID: organization.id)
+            let member: Member?
+            if let user {
+                guard let found = members.first(where: { $0.user.email.lowercased() == user.lowercased() }) else {
+                    throw CommandError("no member '\(user)' in \(organization.slug)")
+                }
+                member = found
+            } else {
+                member = members.first { $0.role == .owner }
+            }
             let token = Credentials.newToken()
             _ = try store.createToken(organizationID: organization.id, hash: Credentials.hash(token: token),
-                                      name: name, scopes: scopeList)
+                                      name: name, scopes: scopeList, userID: member?.user.id)
             if json {
                 print(String(decoding: JSONValue.object([("token", .string(token)),
                                                          ("scopes", .array(scopeList.map { .string($0) }))]).serialized,

@@ -60,6 +60,10 @@ class Server:
                         self.dsn = line.split()[-1]
                     elif line.startswith("API token:"):
                         self.token = line.split()[2]
+                    elif line.startswith("Login:"):
+                        self.login = line.split()[1]
+                    elif line.startswith("Password:"):
+                        self.password = line.split()[1]
                 self.banner = text
                 return
             time.sleep(0.02)
@@ -112,6 +116,14 @@ def server(tmp_path):
     yield s
     code = s.stop()
     assert code == 0, "server did not exit cleanly: " + s.stderr_path.read_text()[-2000:]
+
+
+def faultline(*args, check=True):
+    """Runs the faultline command line; with `check`, a non-zero exit fails the test with its stderr."""
+    out = subprocess.run([str(BINARY), *args], capture_output=True, text=True, timeout=60)
+    if check:
+        assert out.returncode == 0, out.stderr
+    return out
 
 
 def run_sdk(dsn, script, extra_env=None, timeout=60):

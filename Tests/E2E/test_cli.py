@@ -2,14 +2,7 @@
 import json
 import subprocess
 
-from conftest import BINARY, Server, run_sdk
-
-
-def faultline(*args, check=True):
-    out = subprocess.run([str(BINARY), *args], capture_output=True, text=True, timeout=60)
-    if check:
-        assert out.returncode == 0, out.stderr
-    return out
+from conftest import BINARY, Server, faultline, run_sdk
 
 
 def test_project_and_token_while_serving(server):

@@ -43,7 +43,7 @@ def test_sentry_cli_reads_the_server(server):
 
 def test_organization_routes_follow_sentrys_auth_rules(server):
     status, root = server.api("/api/0/")
-    assert status == 200 and root["user"] is None and "org:read" in root["auth"]["scopes"]
+    assert status == 200 and root["user"]["email"] == server.login and "org:read" in root["auth"]["scopes"]
     status, orgs = server.api("/api/0/organizations/")
     assert status == 200 and [o["slug"] for o in orgs] == ["faultline"]
     assert orgs[0]["id"] == "1" and orgs[0]["dateCreated"].endswith("Z")

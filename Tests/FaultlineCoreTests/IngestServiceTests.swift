@@ -16,7 +16,7 @@ struct Harness {
     init() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("faultline-\(UUID().uuidString)").path
         store = try SQLiteStore(directory: dir)
-        bootstrap = try #require(try Bootstrap.runIfEmpty(store))
+        bootstrap = try #require(try Bootstrap.runIfEmpty(store, passwordCost: 10))
         ingest = IngestService(store: store, metrics: metrics, logger: Logger(label: "test"))
     }
 

@@ -16,7 +16,7 @@ struct WebHarness {
     init() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("web-\(UUID().uuidString)").path
         store = try SQLiteStore(directory: dir)
-        bootstrap = try #require(try Bootstrap.runIfEmpty(store))
+        bootstrap = try #require(try Bootstrap.runIfEmpty(store, passwordCost: 10))
         let metrics = Metrics()
         let ingest = IngestService(store: store, metrics: metrics, logger: Logger(label: "t"))
         app = WebApp(store: store, ingest: ingest, metrics: metrics, logger: Logger(label: "t"))
@@ -90,7 +90,7 @@ struct WebHarness {
         let h = try WebHarness()
         let token = Credentials.newToken()
         _ = try h.store.createToken(organizationID: h.bootstrap.organization.id, hash: Credentials.hash(token: token),
-                                    name: nil, scopes: ["org:read"])
+                                    name: nil, scopes: ["org:read"], userID: nil)
         #expect(h.call("GET", "/api/0/projects/faultline/default/events/\("a" * 32)/",
                        headers: [("Authorization", "Bearer \(token)")]).0 == 403)
     }

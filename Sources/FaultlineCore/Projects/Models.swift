@@ -44,6 +44,8 @@ public struct APIToken: Sendable, Equatable {
     public var name: String?
     public var scopes: [String]
     public var createdAt: Double
+    /// The user it acts for (nil only for tokens older than users).
+    public var userID: Int?
 }
 
 /// An event as stored: index columns plus the decoded event document.

@@ -2,7 +2,7 @@ import SentryProtocol
 
 /// Everything Faultline asks of its database, as domain operations. SQLite implements it
 /// (`SQLiteStore`); nothing outside `Storage/` writes SQL, so another backend can sit beside it.
-public protocol FaultlineStore: ReleaseStore {
+public protocol FaultlineStore: ReleaseStore, UserStore {
     // Ingest (the hot path).
     /// Announces an envelope being prepared, so a group commit waits for it rather than a fixed time. Each call
     /// is ended by `commit` or by `cancelExpectedCommit`.
@@ -19,6 +19,8 @@ public protocol FaultlineStore: ReleaseStore {
     func token(hash: [UInt8]) throws -> APIToken?
     func organization(slug: String) throws -> Organization?
     func organization(id: Int) throws -> Organization?
+    /// Oldest first.
+    func organizations() throws -> [Organization]
     func project(organizationSlug: String, projectSlug: String) throws -> Project?
     func projects(organizationSlug: String?) throws -> [Project]
     func keys(projectID: Int) throws -> [ProjectKey]
@@ -59,7 +61,7 @@ public protocol FaultlineStore: ReleaseStore {
     func renameKey(id: Int, label: String) throws
     /// Deletes a DSN key of the project; false when it has no such key. Ingest refuses it within the key cache's 5 s.
     func deleteKey(id: Int, projectID: Int) throws -> Bool
-    func createToken(organizationID: Int, hash: [UInt8], name: String?, scopes: [String]) throws -> APIToken
+    func createToken(organizationID: Int, hash: [UInt8], name: String?, scopes: [String], userID: Int?) throws -> APIToken
     /// The organization's tokens that are not revoked, oldest first.
     func tokens(organizationID: Int) throws -> [APIToken]
     /// Revokes a token of the organization; false when there is no such active token.

@@ -38,7 +38,7 @@ extension SQLiteStore {
     public func token(hash: [UInt8]) throws -> APIToken? {
         try readers.read { db in
             try db.first("""
-                SELECT id, organization_id, name, scopes, created_at FROM api_tokens
+                SELECT id, organization_id, name, scopes, created_at, user_id FROM api_tokens
                 WHERE token_hash = ? AND revoked_at IS NULL
                 """, [hash], Self.token)
         }
@@ -47,7 +47,7 @@ extension SQLiteStore {
     public func tokens(organizationID: Int) throws -> [APIToken] {
         try readers.read { db in
             try db.rows("""
-                SELECT id, organization_id, name, scopes, created_at FROM api_tokens
+                SELECT id, organization_id, name, scopes, created_at, user_id FROM api_tokens
                 WHERE organization_id = ? AND revoked_at IS NULL ORDER BY id
                 """, [organizationID], Self.token)
         }
@@ -64,7 +64,8 @@ extension SQLiteStore {
 
     private static func token(_ r: SQLiteRow) -> APIToken {
         APIToken(id: r.int(0), organizationID: r.int(1), name: r.string(2),
-                 scopes: (r.string(3) ?? "").split(separator: " ").map(String.init), createdAt: r.double(4))
+                 scopes: (r.string(3) ?? "").split(separator: " ").map(String.init), createdAt: r.double(4),
+                 userID: r.isNull(5) ? nil : r.int(5))
     }
 
     public func organization(slug: String) throws -> Organization? {
@@ -78,6 +79,14 @@ extension SQLiteStore {
     public func organization(id: Int) throws -> Organization? {
         try readers.read { db in
             try db.first("SELECT id, slug, name, created_at FROM organizations WHERE id = ?", [id]) { r in
+                Organization(id: r.int(0), slug: r.string(1) ?? "", name: r.string(2) ?? "", createdAt: r.double(3))
+            }
+        }
+    }
+
+    public func organizations() throws -> [Organization] {
+        try readers.read { db in
+            try db.rows("SELECT id, slug, name, created_at FROM organizations ORDER BY id") { r in
                 Organization(id: r.int(0), slug: r.string(1) ?? "", name: r.string(2) ?? "", createdAt: r.double(3))
             }
         }
@@ -150,14 +159,15 @@ extension SQLiteStore {
         }
     }
 
-    public func createToken(organizationID: Int, hash: [UInt8], name: String?, scopes: [String]) throws -> APIToken {
+    public func createToken(organizationID: Int, hash: [UInt8], name: String?, scopes: [String], userID: Int?) throws -> APIToken {
         let now = Date().timeIntervalSince1970
         let id = try writer.sync { db in
-            try db.run("INSERT INTO api_tokens (organization_id, token_hash, name, scopes, created_at) VALUES (?, ?, ?, ?, ?)",
-                       [organizationID, hash, name, scopes.joined(separator: " "), now])
+            try db.run("""
+                INSERT INTO api_tokens (organization_id, token_hash, name, scopes, created_at, user_id) VALUES (?, ?, ?, ?, ?, ?)
+                """, [organizationID, hash, name, scopes.joined(separator: " "), now, userID])
             return Int(db.lastInsertRowID)
         }
-        return APIToken(id: id, organizationID: organizationID, name: name, scopes: scopes, createdAt: now)
+        return APIToken(id: id, organizationID: organizationID, name: name, scopes: scopes, createdAt: now, userID: userID)
     }
 
     private static let projectSelect = """

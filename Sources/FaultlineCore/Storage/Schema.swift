@@ -288,6 +288,27 @@ enum Schema {
             );
             CREATE INDEX deploys_release ON deploys (release_id, id);
             """)
+        m.register("0007_users", """
+            -- People: they log in to the dashboards and own tokens. An email is one account whatever its case.
+            CREATE TABLE users (
+                id INTEGER PRIMARY KEY,
+                email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+                name TEXT NOT NULL,
+                password_hash TEXT NOT NULL,
+                created_at REAL NOT NULL,
+                last_login REAL
+            );
+            CREATE TABLE members (
+                id INTEGER PRIMARY KEY,
+                organization_id INTEGER NOT NULL,
+                user_id INTEGER NOT NULL,
+                role TEXT NOT NULL,
+                created_at REAL NOT NULL,
+                UNIQUE (organization_id, user_id)
+            );
+            -- The user a token acts for (null for tokens made before there were users, until an owner exists).
+            ALTER TABLE api_tokens ADD COLUMN user_id INTEGER;
+            """)
         return m
     }
 }

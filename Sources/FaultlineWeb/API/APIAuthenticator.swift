@@ -46,6 +46,13 @@ struct APIAuthenticator: Sendable {
         }
     }
 
+    /// 403 unless the token has one of `scopes` (Sentry's permissions accept any of several).
+    func requireAny(_ scopes: [String], of token: APIToken) throws {
+        guard scopes.contains(where: token.scopes.contains) else {
+            throw APIError.forbidden("You do not have permission to perform this action (needs one of \(scopes.joined(separator: ", "))).")
+        }
+    }
+
     /// The project a `/projects/{org}/{project}/…` route names, for the request's token with `scope`.
     func project(_ request: HTTPRequest, _ p: [String: String], scope: String) throws -> Project {
         try project(organization: p["org"] ?? "", project: p["project"] ?? "", for: authenticate(request), scope: scope)

@@ -8,13 +8,14 @@ struct OrganizationsEndpoint: Sendable {
     let store: any FaultlineStore
     let auth: APIAuthenticator
 
-    /// Sentry's API root: the token's scopes. There are no user accounts yet, so `user` is null.
+    /// Sentry's API root: the token's scopes and the user it acts for (null for a token older than users).
     func root(_ request: HTTPRequest) throws -> HTTPResponse {
         let token = try auth.authenticate(request)
+        let user = try token.userID.flatMap { try store.user(id: $0) }
         return HTTPResponse.json(.object([
             ("version", .string("0")),
             ("auth", .object([("id", .string(String(token.id))), ("scopes", .array(token.scopes.map { .string($0) }))])),
-            ("user", .null),
+            ("user", user.map(UsersEndpoint.user) ?? .null),
         ]))
     }
 

@@ -158,9 +158,7 @@ struct ReleasesEndpoint: Sendable {
             }
             projects = [project]
         }
-        guard scopes.contains(where: token.scopes.contains) else {
-            throw APIError.forbidden("You do not have permission to perform this action (needs one of \(scopes.joined(separator: ", "))).")
-        }
+        try auth.requireAny(scopes, of: token)
         return (organization, projects)
     }
 

@@ -41,7 +41,7 @@ struct TokensEndpoint: Sendable {
         }
         let value = Credentials.newToken()
         let token = try store.createToken(organizationID: caller.organizationID, hash: Credentials.hash(token: value),
-                                          name: name, scopes: scopes)
+                                          name: name, scopes: scopes, userID: caller.userID)
         return HTTPResponse.json(Self.serialize(token, value: value), status: .created)
     }
 

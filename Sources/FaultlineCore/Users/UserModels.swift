@@ -1,0 +1,48 @@
+/// A person who can log in to the dashboards and own API tokens.
+public struct User: Sendable, Equatable {
+    public var id: Int
+    public var email: String
+    public var name: String
+    public var createdAt: Double
+    public var lastLogin: Double?
+
+    public init(id: Int, email: String, name: String, createdAt: Double, lastLogin: Double? = nil) {
+        self.id = id
+        self.email = email
+        self.name = name
+        self.createdAt = createdAt
+        self.lastLogin = lastLogin
+    }
+}
+
+/// Sentry's organization roles that Faultline knows; an owner can do everything, a member can triage.
+public enum MemberRole: String, Sendable, CaseIterable {
+    case owner
+    case admin
+    case member
+
+    public var displayName: String { rawValue.prefix(1).uppercased() + rawValue.dropFirst() }
+}
+
+/// A user's membership of an organization.
+public struct Member: Sendable, Equatable {
+    public var id: Int
+    public var organizationID: Int
+    public var user: User
+    public var role: MemberRole
+    public var createdAt: Double
+}
+
+/// What the user routes and commands ask of storage (`SQLiteStore+Users`).
+public protocol UserStore: Sendable {
+    /// Creates the user as a member of the organization; nil when the email is taken.
+    func createUser(email: String, name: String, passwordHash: String, organizationID: Int, role: MemberRole) throws -> Member?
+    func user(id: Int) throws -> User?
+    /// The user with that email (any case) and its stored password hash.
+    func user(email: String) throws -> (user: User, passwordHash: String)?
+    func userCount() throws -> Int
+    /// Members oldest first.
+    func members(organizationID: Int) throws -> [Member]
+    /// Tokens made before there were users belong to this one.
+    func assignOwnerlessTokens(organizationID: Int, to userID: Int) throws
+}
