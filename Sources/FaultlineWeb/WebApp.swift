@@ -108,9 +108,11 @@ public final class WebApp: HTTPHandler {
         r.add("PUT", "/api/0/projects/{org}/{project}/keys/{key_id}/", .sync { req, p in try keys.update(req, p) })
         r.add("DELETE", "/api/0/projects/{org}/{project}/keys/{key_id}/", .sync { req, p in try keys.delete(req, p) })
         r.add("PUT", "/api/0/projects/{org}/{project}/issues/", .sync { req, p in try issues.bulkUpdate(req, p) })
+        r.add("DELETE", "/api/0/projects/{org}/{project}/issues/", .sync { req, p in try issues.bulkDelete(req, p) })
         r.add("GET", "/api/0/projects/{org}/{project}/issues/", .sync { req, p in try issues.list(req, p) })
         r.add("GET", "/api/0/issues/{issue_id}/", .sync { req, p in try issues.detail(req, p) })
         r.add("PUT", "/api/0/issues/{issue_id}/", .sync { req, p in try issues.update(req, p) })
+        r.add("DELETE", "/api/0/issues/{issue_id}/", .sync { req, p in try issues.delete(req, p) })
         r.add("GET", "/api/0/issues/{issue_id}/activities/", .sync { req, p in try issues.activities(req, p) })
         r.add("GET", "/api/0/issues/{issue_id}/events/", .sync { req, p in try issues.events(req, p) })
         r.add("GET", "/api/0/issues/{issue_id}/events/{which}/", .sync { req, p in

@@ -48,6 +48,13 @@ public protocol FaultlineStore: ReleaseStore, UserStore {
     /// Changes an issue's status (with an activity entry) through the writer; nil when it does not exist.
     func changeIssueStatus(issueID: Int, _ change: IssueStatusChange) throws -> Issue?
     func eventCount() throws -> Int
+    /// Assignee, bookmark and seen state of these issues for one user (nil: no user, assignees only).
+    func issueTriage(issueIDs: [Int], userID: Int?) throws -> [Int: IssueTriage]
+    /// Applies a triage change (bookmarks and seen need `userID`); assignments leave an activity entry.
+    func changeIssueTriage(issueID: Int, userID: Int?, _ change: IssueTriageChange, at now: Double) throws
+    /// Deletes the project's issues named, with their events, tags and activity (payloads no event points at any more
+    /// go too); new events of the same kind make a new issue. Returns how many were deleted.
+    func deleteIssues(projectID: Int, issueIDs: [Int]) throws -> Int
 
     // Administration.
     func setting(_ key: String) throws -> String?

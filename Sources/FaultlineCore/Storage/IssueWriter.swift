@@ -232,6 +232,28 @@ final class IssueWriter: @unchecked Sendable {
         lastFlush = ContinuousClock.now
     }
 
+    /// Writes everything held in memory now, in this transaction (a deletion needs every count and index row in
+    /// the database before it removes them, and no event left above the watermark it rewrites).
+    func flushNow(_ db: SQLiteDatabase) throws {
+        flushRequested = true
+        try flushIfDue(db)
+    }
+
+    /// Deleted issues: nothing cached may bring them back or count into their ids.
+    func forget(issueIDs: Set<Int>) {
+        for id in issueIDs {
+            issues[id] = nil
+            staged.issues[id] = nil
+            stale.remove(id)
+        }
+        issueByHash = issueByHash.filter { !issueIDs.contains($0.value) }
+        knownUsers = knownUsers.filter { !issueIDs.contains($0.issueID) }
+        if var flushed = staged.flushed {
+            flushed.tags = flushed.tags.filter { !issueIDs.contains($0.key.issueID) }
+            staged.flushed = flushed
+        }
+    }
+
     /// The tag whose distinct values are an issue's users (Sentry's `sentry:user`, shown as `user`).
     static let userTag = "user"
 

@@ -99,8 +99,9 @@ public final class SQLiteStore: FaultlineStore, @unchecked Sendable {
     private static func write(_ batch: IngestBatch, _ db: SQLiteDatabase, _ tally: inout BatchTally, _ issueWriter: IssueWriter) throws -> IngestReceipt {
         var duplicates: [EventID] = []
         if let payload = batch.payload, !(batch.events.isEmpty && batch.items.isEmpty) {
-            try db.run("INSERT INTO payloads (encoding, format, bytes) VALUES (?, ?, ?)",
-                       [payload.encoding, payload.format, payload.bytes])
+            let rowCount = batch.events.count + batch.items.count
+            try db.run("INSERT INTO payloads (encoding, format, bytes, row_count) VALUES (?, ?, ?, ?)",
+                       [payload.encoding, payload.format, payload.bytes, rowCount])
             let payloadID = db.lastInsertRowID
             for event in batch.events {
                 let key = IssueAggregates.EventKey(projectID: batch.projectID, eventID: event.eventID)
@@ -142,9 +143,12 @@ public final class SQLiteStore: FaultlineStore, @unchecked Sendable {
                     """, [batch.projectID, item.type, item.eventID?.bytes, batch.receivedAt, item.quantity,
                           payloadID, item.itemIndex])
             }
-            if duplicates.count == batch.events.count && items.isEmpty {
+            let stored = batch.events.count - duplicates.count + items.count
+            if stored == 0 {
                 // A pure resend: nothing points at the body, so do not keep it twice.
                 try db.run("DELETE FROM payloads WHERE id = ?", [payloadID])
+            } else if stored != rowCount {
+                try db.run("UPDATE payloads SET row_count = ? WHERE id = ?", [stored, payloadID])
             }
         }
         var outcomes = batch.outcomes

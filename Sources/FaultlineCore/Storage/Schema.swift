@@ -309,6 +309,26 @@ enum Schema {
             -- The user a token acts for (null for tokens made before there were users, until an owner exists).
             ALTER TABLE api_tokens ADD COLUMN user_id INTEGER;
             """)
+        m.register("0008_triage", """
+            -- How many event and item rows point into a payload, so deleting the last one deletes the body too
+            -- (null for payloads stored before: those are kept).
+            ALTER TABLE payloads ADD COLUMN row_count INTEGER;
+            -- The member an issue is assigned to (a user id).
+            ALTER TABLE issues ADD COLUMN assigned_to INTEGER;
+            -- Per user, as in Sentry: issues bookmarked, and when each issue was last looked at.
+            CREATE TABLE issue_bookmarks (
+                user_id INTEGER NOT NULL,
+                issue_id INTEGER NOT NULL,
+                created_at REAL NOT NULL,
+                PRIMARY KEY (user_id, issue_id)
+            ) WITHOUT ROWID;
+            CREATE TABLE issue_seen (
+                user_id INTEGER NOT NULL,
+                issue_id INTEGER NOT NULL,
+                seen_at REAL NOT NULL,
+                PRIMARY KEY (user_id, issue_id)
+            ) WITHOUT ROWID;
+            """)
         return m
     }
 }

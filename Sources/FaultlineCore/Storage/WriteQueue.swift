@@ -14,6 +14,8 @@ final class WriteQueue: @unchecked Sendable {
     private struct Job {
         let work: Work
         let completion: (@Sendable ((any Error)?) -> Void)?
+        /// Runs in a transaction of its own: it sees no other job's uncommitted rows (deletions).
+        var exclusive = false
     }
 
     private let db: SQLiteDatabase
@@ -79,7 +81,8 @@ final class WriteQueue: @unchecked Sendable {
     /// Queues `work`; `completion` gets nil after the commit, or the error. `work` may run twice (a batch that
     /// fails is run again job by job), so it must leave nothing behind outside the database but its result.
     /// `expected`: the job was announced with `expect()`.
-    func submit(_ work: @escaping Work, expected wasExpected: Bool = false, completion: (@Sendable ((any Error)?) -> Void)?) {
+    func submit(_ work: @escaping Work, expected wasExpected: Bool = false, exclusive: Bool = false,
+                completion: (@Sendable ((any Error)?) -> Void)?) {
         condition.lock()
         if wasExpected { expected -= 1 }
         if stopping {
@@ -87,16 +90,17 @@ final class WriteQueue: @unchecked Sendable {
             completion?(SQLiteError(message: "the store is closing"))
             return
         }
-        pending.append(Job(work: work, completion: completion))
+        pending.append(Job(work: work, completion: completion, exclusive: exclusive))
         condition.signal()
         condition.unlock()
     }
 
-    /// Runs `work` in its own transaction and waits for it (administration, not the hot path).
-    func sync<T>(_ work: @escaping (SQLiteDatabase) throws -> T) throws -> T {
+    /// Runs `work` and waits for it (administration, not the hot path); `exclusive`: alone in its transaction.
+    func sync<T>(exclusive: Bool = false, _ work: @escaping (SQLiteDatabase) throws -> T) throws -> T {
         let done = DispatchSemaphore(value: 0)
         nonisolated(unsafe) var result: Result<T, any Error>?
-        submit({ db, _ in result = Result { try work(db) }; if case .failure(let e) = result { throw e } }) { error in
+        submit({ db, _ in result = Result { try work(db) }; if case .failure(let e) = result { throw e } },
+               exclusive: exclusive) { error in
             if let error, result == nil { result = .failure(error) }
             done.signal()
         }
@@ -133,7 +137,10 @@ final class WriteQueue: @unchecked Sendable {
                 let deadline = Date(timeIntervalSinceNow: gatherWindow)
                 while expected > 0 && pending.count < gatherTarget && !stopping && condition.wait(until: deadline) {}
             }
-            let batch = Array(pending.prefix(maxBatch))
+            // An exclusive job commits alone; the others stop before it.
+            let size = pending.first?.exclusive == true ? 1
+                : pending.prefix(maxBatch).firstIndex(where: \.exclusive) ?? min(pending.count, maxBatch)
+            let batch = Array(pending.prefix(size))
             pending.removeFirst(batch.count)
             condition.unlock()
             commit(batch)

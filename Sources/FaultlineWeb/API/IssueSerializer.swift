@@ -8,7 +8,8 @@ enum IssueSerializer {
         "\(project.slug.uppercased())-\(String(issue.shortNumber, radix: 36).uppercased())"
     }
 
-    static func summary(_ issue: Issue, project: Project, baseURL: String, stats: (String, [[JSONValue]])? = nil,
+    static func summary(_ issue: Issue, project: Project, baseURL: String, triage: IssueTriage = IssueTriage(),
+                        stats: (String, [[JSONValue]])? = nil,
                         now: Double = Date().timeIntervalSince1970) -> [(key: String, value: JSONValue)] {
         var metadata: [(key: String, value: JSONValue)] = []
         if issue.type == "error" {
@@ -37,10 +38,10 @@ enum IssueSerializer {
             ("type", .string(issue.type)),
             ("metadata", .object(metadata)),
             ("numComments", .int(0)),
-            ("assignedTo", .null),
-            ("isBookmarked", .bool(false)),
+            ("assignedTo", triage.assignee.map(assignee) ?? .null),
+            ("isBookmarked", .bool(triage.isBookmarked)),
             ("isSubscribed", .bool(false)),
-            ("hasSeen", .bool(false)),
+            ("hasSeen", .bool(triage.hasSeen(issue))),
             ("annotations", .array([])),
             ("issueType", .string(issue.type == "error" ? "error" : "default")),
             ("issueCategory", .string("error")),
@@ -54,9 +55,9 @@ enum IssueSerializer {
         return fields
     }
 
-    static func detail(_ issue: Issue, project: Project, baseURL: String, activity: [IssueActivity],
+    static func detail(_ issue: Issue, project: Project, baseURL: String, triage: IssueTriage, activity: [IssueActivity],
                        tags: [(key: String, total: Int, distinct: Int, top: [TagValueCount])]) -> JSONValue {
-        var fields = summary(issue, project: project, baseURL: baseURL)
+        var fields = summary(issue, project: project, baseURL: baseURL, triage: triage)
         fields.append(("firstRelease", issue.firstRelease.map(release) ?? .null))
         fields.append(("lastRelease", issue.lastRelease.map(release) ?? .null))
         fields.append(("activity", .array(activity.map(self.activity))))
@@ -65,6 +66,12 @@ enum IssueSerializer {
         fields.append(("participants", .array([])))
         fields.append(("seenBy", .array([])))
         return .object(fields)
+    }
+
+    /// Sentry's actor shape for an assignee.
+    static func assignee(_ user: User) -> JSONValue {
+        .object([("type", .string("user")), ("id", .string(String(user.id))), ("name", .string(user.name)),
+                 ("email", .string(user.email))])
     }
 
     static func release(_ version: String) -> JSONValue {

@@ -12,8 +12,9 @@ struct IssuesEndpoint: Sendable {
     // MARK: List
 
     func list(_ request: HTTPRequest, _ p: [String: String]) throws -> HTTPResponse {
-        let project = try auth.project(request, p, scope: "event:read")
-        return try list(request, projects: [project])
+        let token = try auth.authenticate(request)
+        let project = try auth.project(organization: p["org"] ?? "", project: p["project"] ?? "", for: token, scope: "event:read")
+        return try list(request, projects: [project], token: token)
     }
 
     /// `GET /api/0/organizations/{org}/issues/`: the same list over the organization's projects, or those named by
@@ -34,10 +35,10 @@ struct IssuesEndpoint: Sendable {
             }
             projects = projects.filter { ids.contains($0.id) }
         }
-        return try list(request, projects: projects)
+        return try list(request, projects: projects, token: token)
     }
 
-    private func list(_ request: HTTPRequest, projects: [Project]) throws -> HTTPResponse {
+    private func list(_ request: HTTPRequest, projects: [Project], token: APIToken) throws -> HTTPResponse {
         let byID = Dictionary(uniqueKeysWithValues: projects.map { ($0.id, $0) })
         var query = IssueQuery(projectIDs: projects.map(\.id))
         // Sentry assumes `is:unresolved` when no query is given.
@@ -63,10 +64,11 @@ struct IssuesEndpoint: Sendable {
         let hasMore = issues.count > query.limit
         issues = Array(issues.prefix(query.limit))
         let stats = try self.stats(issues, period: period)
+        let triage = try store.issueTriage(issueIDs: issues.map(\.id), userID: token.userID)
         let base = request.baseURL
         let body = JSONValue.array(issues.compactMap { issue in
             byID[issue.projectID].map { project in
-                .object(IssueSerializer.summary(issue, project: project, baseURL: base,
+                .object(IssueSerializer.summary(issue, project: project, baseURL: base, triage: triage[issue.id] ?? IssueTriage(),
                                                 stats: period.isEmpty ? nil : (period, stats[issue.id] ?? [])))
             }
         })
@@ -120,34 +122,91 @@ struct IssuesEndpoint: Sendable {
     // MARK: One issue
 
     func detail(_ request: HTTPRequest, _ p: [String: String]) throws -> HTTPResponse {
-        let (issue, project) = try issue(request, p, scope: "event:read")
-        return try detailResponse(issue, project: project, request: request)
+        let token = try auth.authenticate(request)
+        let (issue, project) = try issue(request, p, scope: "event:read", token: token)
+        return try detailResponse(issue, project: project, request: request, token: token)
     }
 
-    private func detailResponse(_ issue: Issue, project: Project, request: HTTPRequest) throws -> HTTPResponse {
-        let body = IssueSerializer.detail(issue, project: project, baseURL: request.baseURL,
+    private func detailResponse(_ issue: Issue, project: Project, request: HTTPRequest, token: APIToken) throws -> HTTPResponse {
+        let triage = try store.issueTriage(issueIDs: [issue.id], userID: token.userID)[issue.id] ?? IssueTriage()
+        let body = IssueSerializer.detail(issue, project: project, baseURL: request.baseURL, triage: triage,
                                           activity: try store.issueActivity(issueID: issue.id),
                                           tags: try store.issueTagSummary(issueID: issue.id, topValues: 9))
         return HTTPResponse(status: .ok, contentType: "application/json", body: body.serialized)
     }
 
+    /// `PUT /api/0/issues/{id}/`: a status change and/or triage (`hasSeen`, `isBookmarked`, `assignedTo`); answers
+    /// with the issue.
     func update(_ request: HTTPRequest, _ p: [String: String]) throws -> HTTPResponse {
         let token = try auth.authenticate(request)
         let (issue, project) = try issue(request, p, scope: "event:write", token: token)
-        let change = try IssueUpdateBody.parse(request.body, actor: token.name.map { "token:\($0)" } ?? "token:\(token.id)")
-        guard let updated = try store.changeIssueStatus(issueID: issue.id, change) else {
-            throw APIError.notFound("Issue not found.")
+        let update = try parseUpdate(request, token: token, organizationID: project.organizationID)
+        var updated = issue
+        if let change = update.status {
+            guard let changed = try store.changeIssueStatus(issueID: issue.id, change) else { throw APIError.notFound("Issue not found.") }
+            updated = changed
         }
-        return try detailResponse(updated, project: project, request: request)
+        if !update.triage.isEmpty {
+            try store.changeIssueTriage(issueID: issue.id, userID: token.userID, update.triage, at: Date().timeIntervalSince1970)
+        }
+        return try detailResponse(updated, project: project, request: request, token: token)
     }
 
-    /// `PUT /api/0/projects/{org}/{project}/issues/`: one status change for many issues, chosen by `id=…` (repeated),
-    /// by `status=…`, or by the search `query` (default `is:unresolved`), at most `bulkLimit` of them. Answers
-    /// 204 when nothing matched, else the change applied (Sentry's shape). `sentry-cli issues resolve|mute|unresolve`.
+    /// The update body with `assignedTo` resolved to a member of the organization: `user:ID`, an id, or an email.
+    private func parseUpdate(_ request: HTTPRequest, token: APIToken, organizationID: Int) throws -> IssueUpdateBody {
+        var update = try IssueUpdateBody.parse(request.body, actor: token.name.map { "token:\($0)" } ?? "token:\(token.id)")
+        if (update.triage.seen != nil || update.triage.bookmarked != nil) && token.userID == nil {
+            throw APIError.badRequest("'hasSeen' and 'isBookmarked' are kept per user; this token does not act for one.")
+        }
+        if let assignee = update.assignee {
+            if assignee.isEmpty {
+                update.triage.assignment = IssueTriageChange.Assignment.nobody
+            } else {
+                let wanted = assignee.hasPrefix("user:") ? String(assignee.dropFirst(5)) : assignee
+                let members = try store.members(organizationID: organizationID)
+                guard let member = members.first(where: { String($0.user.id) == wanted || $0.user.email.lowercased() == wanted.lowercased() })
+                else {
+                    throw APIError.badRequest("Unknown assignee '\(assignee.prefix(60))': name a member of the organization (user:ID, an id or an email).")
+                }
+                update.triage.assignment = IssueTriageChange.Assignment.user(member.user.id)
+            }
+        }
+        return update
+    }
+
+    /// `DELETE /api/0/issues/{id}/`: the issue and its events (Sentry answers 202 and deletes later; here the
+    /// deletion is done when the answer comes).
+    func delete(_ request: HTTPRequest, _ p: [String: String]) throws -> HTTPResponse {
+        let (issue, project) = try issue(request, p, scope: "event:admin")
+        _ = try store.deleteIssues(projectID: project.id, issueIDs: [issue.id])
+        return HTTPResponse(status: .accepted)
+    }
+
+    /// `DELETE /api/0/projects/{org}/{project}/issues/?id=…`: Sentry's bulk delete (ids required here, at most
+    /// `bulkLimit`); 204.
+    func bulkDelete(_ request: HTTPRequest, _ p: [String: String]) throws -> HTTPResponse {
+        let token = try auth.authenticate(request)
+        let project = try auth.project(organization: p["org"] ?? "", project: p["project"] ?? "", for: token, scope: "event:admin")
+        let texts = request.queryValues("id")
+        guard !texts.isEmpty else { throw APIError.badRequest("Name the issues to delete with id=… (repeated).") }
+        guard texts.count <= Self.bulkLimit else { throw APIError.badRequest("At most \(Self.bulkLimit) issues per request.") }
+        let ids = try texts.map { text in
+            guard let id = Int(text), id > 0 else { throw APIError.badRequest("Invalid issue id '\(text.prefix(40))'.") }
+            return id
+        }
+        // Other projects' ids are skipped, as in the bulk update.
+        _ = try store.deleteIssues(projectID: project.id, issueIDs: ids)
+        return HTTPResponse(status: .noContent)
+    }
+
+    /// `PUT /api/0/projects/{org}/{project}/issues/`: one change (status and/or triage) for many issues, chosen by
+    /// `id=…` (repeated), by `status=…`, or by the search `query` (default `is:unresolved`), at most `bulkLimit` of
+    /// them. Answers 204 when nothing matched, else the change applied (Sentry's shape).
+    /// `sentry-cli issues resolve|mute|unresolve`.
     func bulkUpdate(_ request: HTTPRequest, _ p: [String: String]) throws -> HTTPResponse {
         let token = try auth.authenticate(request)
         let project = try auth.project(organization: p["org"] ?? "", project: p["project"] ?? "", for: token, scope: "event:write")
-        let change = try IssueUpdateBody.parse(request.body, actor: token.name.map { "token:\($0)" } ?? "token:\(token.id)")
+        let update = try parseUpdate(request, token: token, organizationID: project.organizationID)
         var targets: [Int] = []
         let ids = request.queryValues("id")
         if !ids.isEmpty {
@@ -168,13 +227,26 @@ struct IssuesEndpoint: Sendable {
         }
         guard !targets.isEmpty else { return HTTPResponse(status: .noContent) }
         var last: Issue?
-        for id in targets { last = try store.changeIssueStatus(issueID: id, change) ?? last }
-        guard let last else { return HTTPResponse(status: .noContent) }
-        let body = JSONValue.object([
-            ("status", .string(last.status.rawValue)),
-            ("statusDetails", IssueSerializer.statusDetails(last.statusDetails)),
-        ])
-        return HTTPResponse(status: .ok, contentType: "application/json", body: body.serialized)
+        let now = Date().timeIntervalSince1970
+        for id in targets {
+            if let change = update.status { last = try store.changeIssueStatus(issueID: id, change) ?? last }
+            if !update.triage.isEmpty { try store.changeIssueTriage(issueID: id, userID: token.userID, update.triage, at: now) }
+        }
+        var fields: [(key: String, value: JSONValue)] = []
+        if let last, update.status != nil {
+            fields.append(("status", .string(last.status.rawValue)))
+            fields.append(("statusDetails", IssueSerializer.statusDetails(last.statusDetails)))
+        }
+        if let seen = update.triage.seen { fields.append(("hasSeen", .bool(seen))) }
+        if let bookmarked = update.triage.bookmarked { fields.append(("isBookmarked", .bool(bookmarked))) }
+        if let assignment = update.triage.assignment {
+            switch assignment {
+            case .nobody: fields.append(("assignedTo", .null))
+            case .user(let id):
+                fields.append(("assignedTo", try store.user(id: id).map { IssueSerializer.assignee($0) } ?? .null))
+            }
+        }
+        return HTTPResponse(status: .ok, contentType: "application/json", body: JSONValue.object(fields).serialized)
     }
 
     static let bulkLimit = 1000
@@ -262,64 +334,5 @@ struct IssuesEndpoint: Sendable {
             throw APIError.forbidden("You do not have permission to perform this action (needs \(scope)).")
         }
         return (issue, project)
-    }
-}
-
-/// The body of `PUT /api/0/issues/{id}/`: `{"status": …, "statusDetails": {…}}`, as Sentry accepts it.
-enum IssueUpdateBody {
-    static func parse(_ body: [UInt8], actor: String) throws -> IssueStatusChange {
-        guard !body.isEmpty else { throw APIError.badRequest("Request body is required.") }
-        let document: JSONDocument
-        do {
-            document = try JSONDocument(bytes: body)
-        } catch {
-            throw APIError.badRequest("Request body is not valid JSON: \(error.description)")
-        }
-        let root = document.root
-        guard root.kind == .object else { throw APIError.badRequest("Request body must be a JSON object.") }
-        guard let statusText = root["status"]?.string else { throw APIError.badRequest("Missing 'status'.") }
-        // Sentry's older form: `snoozeDuration` (minutes) beside the status, as sentry-cli sends it.
-        let snooze = root["snoozeDuration"].flatMap { $0.isNull ? nil : $0 }
-        var change: IssueStatusChange
-        switch statusText {
-        case "resolved": change = IssueStatusChange(status: .resolved)
-        case "resolvedInNextRelease":
-            change = IssueStatusChange(status: .resolved)
-            change.inNextRelease = true
-        case "unresolved": change = IssueStatusChange(status: .unresolved)
-        case "ignored", "archived", "muted": change = IssueStatusChange(status: .ignored)
-        default:
-            throw APIError.badRequest("Invalid status '\(statusText)': use resolved, resolvedInNextRelease, unresolved or ignored.")
-        }
-        change.actor = actor
-        if let details = root["statusDetails"], !details.isNull {
-            guard details.kind == .object else { throw APIError.badRequest("'statusDetails' must be an object.") }
-            if let next = details["inNextRelease"]?.bool { change.inNextRelease = next }
-            if let release = details["inRelease"] {
-                guard let version = release.string, !version.isEmpty, version.count <= 200 else {
-                    throw APIError.badRequest("'inRelease' must be a release version.")
-                }
-                change.inRelease = version
-            }
-            func count(_ key: String) throws -> Int? {
-                guard let v = details[key], !v.isNull else { return nil }
-                guard let n = v.int, n > 0, n <= 1_000_000_000 else { throw APIError.badRequest("'\(key)' must be a positive integer.") }
-                return n
-            }
-            change.ignoreDuration = try count("ignoreDuration")
-            change.ignoreCount = try count("ignoreCount")
-            change.ignoreUserCount = try count("ignoreUserCount")
-        }
-        if let snooze {
-            guard let minutes = snooze.int, minutes > 0, minutes <= 1_000_000_000 else {
-                throw APIError.badRequest("'snoozeDuration' must be a positive number of minutes.")
-            }
-            guard change.status == .ignored else { throw APIError.badRequest("'snoozeDuration' needs status 'ignored'.") }
-            change.ignoreDuration = change.ignoreDuration ?? minutes
-        }
-        if change.status != .resolved && (change.inNextRelease || change.inRelease != nil) {
-            throw APIError.badRequest("'inRelease' and 'inNextRelease' need status 'resolved'.")
-        }
-        return change
     }
 }
