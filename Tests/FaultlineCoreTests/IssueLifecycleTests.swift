@@ -175,10 +175,10 @@ func pythonError(_ type: String, _ value: String, function: String, user: String
         query.cursor = IssueCursor(value: Double(first[1].timesSeen), id: first[1].id)
         #expect(try h.store.issues(query).map(\.timesSeen) == [3, 2])
         var byRelease = IssueQuery(projectID: h.projectID)
-        byRelease.tags = [("release", "r1")]
+        byRelease.filters = [.tag(key: "release", values: [.exact("r1")], negated: false)]
         #expect(try h.store.issues(byRelease).count == 2)
         var text = IssueQuery(projectID: h.projectID)
-        text.text = "f3"
+        text.filters = [.text(.exact("f3"))]
         #expect(try h.store.issues(text).map(\.culprit) == ["shop.views in f3"])
     }
 

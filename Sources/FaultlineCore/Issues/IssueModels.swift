@@ -150,10 +150,8 @@ public struct IssueQuery: Sendable {
     public var projectIDs: [Int]
     public var statuses: [IssueStatus] = []
     public var substatus: String?
-    public var levels: [String] = []
-    /// `key:value` filters on the issue's tag counts (release, environment, custom tags).
-    public var tags: [(key: String, value: String)] = []
-    public var text: String?
+    /// Every one must hold (the search's keys beyond status).
+    public var filters: [IssueFilter] = []
     /// Only issues seen since this time.
     public var since: Double?
     public var sort = Sort.date

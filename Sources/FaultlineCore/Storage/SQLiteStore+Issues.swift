@@ -66,23 +66,16 @@ extension SQLiteStore {
                 values.append(substatus)
             }
         }
-        if !query.levels.isEmpty {
-            conditions.append("level IN (\(query.levels.map { _ in "?" }.joined(separator: ", ")))")
-            values += query.levels
-        }
-        for tag in query.tags {
-            conditions.append("EXISTS (SELECT 1 FROM issue_tags t WHERE t.issue_id = issues.id AND t.key = ? AND t.value = ?)")
-            values += [tag.key, tag.value]
-        }
-        if let text = query.text, !text.isEmpty {
-            let pattern = "%" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
-                .replacingOccurrences(of: "_", with: "\\_") + "%"
-            conditions.append("(title LIKE ? ESCAPE '\\' OR culprit LIKE ? ESCAPE '\\')")
-            values += [pattern, pattern]
-        }
         if let since = query.since {
             conditions.append("last_seen >= ?")
             values.append(since)
+        }
+        if !query.filters.isEmpty {
+            let latest = IssueFilterSQL.needsLatestRelease(query.filters) ? try latestReleases(projectIDs: query.projectIDs) : []
+            var filters = IssueFilterSQL(latestReleases: latest)
+            query.filters.forEach { filters.add($0) }
+            conditions += filters.conditions
+            values += filters.values
         }
         let column: String = switch query.sort {
         case .date: "last_seen"
@@ -98,6 +91,15 @@ extension SQLiteStore {
         let sql = "SELECT \(IssueRows.columns) FROM issues WHERE \(conditions.joined(separator: " AND ")) "
             + "ORDER BY \(column) DESC, id DESC LIMIT ?"
         return try readers.read { db in try db.rows(sql, values, IssueRows.issue) }
+    }
+
+    /// The newest release (by first appearance) of each project that has one.
+    private func latestReleases(projectIDs: [Int]) throws -> [String] {
+        try readers.read { db in
+            try projectIDs.compactMap { id in
+                try db.first("SELECT version FROM releases WHERE project_id = ? ORDER BY id DESC LIMIT 1", [id]) { $0.string(0) } ?? nil
+            }
+        }
     }
 
     public func issueStats(issueIDs: [Int], since: Double, bucketSeconds: Double) throws -> [Int: [Int: Int]] {

@@ -1,54 +1,271 @@
 import FaultlineCore
+import Foundation
+import SentryProtocol
 
-/// Sentry's issue search syntax, the part Faultline supports: `is:unresolved|resolved|ignored|archived|
-/// regressed|new|ongoing|escalating`, `level:`, `release:`, `environment:`, any `tag:value`, and free text.
-/// Values may be quoted (`release:"shop 1.0"`).
+/// Sentry's issue search language: `is:` (unresolved, resolved, ignored, regressed, new, ongoing, unhandled,
+/// assigned, unassigned), `level:`, `release:` (and `release:latest`), `firstRelease:`, `environment:`, any tag
+/// `key:value` or `tags[key]:value`, `has:key`, `!key:value`, `key:[a, b]`, `user.email:`/`user.id:`/…,
+/// `timesSeen:>10`, `userCount:`, `firstSeen:-24h`, `lastSeen:+7d`, `age:-24h` (or absolute dates with `>`/`<`),
+/// `assigned:me`, `bookmarks:me`, quoted values, `*` wildcards, and free text (title or culprit). A bad term is a
+/// 400 that names its position.
 enum IssueSearch {
-    static func apply(_ text: String, to query: inout IssueQuery) throws {
-        for token in tokens(text) {
-            guard let colon = token.firstIndex(of: ":"), colon != token.startIndex else {
-                query.text = [query.text, token].compactMap { $0 }.joined(separator: " ")
+    /// What terms like `me` and `-24h` are relative to.
+    struct Context {
+        var now = Date().timeIntervalSince1970
+        var userID: Int?
+        /// A member's user id by email or id (for `assigned:`).
+        var member: (String) throws -> Int? = { _ in nil }
+    }
+
+    struct Term: Equatable {
+        var negated: Bool
+        /// Nil for free text.
+        var key: String?
+        var values: [String]
+        /// Where the term starts (0-based character offset), for errors.
+        var position: Int
+    }
+
+    static func apply(_ text: String, to query: inout IssueQuery, context: Context = Context()) throws {
+        var freeText: [String] = []
+        for term in try terms(text) {
+            guard let key = term.key else {
+                freeText += term.values
                 continue
             }
-            let key = String(token[..<colon])
-            var value = String(token[token.index(after: colon)...])
-            if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") { value = String(value.dropFirst().dropLast()) }
-            guard !value.isEmpty else { throw APIError.badRequest("Empty value for search key '\(key)'.") }
-            switch key {
-            case "is":
-                switch value {
-                case "unresolved": query.statuses.append(.unresolved)
-                case "resolved": query.statuses.append(.resolved)
-                case "ignored", "archived": query.statuses.append(.ignored)
-                case "regressed", "escalating", "new", "ongoing":
-                    query.statuses.append(.unresolved)
-                    query.substatus = value
-                default:
-                    throw APIError.badRequest("Invalid value for is: '\(value)'.")
-                }
-            case "level":
-                query.levels.append(value)
-            default:
-                query.tags.append((key, value))
+            try apply(term, key: key, to: &query, context: context)
+        }
+        if !freeText.isEmpty { query.filters.append(.text(TextMatch(freeText.joined(separator: " ")))) }
+    }
+
+    private static func apply(_ term: Term, key: String, to query: inout IssueQuery, context: Context) throws {
+        func fail(_ why: String) -> APIError {
+            APIError.badRequest("Invalid search at position \(term.position + 1) ('\(key)'): \(why)")
+        }
+        let values = term.values
+        let matches = values.map(TextMatch.init)
+        switch key {
+        case "is":
+            for value in values { try applyIs(value, negated: term.negated, to: &query, fail: fail) }
+        case "level":
+            query.filters.append(.level(values: matches, negated: term.negated))
+        case "release":
+            query.filters.append(.tag(key: "release", values: values.map { $0 == "latest" ? .latestRelease : TextMatch($0) },
+                                      negated: term.negated))
+        case "firstRelease", "first_release", "first-release":
+            query.filters.append(.firstRelease(values: values.map { $0 == "latest" ? .latestRelease : TextMatch($0) },
+                                               negated: term.negated))
+        case "has":
+            for value in values { query.filters.append(.has(key: value, negated: term.negated)) }
+        case "user.email", "user.id", "user.username", "user.ip":
+            // An issue's users are the values of its `user` tag: `email:…`, `id:…` (Sentry's sentry:user rule).
+            let prefix = key == "user.ip" ? "ip:" : String(key.dropFirst(5)) + ":"
+            query.filters.append(.tag(key: "user", values: values.map { TextMatch(prefix + $0) }, negated: term.negated))
+        case "timesSeen", "times_seen", "userCount", "user_count":
+            guard values.count == 1, !term.negated else { throw fail("takes one number, like >10") }
+            let (comparison, rest) = comparisonPrefix(values[0])
+            guard let n = Int(rest), n >= 0 else { throw fail("expected a number, like >10 or 5") }
+            query.filters.append(.count(key.lowercased().hasPrefix("times") ? .timesSeen : .userCount, comparison, n))
+        case "firstSeen", "first_seen", "lastSeen", "last_seen", "age":
+            guard values.count == 1, !term.negated else { throw fail("takes one date or age, like -24h or >2026-11-01") }
+            let field: IssueFilter.DateField = key.hasPrefix("last") ? .lastSeen : .firstSeen
+            query.filters += try dateFilters(values[0], field: field, now: context.now, fail: fail)
+        case "assigned", "assigned_to":
+            guard values.count == 1 else { throw fail("takes one member: me, an email or user:ID") }
+            let wanted = values[0]
+            let userID: Int?
+            if wanted == "me" {
+                guard let me = context.userID else { throw fail("'me' needs a token that acts for a user") }
+                userID = me
+            } else {
+                let name = wanted.hasPrefix("user:") ? String(wanted.dropFirst(5)) : wanted
+                guard let found = try context.member(name) else { throw fail("no member '\(wanted.prefix(60))'") }
+                userID = found
             }
+            query.filters.append(.assigned(userID: userID, negated: term.negated))
+        case "bookmarks":
+            guard values == ["me"], !term.negated else { throw fail("only bookmarks:me is supported") }
+            guard let me = context.userID else { throw fail("'me' needs a token that acts for a user") }
+            query.filters.append(.bookmarkedBy(userID: me))
+        default:
+            var tag = key
+            if key.hasPrefix("tags[") {
+                guard key.hasSuffix("]"), key.count > 6 else { throw fail("expected tags[key]") }
+                tag = String(key.dropFirst(5).dropLast())
+            }
+            query.filters.append(.tag(key: tag, values: matches, negated: term.negated))
         }
     }
 
-    /// Splits on spaces outside quotes.
-    static func tokens(_ text: String) -> [String] {
-        var result: [String] = []
-        var current = ""
-        var quoted = false
-        for c in text {
-            if c == "\"" { quoted.toggle() }
-            if c == " " && !quoted {
-                if !current.isEmpty { result.append(current) }
-                current = ""
-            } else {
-                current.append(c)
-            }
+    private static func applyIs(_ value: String, negated: Bool, to query: inout IssueQuery,
+                                fail: (String) -> APIError) throws {
+        let status: IssueStatus?
+        switch value {
+        case "unresolved": status = .unresolved
+        case "resolved": status = .resolved
+        case "ignored", "archived", "muted": status = .ignored
+        case "regressed", "escalating", "new", "ongoing":
+            guard !negated else { throw fail("'!is:\(value)' is not supported") }
+            query.statuses.append(.unresolved)
+            query.substatus = value
+            return
+        case "unhandled", "handled":
+            query.filters.append(.unhandled((value == "unhandled") != negated))
+            return
+        case "assigned", "unassigned":
+            query.filters.append(.assigned(userID: nil, negated: (value == "unassigned") != negated))
+            return
+        default:
+            throw fail("unknown value '\(value.prefix(40))' (use unresolved, resolved, ignored, regressed, new, ongoing, unhandled, assigned or unassigned)")
         }
-        if !current.isEmpty { result.append(current) }
-        return result
+        guard let status else { return }
+        if negated {
+            query.statuses += [IssueStatus.unresolved, .resolved, .ignored].filter { $0 != status }
+        } else {
+            query.statuses.append(status)
+        }
+    }
+
+    private static func comparisonPrefix(_ value: String) -> (IssueFilter.Comparison, Substring) {
+        for (prefix, comparison) in [(">=", IssueFilter.Comparison.greaterOrEqual), ("<=", .lessOrEqual), (">", .greater),
+                                     ("<", .less), ("=", .equal)] where value.hasPrefix(prefix) {
+            return (comparison, value.dropFirst(prefix.count))
+        }
+        return (.equal, Substring(value))
+    }
+
+    /// `-24h` (within the last 24 hours), `+7d` (longer ago than 7 days), or a date with a comparison (`>2026-11-01`,
+    /// `<=2026-11-01T12:00:00Z`); a bare date means that whole day (UTC).
+    private static func dateFilters(_ value: String, field: IssueFilter.DateField, now: Double,
+                                    fail: (String) -> APIError) throws -> [IssueFilter] {
+        if let sign = value.first, sign == "-" || sign == "+" {
+            let body = value.dropFirst()
+            guard let unit = body.last, let seconds = ["s": 1.0, "m": 60, "h": 3600, "d": 86_400, "w": 604_800][String(unit)],
+                  let amount = Double(body.dropLast()), amount >= 0, amount.isFinite else {
+                throw fail("expected an age like -24h, +7d, -30m or -2w")
+            }
+            let edge = now - amount * seconds
+            return [.date(field, sign == "-" ? .greaterOrEqual : .less, edge)]
+        }
+        let (comparison, rest) = comparisonPrefix(value)
+        let text = String(rest)
+        let time: Double?
+        let isDay = text.count == 10
+        if isDay {
+            time = Timestamp.parse(text + "T00:00:00Z")
+        } else {
+            time = Timestamp.parse(text)
+        }
+        guard let time else { throw fail("expected an age like -24h or a date like >2026-11-01") }
+        if isDay && comparison == .equal {
+            return [.date(field, .greaterOrEqual, time), .date(field, .less, time + 86_400)]
+        }
+        return [.date(field, comparison, time)]
+    }
+
+    // MARK: Tokens
+
+    /// Splits a query into terms: `[!]key:value`, `key:"quoted value"`, `key:[a, "b c"]`, and free words or
+    /// quoted phrases. Fails on an unclosed quote or bracket, or a key without a value.
+    static func terms(_ text: String) throws -> [Term] {
+        let chars = Array(text)
+        var terms: [Term] = []
+        var i = 0
+        func isSpace(_ c: Character) -> Bool { c == " " || c == "\t" || c == "\n" }
+        func fail(_ at: Int, _ why: String) -> APIError {
+            APIError.badRequest("Invalid search at position \(at + 1): \(why)")
+        }
+        /// A quoted string starting at `j` (on the quote): its text and the index after the closing quote.
+        func quoted(_ j: Int) throws -> (String, Int) {
+            var k = j + 1
+            var out = ""
+            while k < chars.count {
+                if chars[k] == "\\", k + 1 < chars.count, chars[k + 1] == "\"" {
+                    out.append("\"")
+                    k += 2
+                    continue
+                }
+                if chars[k] == "\"" { return (out, k + 1) }
+                out.append(chars[k])
+                k += 1
+            }
+            throw fail(j, "unclosed quote")
+        }
+        while i < chars.count {
+            if isSpace(chars[i]) {
+                i += 1
+                continue
+            }
+            let start = i
+            if chars[i] == "\"" {
+                let (phrase, next) = try quoted(i)
+                if !phrase.isEmpty { terms.append(Term(negated: false, key: nil, values: [phrase], position: start)) }
+                i = next
+                continue
+            }
+            // A word, up to a space, or a key up to its colon.
+            var word = ""
+            var bracketDepth = 0
+            while i < chars.count, !isSpace(chars[i]) || bracketDepth > 0 {
+                if chars[i] == ":" && bracketDepth == 0 { break }
+                if chars[i] == "[" { bracketDepth += 1 }
+                if chars[i] == "]" { bracketDepth -= 1 }
+                word.append(chars[i])
+                i += 1
+            }
+            guard bracketDepth == 0 else { throw fail(start, "unbalanced '[' in '\(word.prefix(40))'") }
+            guard i < chars.count, chars[i] == ":", !word.isEmpty, word != "!" else {
+                terms.append(Term(negated: false, key: nil, values: [word], position: start))
+                continue
+            }
+            i += 1
+            let negated = word.hasPrefix("!")
+            let key = negated ? String(word.dropFirst()) : word
+            guard i < chars.count, !isSpace(chars[i]) else { throw fail(start, "'\(key.prefix(40))' has no value") }
+            var values: [String] = []
+            if chars[i] == "\"" {
+                let (value, next) = try quoted(i)
+                values = [value]
+                i = next
+            } else if chars[i] == "[" {
+                let open = i
+                i += 1
+                var current = ""
+                var sawQuote = false
+                while true {
+                    guard i < chars.count else { throw fail(open, "unclosed '['") }
+                    let c = chars[i]
+                    if c == "\"" {
+                        let (value, next) = try quoted(i)
+                        current = current.trimmingCharacters(in: .whitespaces) + value
+                        sawQuote = true
+                        i = next
+                        continue
+                    }
+                    if c == "," || c == "]" {
+                        let item = sawQuote ? current : current.trimmingCharacters(in: .whitespaces)
+                        guard !item.isEmpty else { throw fail(open, "empty value in a list") }
+                        values.append(item)
+                        current = ""
+                        sawQuote = false
+                        i += 1
+                        if c == "]" { break }
+                        continue
+                    }
+                    if !(sawQuote && isSpace(c)) { current.append(c) }
+                    i += 1
+                }
+            } else {
+                var value = ""
+                while i < chars.count, !isSpace(chars[i]) {
+                    value.append(chars[i])
+                    i += 1
+                }
+                values = [value]
+            }
+            guard values.allSatisfy({ !$0.isEmpty }) else { throw fail(start, "'\(key.prefix(40))' has an empty value") }
+            terms.append(Term(negated: negated, key: key, values: values, position: start))
+        }
+        return terms
     }
 }

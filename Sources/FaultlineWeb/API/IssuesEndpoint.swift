@@ -42,7 +42,8 @@ struct IssuesEndpoint: Sendable {
         let byID = Dictionary(uniqueKeysWithValues: projects.map { ($0.id, $0) })
         var query = IssueQuery(projectIDs: projects.map(\.id))
         // Sentry assumes `is:unresolved` when no query is given.
-        try IssueSearch.apply(request.queryValue("query") ?? "is:unresolved", to: &query)
+        try IssueSearch.apply(request.queryValue("query") ?? "is:unresolved", to: &query,
+                              context: searchContext(token, organizationID: projects.first?.organizationID ?? token.organizationID))
         if let sort = request.queryValue("sort") {
             guard let s = IssueQuery.Sort(rawValue: sort) else {
                 throw APIError.badRequest("Invalid sort '\(sort)': use date, new, freq or user.")
@@ -220,7 +221,8 @@ struct IssuesEndpoint: Sendable {
             if let status = request.queryValue("status"), !status.isEmpty {
                 try IssueSearch.apply("is:\(status == "muted" ? "ignored" : status)", to: &query)
             } else {
-                try IssueSearch.apply(request.queryValue("query") ?? "is:unresolved", to: &query)
+                try IssueSearch.apply(request.queryValue("query") ?? "is:unresolved", to: &query,
+                                      context: searchContext(token, organizationID: project.organizationID))
             }
             query.limit = Self.bulkLimit
             targets = try store.issues(query).map(\.id)
@@ -250,6 +252,17 @@ struct IssuesEndpoint: Sendable {
     }
 
     static let bulkLimit = 1000
+
+    /// What `me` and member names in a search mean for this token.
+    private func searchContext(_ token: APIToken, organizationID: Int) -> IssueSearch.Context {
+        var context = IssueSearch.Context()
+        context.userID = token.userID
+        context.member = { [store] name in
+            try store.members(organizationID: organizationID)
+                .first { String($0.user.id) == name || $0.user.email.lowercased() == name.lowercased() }?.user.id
+        }
+        return context
+    }
 
     func activities(_ request: HTTPRequest, _ p: [String: String]) throws -> HTTPResponse {
         let (issue, _) = try issue(request, p, scope: "event:read")

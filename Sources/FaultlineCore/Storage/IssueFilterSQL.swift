@@ -1,0 +1,102 @@
+import SQLite
+
+/// Issue search filters as SQL conditions over `issues` (tags through `issue_tags`, whose key starts with the
+/// issue id, so each is an index probe per candidate issue).
+struct IssueFilterSQL {
+    /// The newest release of each searched project, for `release:latest`.
+    var latestReleases: [String]
+    var conditions: [String] = []
+    var values: [any SQLiteBindable] = []
+
+    mutating func add(_ filter: IssueFilter) {
+        switch filter {
+        case .tag(let key, let matches, let negated):
+            let (match, matchValues) = self.match("t.value", matches)
+            conditions.append("\(negated ? "NOT " : "")EXISTS (SELECT 1 FROM issue_tags t WHERE t.issue_id = issues.id AND t.key = ? AND (\(match)))")
+            values.append(key)
+            values += matchValues
+        case .has(let key, let negated):
+            conditions.append("\(negated ? "NOT " : "")EXISTS (SELECT 1 FROM issue_tags t WHERE t.issue_id = issues.id AND t.key = ?)")
+            values.append(key)
+        case .firstRelease(let matches, let negated):
+            let (match, matchValues) = self.match("first_release", matches)
+            conditions.append(negated ? "(first_release IS NULL OR NOT (\(match)))" : "(\(match))")
+            values += matchValues
+        case .level(let matches, let negated):
+            let (match, matchValues) = self.match("level", matches)
+            conditions.append(negated ? "NOT (\(match))" : "(\(match))")
+            values += matchValues
+        case .count(let field, let comparison, let n):
+            conditions.append("\(field.rawValue) \(comparison.rawValue) ?")
+            values.append(n)
+        case .date(let field, let comparison, let time):
+            conditions.append("\(field.rawValue) \(comparison.rawValue) ?")
+            values.append(time)
+        case .unhandled(let flag):
+            conditions.append("is_unhandled = ?")
+            values.append(flag ? 1 : 0)
+        case .assigned(let userID, let negated):
+            if let userID {
+                conditions.append(negated ? "(assigned_to IS NULL OR assigned_to != ?)" : "assigned_to = ?")
+                values.append(userID)
+            } else {
+                conditions.append(negated ? "assigned_to IS NULL" : "assigned_to IS NOT NULL")
+            }
+        case .bookmarkedBy(let userID):
+            conditions.append("EXISTS (SELECT 1 FROM issue_bookmarks b WHERE b.user_id = ? AND b.issue_id = issues.id)")
+            values.append(userID)
+        case .text(let match):
+            let pattern = Self.likePattern(match)
+            conditions.append("(title LIKE ? ESCAPE '\\' OR culprit LIKE ? ESCAPE '\\')")
+            values += [pattern, pattern]
+        }
+    }
+
+    /// `column` matching any of `matches`: equality, a LIKE pattern, or the latest release.
+    private func match(_ column: String, _ matches: [TextMatch]) -> (String, [any SQLiteBindable]) {
+        var parts: [String] = []
+        var values: [any SQLiteBindable] = []
+        for m in matches {
+            switch m {
+            case .exact(let v):
+                parts.append("\(column) = ?")
+                values.append(v)
+            case .pattern(let p):
+                parts.append("\(column) LIKE ? ESCAPE '\\'")
+                values.append(Self.likePattern(.pattern(p), anchored: true))
+            case .latestRelease:
+                if latestReleases.isEmpty {
+                    parts.append("0")
+                } else {
+                    parts.append("\(column) IN (\(latestReleases.map { _ in "?" }.joined(separator: ", ")))")
+                    values += latestReleases.map { $0 as any SQLiteBindable }
+                }
+            }
+        }
+        return (parts.isEmpty ? "0" : parts.joined(separator: " OR "), values)
+    }
+
+    /// A LIKE pattern: `*` is any run of characters; `%`, `_` and `\` match themselves. Free text (not anchored)
+    /// matches anywhere.
+    static func likePattern(_ match: TextMatch, anchored: Bool = false) -> String {
+        let raw: String
+        switch match {
+        case .exact(let v): raw = v
+        case .pattern(let p): raw = p
+        case .latestRelease: raw = "latest"
+        }
+        let escaped = raw.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+            .replacingOccurrences(of: "_", with: "\\_")
+        let wild = match == .latestRelease ? escaped : escaped.replacingOccurrences(of: "*", with: "%")
+        return anchored ? wild : "%" + wild + "%"
+    }
+
+    static func needsLatestRelease(_ filters: [IssueFilter]) -> Bool {
+        filters.contains { filter in
+            switch filter {
+            case .tag(_, let m, _), .firstRelease(let m, _), .level(let m, _): m.contains(.latestRelease)
+            default: false
+            }
+        }
+    }
+}
