@@ -42,6 +42,7 @@ public final class WebApp: HTTPHandler {
         let keys = KeysEndpoint(store: store, auth: auth)
         let releases = ReleasesEndpoint(store: store, auth: auth)
         let users = UsersEndpoint(store: store, auth: auth)
+        let stats = StatsEndpoint(store: store, auth: auth)
 
         var r = Router<Handler>()
         // Ingest (Relay's routes).
@@ -92,6 +93,9 @@ public final class WebApp: HTTPHandler {
         r.add("POST", "/api/0/api-tokens/", .sync { req, _ in try tokens.create(req) })
         r.add("DELETE", "/api/0/api-tokens/", .sync { req, _ in try tokens.revokeFromBody(req) })
         r.add("DELETE", "/api/0/api-tokens/{token_id}/", .sync { req, p in try tokens.revoke(req, p) })
+        r.add("GET", "/api/0/projects/{org}/{project}/events/", .sync { req, p in try events.list(req, p) })
+        r.add("GET", "/api/0/projects/{org}/{project}/stats/", .sync { req, p in try stats.project(req, p) })
+        r.add("GET", "/api/0/organizations/{org}/stats_v2/", .sync { req, p in try stats.organization(req, p) })
         r.add("GET", "/api/0/projects/{org}/{project}/events/{event_id}/", .sync { req, p in
             try events.detail(req, p, raw: false)
         })

@@ -25,6 +25,10 @@ public protocol FaultlineStore: ReleaseStore, UserStore {
     func projects(organizationSlug: String?) throws -> [Project]
     func keys(projectID: Int) throws -> [ProjectKey]
     func event(projectID: Int, eventID: EventID) throws -> StoredEvent?
+    /// A project's error events (not transactions), newest first, `limit` at most, older than `beforeRowID`.
+    func projectEvents(projectID: Int, limit: Int, beforeRowID: Int?) throws -> [StoredEvent]
+    /// Outcome counts per hour (`timestamp` is the hour's start) for these projects, from `since` up to `until`.
+    func outcomes(projectIDs: [Int], since: Double, until: Double) throws -> [Outcome]
     func projectConfig(projectID: Int) throws -> ProjectConfig
     /// Stored option values (JSON texts) by Sentry's option name.
     func projectOptions(projectID: Int) throws -> [String: String]

@@ -191,6 +191,36 @@ public final class SQLiteStore: FaultlineStore, @unchecked Sendable {
         }.map(Self.storedEvent)
     }
 
+    public func projectEvents(projectID: Int, limit: Int, beforeRowID: Int?) throws -> [StoredEvent] {
+        try settleIssues()
+        // Newest first by row id (rows grow with time): the scan walks back from the newest row and stops after
+        // `limit` matches, with no index on `events` for ingest to keep up to date.
+        var sql = Self.eventSelect + " WHERE e.project_id = ? AND e.type != 'transaction'"
+        var values: [any SQLiteBindable] = [projectID]
+        if let beforeRowID {
+            sql += " AND e.id < ?"
+            values.append(beforeRowID)
+        }
+        sql += " ORDER BY e.id DESC LIMIT ?"
+        values.append(limit)
+        let rows = try readers.read { db in try db.rows(sql, values, Self.eventRow) }
+        return try rows.map(Self.storedEvent)
+    }
+
+    public func outcomes(projectIDs: [Int], since: Double, until: Double) throws -> [Outcome] {
+        guard !projectIDs.isEmpty else { return [] }
+        let marks = projectIDs.map { _ in "?" }.joined(separator: ", ")
+        return try readers.read { db in
+            try db.rows("""
+                SELECT project_id, hour, category, outcome, reason, quantity FROM outcomes
+                WHERE project_id IN (\(marks)) AND hour >= ? AND hour < ? ORDER BY hour
+                """, projectIDs.map { $0 as any SQLiteBindable } + [Int((since / 3600).rounded(.down)) * 3600, until]) { r in
+                Outcome(projectID: r.int(0), timestamp: r.double(1), category: r.string(2) ?? "", outcome: r.string(3) ?? "",
+                        reason: r.string(4) ?? "", quantity: r.int(5))
+            }
+        }
+    }
+
     static let eventSelect = """
         SELECT e.id, e.project_id, e.event_id, e.type, e.received_at, e.timestamp, e.level, e.platform, e.item_index,
                e.issue_id, e.grouping_hash, e.notes, p.encoding, p.format, p.bytes
