@@ -28,6 +28,8 @@ enum ErrorResponses {
             .badRequest
         case .protocol(.itemTooLarge), .body(.tooLarge): .payloadTooLarge
         case .body(.corrupt): .badRequest
+        // Relay's answer to a used-up quota; SDKs back off for `Retry-After` / `X-Sentry-Rate-Limits`.
+        case .rateLimited: .tooManyRequests
         // Our fault and temporary: SDKs retry or record a loss; Relay answers 503 the same way.
         case .storage: .serviceUnavailable
         }
@@ -52,7 +54,13 @@ enum ErrorResponses {
     }
 
     static func response(for error: IngestError) -> HTTPResponse {
-        json(status(for: error), error.description)
+        var response = json(status(for: error), error.description)
+        if case .rateLimited(let seconds) = error {
+            response.headers.add("Retry-After", String(seconds))
+            // Relay's form: retry_after:categories:scope:reason_code.
+            response.headers.add("X-Sentry-Rate-Limits", "\(seconds):error;default:key:key_quota")
+        }
+        return response
     }
 
     static func response(for error: APIError) -> HTTPResponse {

@@ -3,7 +3,7 @@ following within the key cache's few seconds."""
 import json
 import subprocess
 
-from conftest import BINARY, wait_for
+from conftest import BINARY, run_sdk, wait_for
 
 
 def call(server, method, path, body=None, token=None):
@@ -65,3 +65,44 @@ def test_keys_input_and_scopes(server):
     assert call(server, "POST", KEYS, {"name": "x"}, token=reader["token"])[0] == 403
     assert call(server, "DELETE", KEYS + server.key + "/", token=reader["token"])[0] == 403
     assert call(server, "GET", "/api/0/projects/other/default/keys/")[0] == 404
+
+
+RATE_LIMITED = r"""
+import os, sentry_sdk
+sentry_sdk.init(dsn=os.environ["FAULTLINE_DSN"])
+for i in range(6):
+    try:
+        raise KeyError(f"k{i}")
+    except Exception:
+        sentry_sdk.capture_exception()
+    sentry_sdk.flush()
+"""
+
+
+def test_key_rate_limit_is_enforced_and_sdks_back_off(server):
+    # An hour-long window, so the test does not straddle two windows.
+    status, key = call(server, "POST", KEYS, {"name": "limited", "rateLimit": {"window": 3600, "count": 3}})
+    assert status == 201 and key["rateLimit"] == {"window": 3600, "count": 3}
+    run_sdk(key["dsn"]["public"], RATE_LIMITED)
+    status, events = call(server, "GET", "/api/0/projects/faultline/default/events/")
+    assert status == 200 and len(events) == 3
+
+    # The refusal in Relay's shape: 429 with the time to wait, for error events through this key.
+    body = b'{}\n{"type":"event"}\n{"message":"over the limit"}\n'
+    status, headers, raw = server.envelope(body, auth=False,
+                                           headers={"X-Sentry-Auth": f"Sentry sentry_key={key['public']}, sentry_version=7"})
+    assert status == 429 and json.loads(raw)["detail"].startswith("this DSN key's rate limit is reached")
+    retry = int(headers["Retry-After"])
+    assert 0 < retry <= 3600 and headers["X-Sentry-Rate-Limits"] == f"{retry}:error;default:key:key_quota"
+    # Other keys are not limited.
+    assert send_with(server, server.key) == 200
+    status, stats = call(server, "GET", "/api/0/projects/faultline/default/stats/?stat=rejected")
+    assert sum(n for _, n in stats) >= 2
+
+    # Removing the limit lets the key through again (within the key cache's 5 s).
+    status, updated = call(server, "PUT", KEYS + key["id"] + "/", {"rateLimit": None})
+    assert status == 200 and updated["rateLimit"] is None
+    assert wait_for(lambda: send_with(server, key["public"]) == 200, timeout=8)
+    for bad in [{"window": 0, "count": 1}, {"window": 60, "count": -1}, {"window": 60}, "fast"]:
+        status, body = call(server, "PUT", KEYS + key["id"] + "/", {"rateLimit": bad})
+        assert status == 400 and "rateLimit" in body["detail"], bad

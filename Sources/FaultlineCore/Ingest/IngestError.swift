@@ -9,6 +9,8 @@ public enum IngestError: Error, Sendable, CustomStringConvertible {
     case projectMismatch
     case `protocol`(ProtocolError)
     case body(ContentDecodingError)
+    /// The DSN key's rate limit is used up for this many more seconds.
+    case rateLimited(retryAfter: Int)
     case storage(String)
 
     public var description: String {
@@ -19,6 +21,7 @@ public enum IngestError: Error, Sendable, CustomStringConvertible {
         case .projectMismatch: "the DSN key does not belong to this project"
         case .protocol(let e): e.description
         case .body(let e): e.description
+        case .rateLimited(let seconds): "this DSN key's rate limit is reached; retry in \(seconds) s"
         case .storage(let why): "the event could not be stored: \(why)"
         }
     }
@@ -35,6 +38,7 @@ public enum IngestError: Error, Sendable, CustomStringConvertible {
         case .protocol(.invalidEventID): "invalid_event_id"
         case .protocol(.itemTooLarge), .body(.tooLarge): "too_large"
         case .body(.corrupt): "invalid_compression"
+        case .rateLimited: "key_quota"
         case .storage: "internal"
         }
     }

@@ -13,6 +13,7 @@ public final class IngestService: Sendable {
     /// DSN keys by public key. A cached miss is not trusted, so a brand-new key works at once.
     private let keys = ExpiringCache<String, ProjectKey?>()
     private let configs = ExpiringCache<Int, ProjectConfig>()
+    private let rateLimiter = KeyRateLimiter()
     private let accepted: CounterCache<String>
 
     public init(store: any FaultlineStore, metrics: Metrics, logger: Logger) {
@@ -103,6 +104,15 @@ public final class IngestService: Sendable {
         }
         guard let key else { throw IngestError.protocol(.missingAuth) }
         let projectID = key.projectID
+        if let limit = key.rateLimit {
+            // Error events count against the key's limit (transactions and other items do not), before any is processed.
+            let errors = envelope.map { $0.items.count { $0.type == .event } } ?? 1
+            if errors > 0, let retryAfter = rateLimiter.admit(keyID: key.id, limit: limit, quantity: errors, now: now) {
+                store.record([Outcome(projectID: projectID, timestamp: now, category: "error", outcome: "rate_limited",
+                                      reason: IngestError.rateLimited(retryAfter: retryAfter).reason, quantity: errors)])
+                throw IngestError.rateLimited(retryAfter: retryAfter)
+            }
+        }
 
         // Only a single coding is kept as-is; stacked codings are rare enough to store decoded.
         let format = isEnvelope ? "envelope" : "json"

@@ -25,6 +25,18 @@ public struct ProjectKey: Sendable, Equatable {
     public var label: String
     public var isActive: Bool
     public var createdAt: Double
+    /// At most `count` error events per `window` seconds through this key (nil: no limit).
+    public var rateLimit: RateLimit?
+
+    public struct RateLimit: Sendable, Equatable {
+        public var window: Int
+        public var count: Int
+
+        public init(window: Int, count: Int) {
+            self.window = window
+            self.count = count
+        }
+    }
 
     /// The DSN an SDK is given: `{scheme}://{public_key}@{host}/{project_id}`.
     /// With `includingSecret`, the legacy form `{scheme}://{public_key}:{secret_key}@…` that old SDKs took.

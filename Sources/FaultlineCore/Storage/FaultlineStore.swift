@@ -70,6 +70,8 @@ public protocol FaultlineStore: ReleaseStore, UserStore {
     /// Enables or disables a DSN key; ingest refuses a disabled key with 403 (within the key cache's 5 s).
     func setKeyActive(id: Int, active: Bool) throws
     func renameKey(id: Int, label: String) throws
+    /// Sets or (nil) removes a DSN key's rate limit; ingest applies it within the key cache's 5 s.
+    func setKeyRateLimit(id: Int, _ limit: ProjectKey.RateLimit?) throws
     /// Deletes a DSN key of the project; false when it has no such key. Ingest refuses it within the key cache's 5 s.
     func deleteKey(id: Int, projectID: Int) throws -> Bool
     func createToken(organizationID: Int, hash: [UInt8], name: String?, scopes: [String], userID: Int?) throws -> APIToken

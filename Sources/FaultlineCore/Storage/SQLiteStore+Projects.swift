@@ -20,7 +20,7 @@ extension SQLiteStore {
     public func projectKey(publicKey: String) throws -> ProjectKey? {
         try readers.read { db in
             try db.first("""
-                SELECT id, project_id, public_key, secret_key, label, is_active, created_at
+                SELECT id, project_id, public_key, secret_key, label, is_active, created_at, rate_limit_window, rate_limit_count
                 FROM project_keys WHERE public_key = ?
                 """, [publicKey], Self.key)
         }
@@ -29,7 +29,7 @@ extension SQLiteStore {
     public func keys(projectID: Int) throws -> [ProjectKey] {
         try readers.read { db in
             try db.rows("""
-                SELECT id, project_id, public_key, secret_key, label, is_active, created_at
+                SELECT id, project_id, public_key, secret_key, label, is_active, created_at, rate_limit_window, rate_limit_count
                 FROM project_keys WHERE project_id = ? ORDER BY id
                 """, [projectID], Self.key)
         }
@@ -148,6 +148,13 @@ extension SQLiteStore {
         try writer.sync { db in try db.run("UPDATE project_keys SET is_active = ? WHERE id = ?", [active, id]) }
     }
 
+    public func setKeyRateLimit(id: Int, _ limit: ProjectKey.RateLimit?) throws {
+        try writer.sync { db in
+            try db.run("UPDATE project_keys SET rate_limit_window = ?, rate_limit_count = ? WHERE id = ?",
+                       [limit?.window, limit?.count, id])
+        }
+    }
+
     public func renameKey(id: Int, label: String) throws {
         try writer.sync { db in try db.run("UPDATE project_keys SET label = ? WHERE id = ?", [label, id]) }
     }
@@ -182,6 +189,7 @@ extension SQLiteStore {
 
     private static func key(_ r: SQLiteRow) -> ProjectKey {
         ProjectKey(id: r.int(0), projectID: r.int(1), publicKey: r.string(2) ?? "", secretKey: r.string(3) ?? "",
-                   label: r.string(4) ?? "", isActive: r.int(5) != 0, createdAt: r.double(6))
+                   label: r.string(4) ?? "", isActive: r.int(5) != 0, createdAt: r.double(6),
+                   rateLimit: r.isNull(7) || r.isNull(8) ? nil : ProjectKey.RateLimit(window: r.int(7), count: r.int(8)))
     }
 }

@@ -329,6 +329,11 @@ enum Schema {
                 PRIMARY KEY (user_id, issue_id)
             ) WITHOUT ROWID;
             """)
+        m.register("0009_key_rate_limits", """
+            -- A DSN key's limit: at most rate_limit_count error events per rate_limit_window seconds (null: none).
+            ALTER TABLE project_keys ADD COLUMN rate_limit_window INTEGER;
+            ALTER TABLE project_keys ADD COLUMN rate_limit_count INTEGER;
+            """)
         return m
     }
 }
