@@ -107,6 +107,7 @@ public final class WebApp: HTTPHandler {
         })
         r.add("GET", "/api/0/projects/{org}/{project}/", .sync { req, p in try projectSettings.detail(req, p) })
         r.add("PUT", "/api/0/projects/{org}/{project}/", .sync { req, p in try projectSettings.update(req, p) })
+        r.add("DELETE", "/api/0/projects/{org}/{project}/", .sync { req, p in try projectSettings.delete(req, p) })
         r.add("GET", "/api/0/projects/{org}/{project}/keys/", .sync { req, p in try keys.list(req, p) })
         r.add("POST", "/api/0/projects/{org}/{project}/keys/", .sync { req, p in try keys.create(req, p) })
         r.add("PUT", "/api/0/projects/{org}/{project}/keys/{key_id}/", .sync { req, p in try keys.update(req, p) })

@@ -16,6 +16,7 @@ enum Environment {
         var options = SQLiteStore.Options()
         options.readers = 1
         options.backgroundCheckpoints = false
+        options.resumeDeletions = false
         return try SQLiteStore(directory: data, options: options)
     }
 

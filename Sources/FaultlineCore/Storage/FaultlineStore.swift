@@ -66,6 +66,10 @@ public protocol FaultlineStore: ReleaseStore, UserStore {
     func isEmpty() throws -> Bool
     func createOrganization(slug: String, name: String) throws -> Organization
     func createProject(organizationID: Int, slug: String, name: String, platform: String?) throws -> Project
+    /// Changes what is given (`platform: .some(nil)` clears it); false when the project does not exist.
+    func updateProject(id: Int, name: String?, slug: String?, platform: String??) throws -> Bool
+    /// Deletes the project: gone from every list and its keys refused at once, its data removed in the background.
+    func deleteProject(id: Int) throws -> Bool
     func createKey(projectID: Int, label: String) throws -> ProjectKey
     /// Enables or disables a DSN key; ingest refuses a disabled key with 403 (within the key cache's 5 s).
     func setKeyActive(id: Int, active: Bool) throws

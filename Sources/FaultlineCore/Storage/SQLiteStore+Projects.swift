@@ -119,8 +119,12 @@ extension SQLiteStore {
     public func createProject(organizationID: Int, slug: String, name: String, platform: String?) throws -> Project {
         let now = Date().timeIntervalSince1970
         let (id, orgSlug) = try writer.sync { db in
-            try db.run("INSERT INTO projects (organization_id, slug, name, platform, created_at) VALUES (?, ?, ?, ?, ?)",
-                       [organizationID, slug, name, platform, now])
+            // Above every deleted project's id too (see `deleteProject`).
+            try db.run("""
+                INSERT INTO projects (id, organization_id, slug, name, platform, created_at)
+                VALUES (max(coalesce((SELECT max(id) FROM projects), 0),
+                            coalesce((SELECT CAST(value AS INTEGER) FROM settings WHERE key = ?), 0)) + 1, ?, ?, ?, ?, ?)
+                """, [Self.projectIDMark, organizationID, slug, name, platform, now])
             let id = Int(db.lastInsertRowID)
             let orgSlug = try db.first("SELECT slug FROM organizations WHERE id = ?", [organizationID]) { $0.string(0) } ?? nil
             return (id, orgSlug ?? "")

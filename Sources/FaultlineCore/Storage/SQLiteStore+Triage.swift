@@ -132,10 +132,7 @@ extension SQLiteStore {
             }
             try db.run("DELETE FROM issue_events WHERE issue_id = ? AND event_row IN (\(Array(repeating: "?", count: rows.count).joined(separator: ", ")))",
                        [issueID] + rows.map { $0 as any SQLiteBindable })
-            for (payload, count) in payloads {
-                try db.run("UPDATE payloads SET row_count = row_count - ? WHERE id = ? AND row_count IS NOT NULL", [count, payload])
-                try db.run("DELETE FROM payloads WHERE id = ? AND row_count <= 0", [payload])
-            }
+            try Self.unlink(payloads, db)
             // Deleting the newest rows lets SQLite give their ids out again: the mark must not cover the next ones.
             try IssueAggregates.writeWatermark(db)
             return true

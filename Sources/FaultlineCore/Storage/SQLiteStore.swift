@@ -22,6 +22,8 @@ public final class SQLiteStore: FaultlineStore, @unchecked Sendable {
         /// Run WAL checkpoints on a background connection rather than inside the writer's commits.
         public var backgroundCheckpoints = true
         public var synchronousFull = false
+        /// Go on removing the rows of projects deleted before this start.
+        public var resumeDeletions = true
 
         public init() {}
     }
@@ -44,6 +46,10 @@ public final class SQLiteStore: FaultlineStore, @unchecked Sendable {
         recountedEvents = try writer.sync { db in try IssueAggregates.recover(db) }
         readers = try ReaderPool(path: path, size: options.readers)
         checkpointer = options.backgroundCheckpoints ? try Checkpointer(path: path) : nil
+        // A project deleted before the last stop may still have rows to remove (a server's job, not a command's).
+        if options.resumeDeletions, try readers.read({ try $0.scalarInt("SELECT count(*) FROM project_deletions") }) ?? 0 > 0 {
+            resumeProjectDeletions()
+        }
     }
 
     /// Writes issue counts still held in memory, so a read that follows sees every committed event counted.

@@ -334,6 +334,14 @@ enum Schema {
             ALTER TABLE project_keys ADD COLUMN rate_limit_window INTEGER;
             ALTER TABLE project_keys ADD COLUMN rate_limit_count INTEGER;
             """)
+        m.register("0010_project_deletions", """
+            -- Projects deleted over the API whose rows (events, issues, outcomes…) are still being removed in the
+            -- background; the project row itself is gone.
+            CREATE TABLE project_deletions (
+                project_id INTEGER PRIMARY KEY,
+                requested_at REAL NOT NULL
+            );
+            """)
         return m
     }
 }

@@ -3,9 +3,9 @@ import FaultlineCore
 import HTTPServer
 import SentryProtocol
 
-/// `GET`/`PUT /api/0/projects/{org}/{project}/`: the project with its data-scrubbing and fingerprinting
-/// options, named as Sentry names them (`sensitiveFields`, `safeFields`, `dataScrubber`,
-/// `dataScrubberDefaults`, `scrubIPAddresses`, `fingerprintingRules`).
+/// `GET`/`PUT`/`DELETE /api/0/projects/{org}/{project}/`: the project (`name`, `slug`, `platform`) with its
+/// data-scrubbing and fingerprinting options, named as Sentry names them (`sensitiveFields`, `safeFields`,
+/// `dataScrubber`, `dataScrubberDefaults`, `scrubIPAddresses`, `fingerprintingRules`).
 struct ProjectSettingsEndpoint: Sendable {
     let store: any FaultlineStore
     let auth: APIAuthenticator
@@ -19,8 +19,36 @@ struct ProjectSettingsEndpoint: Sendable {
         let project = try auth.project(request, p, scope: "project:write")
         let body = try request.jsonObjectBody()
         var options: [String: String] = [:]
+        var name: String?
+        var slug: String?
+        var platform: String??
         for (key, value) in body.members {
             switch key {
+            case "name":
+                guard let text = value.string, !text.trimmingCharacters(in: .whitespaces).isEmpty, text.utf8.count <= 64 else {
+                    throw APIError.badRequest("'name' must be a string of 1 to 64 bytes.")
+                }
+                name = text
+                continue
+            case "slug":
+                guard let text = value.string, !text.isEmpty, Slug.make(text) == text, text.contains(where: { !$0.isNumber }) else {
+                    throw APIError.badRequest("'slug' must be 1 to 50 lower-case letters, digits, '-' or '_', not only digits.")
+                }
+                if text != project.slug, try store.project(organizationSlug: project.organizationSlug, projectSlug: text) != nil {
+                    throw APIError.conflict("A project with this slug already exists.")
+                }
+                slug = text
+                continue
+            case "platform":
+                if value.isNull {
+                    platform = .some(nil)
+                } else {
+                    guard let text = value.string, !text.isEmpty, text.utf8.count <= 64 else {
+                        throw APIError.badRequest("'platform' must be a string of 1 to 64 bytes, or null.")
+                    }
+                    platform = .some(text)
+                }
+                continue
             case ProjectConfig.Option.dataScrubber, ProjectConfig.Option.dataScrubberDefaults, ProjectConfig.Option.scrubIPAddresses:
                 guard value.bool != nil else { throw APIError.badRequest("'\(key)' must be true or false.") }
             case ProjectConfig.Option.sensitiveFields, ProjectConfig.Option.safeFields:
@@ -42,7 +70,28 @@ struct ProjectSettingsEndpoint: Sendable {
             options[key] = String(decoding: value.rawBytes, as: UTF8.self)
         }
         try store.setProjectOptions(projectID: project.id, options)
-        return try response(project)
+        var updated = project
+        if name != nil || slug != nil || platform != nil {
+            do {
+                guard try store.updateProject(id: project.id, name: name, slug: slug, platform: platform) else {
+                    throw APIError.notFound("The requested resource does not exist.")
+                }
+            } catch ProjectCreation.Failure.slugTaken {
+                throw APIError.conflict("A project with this slug already exists.")
+            }
+            updated.name = name ?? project.name
+            updated.slug = slug ?? project.slug
+            updated.platform = platform ?? project.platform
+        }
+        return try response(updated)
+    }
+
+    /// `DELETE /api/0/projects/{org}/{project}/`: 204 at once (the project leaves every list and its keys stop
+    /// working); its events and issues are removed in the background, as Sentry schedules it.
+    func delete(_ request: HTTPRequest, _ p: [String: String]) throws -> HTTPResponse {
+        let project = try auth.project(request, p, scope: "project:admin")
+        guard try store.deleteProject(id: project.id) else { throw APIError.notFound("The requested resource does not exist.") }
+        return HTTPResponse(status: .noContent)
     }
 
     private func response(_ project: Project) throws -> HTTPResponse {
