@@ -10,7 +10,7 @@ PY_PACKAGES := sentry-sdk==2.75.0 sentry-cli==3.8.2 schemathesis==4.32.5 brotli 
 DATA ?= ./data
 LISTEN ?= 127.0.0.1:9000
 
-.PHONY: run test unit e2e bench deps build venv clean
+.PHONY: run test unit e2e bench bench-api deps build venv clean
 
 ## Install what is missing, build in release, start the server on an embedded SQLite file.
 run: deps build
@@ -31,6 +31,10 @@ e2e: deps venv build
 ## Load test: N distinct gzip envelopes from the SDK fixtures over C keep-alive connections.
 bench: deps build
 	$(RELEASE_BIN) bench --fixtures Tests/Fixtures/sdk-corpus $(BENCH_ARGS)
+
+## The read API on 1,000,000 seeded events in 10,000 issues: p50/p99 of the common reads and their query plans.
+bench-api: deps build
+	$(RELEASE_BIN) bench-api $(BENCH_API_ARGS)
 
 build:
 	$(SWIFT) build -c release --product faultline

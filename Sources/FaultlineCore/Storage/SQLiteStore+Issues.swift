@@ -47,6 +47,30 @@ extension SQLiteStore {
     public func issues(_ query: IssueQuery) throws -> [Issue] {
         try settleIssues()
         guard !query.projectIDs.isEmpty else { return [] }
+        let (sql, values) = try issueListSQL(query)
+        return try readers.read { db in try db.rows(sql, values, IssueRows.issue) }
+    }
+
+    /// How SQLite runs the reads behind an issue list, an issue page and its events (`EXPLAIN QUERY PLAN`), for the
+    /// API benchmark's check that they use indexes.
+    public func explainIssueReads(_ query: IssueQuery, issueID: Int) throws -> [(read: String, plan: [String])] {
+        let list = try issueListSQL(query)
+        let reads: [(String, String, [any SQLiteBindable])] = [
+            ("issue list", list.0, list.1),
+            ("issue", "SELECT \(IssueRows.columns) FROM issues WHERE id = ?", [issueID]),
+            ("issue events", Self.eventSelect + " JOIN issue_events ie ON ie.event_row = e.id WHERE ie.issue_id = ? "
+                + "ORDER BY ie.timestamp DESC, ie.event_row DESC LIMIT ?", [issueID, 50]),
+            ("issue stats", Self.statsSQL(issues: 1), [3600.0, 3600.0, issueID, 0.0]),
+            ("issue tags", Self.tagSummarySQL, [issueID]),
+        ]
+        return try readers.read { db in
+            try reads.map { name, sql, values in
+                (name, try db.rows("EXPLAIN QUERY PLAN " + sql, values) { $0.string(3) ?? "" })
+            }
+        }
+    }
+
+    private func issueListSQL(_ query: IssueQuery) throws -> (String, [any SQLiteBindable]) {
         var conditions = ["project_id IN (\(query.projectIDs.map { _ in "?" }.joined(separator: ", ")))"]
         var values: [any SQLiteBindable] = query.projectIDs
         if !query.statuses.isEmpty {
@@ -90,7 +114,7 @@ extension SQLiteStore {
         values.append(query.limit)
         let sql = "SELECT \(IssueRows.columns) FROM issues WHERE \(conditions.joined(separator: " AND ")) "
             + "ORDER BY \(column) DESC, id DESC LIMIT ?"
-        return try readers.read { db in try db.rows(sql, values, IssueRows.issue) }
+        return (sql, values)
     }
 
     /// The newest release (by first appearance) of each project that has one.
@@ -105,20 +129,28 @@ extension SQLiteStore {
     public func issueStats(issueIDs: [Int], since: Double, bucketSeconds: Double) throws -> [Int: [Int: Int]] {
         guard !issueIDs.isEmpty else { return [:] }
         try settleIssues()
-        let placeholders = issueIDs.map { _ in "?" }.joined(separator: ", ")
         var values: [any SQLiteBindable] = [bucketSeconds, bucketSeconds]
         values += issueIDs
         values.append(since)
         let rows = try readers.read { db in
-            try db.rows("""
-                SELECT issue_id, CAST(timestamp / ? AS INTEGER) * ?, count(*) FROM issue_events
-                WHERE issue_id IN (\(placeholders)) AND timestamp >= ? GROUP BY 1, 2
-                """, values) { ($0.int(0), $0.int(1), $0.int(2)) }
+            try db.rows(Self.statsSQL(issues: issueIDs.count), values) { ($0.int(0), $0.int(1), $0.int(2)) }
         }
         var result: [Int: [Int: Int]] = [:]
         for (issue, bucket, count) in rows { result[issue, default: [:]][bucket] = count }
         return result
     }
+
+    static func statsSQL(issues: Int) -> String {
+        """
+        SELECT issue_id, CAST(timestamp / ? AS INTEGER) * ?, count(*) FROM issue_events
+        WHERE issue_id IN (\(Array(repeating: "?", count: issues).joined(separator: ", "))) AND timestamp >= ? GROUP BY 1, 2
+        """
+    }
+
+    static let tagSummarySQL = """
+        SELECT key, value, times_seen, first_seen, last_seen FROM issue_tags
+        WHERE issue_id = ? ORDER BY key, times_seen DESC, value
+        """
 
     public func project(id: Int) throws -> Project? {
         try projects(organizationSlug: nil).first { $0.id == id }
@@ -152,10 +184,7 @@ extension SQLiteStore {
     public func issueTagSummary(issueID: Int, topValues: Int) throws -> [(key: String, total: Int, distinct: Int, top: [TagValueCount])] {
         try settleIssues()
         return try readers.read { db in
-            let all = try db.rows("""
-                SELECT key, value, times_seen, first_seen, last_seen FROM issue_tags
-                WHERE issue_id = ? ORDER BY key, times_seen DESC, value
-                """, [issueID], Self.tagValue)
+            let all = try db.rows(Self.tagSummarySQL, [issueID], Self.tagValue)
             var result: [(key: String, total: Int, distinct: Int, top: [TagValueCount])] = []
             for value in all {
                 if result.last?.key != value.key { result.append((value.key, 0, 0, [])) }

@@ -8,10 +8,11 @@ final class BenchServer {
     private(set) var publicKey = ""
     private(set) var projectID = ""
 
-    init(binary: String, extraArguments: [String]) throws {
-        data = FileManager.default.temporaryDirectory.appendingPathComponent("faultline-bench-\(UUID().uuidString)").path
+    /// `data`: a directory prepared beforehand (the API benchmark's seeded one); by default a new empty one.
+    init(binary: String, extraArguments: [String], data: String? = nil) throws {
+        self.data = data ?? FileManager.default.temporaryDirectory.appendingPathComponent("faultline-bench-\(UUID().uuidString)").path
         process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["serve", "--listen", "127.0.0.1:0", "--data", data, "--log-level", "info"] + extraArguments
+        process.arguments = ["serve", "--listen", "127.0.0.1:0", "--data", self.data, "--log-level", "info"] + extraArguments
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out
@@ -20,7 +21,8 @@ final class BenchServer {
         var stdoutText = ""
         var stderrText = ""
         let deadline = Date().addingTimeInterval(30)
-        while (port == 0 || publicKey.isEmpty) && Date() < deadline {
+        // A prepared directory prints its DSNs in another form; only the port is needed then.
+        while (port == 0 || (publicKey.isEmpty && data == nil)) && Date() < deadline {
             stderrText += String(decoding: err.fileHandleForReading.availableData, as: UTF8.self)
             stdoutText += String(decoding: out.fileHandleForReading.availableData, as: UTF8.self)
             for line in stderrText.split(separator: "\n") where line.contains("\"msg\":\"listening\"") {
@@ -36,7 +38,7 @@ final class BenchServer {
                 }
             }
         }
-        guard port != 0, !publicKey.isEmpty else {
+        guard port != 0, !publicKey.isEmpty || data != nil else {
             process.terminate()
             throw CommandError("the server did not start: \(stderrText)")
         }
