@@ -10,6 +10,7 @@ import Testing
         var events: [[String]]
         var eventIDs: [[String]]
         var releases: [[String]]
+        var hours: [[String]]
 
         init(_ db: SQLiteDatabase) throws {
             issues = try db.rows("""
@@ -27,6 +28,7 @@ import Testing
             releases = try db.rows("""
                 SELECT project_id, version, event_count, first_event, last_event, new_issues FROM releases ORDER BY 1, 2
                 """) { r in (0..<6).map { r.string(Int32($0)) ?? "-" } }
+            hours = try db.rows("SELECT issue_id, hour, count FROM issue_hours ORDER BY 1, 2") { r in (0..<3).map { r.string(Int32($0)) ?? "-" } }
         }
     }
 
@@ -47,6 +49,7 @@ import Testing
         #expect(expected.issues[0][1] == "5" && expected.issues[0][2] == "3")
         #expect(expected.events.count == 6)
         #expect(expected.eventIDs.count == 6)
+        #expect(expected.hours.map { Int($0[2]) ?? 0 }.reduce(0, +) == 6)
         #expect(expected.releases.map { [$0[1], $0[2], $0[5]] } == [["shop@1.0", "2", "1"], ["shop@1.1", "2", "0"], ["shop@1.2", "1", "0"]])
         // What a crash right after these events' commits leaves: events stored, none of their counts.
         try db.execute("""
@@ -55,6 +58,7 @@ import Testing
             DELETE FROM issue_tags;
             DELETE FROM issue_events;
             DELETE FROM event_ids;
+            DELETE FROM issue_hours;
             UPDATE releases SET event_count = 0, first_event = NULL, last_event = NULL;
             UPDATE settings SET value = '0' WHERE key = '\(IssueAggregates.watermarkKey)';
             """)

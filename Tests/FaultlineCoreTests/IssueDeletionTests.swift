@@ -33,6 +33,8 @@ import SentryProtocol
         #expect(try count(db, "SELECT count(*) FROM event_ids") == 1)
         #expect(try count(db, "SELECT count(*) FROM issue_events WHERE issue_id = \(doomed.id)") == 0)
         #expect(try count(db, "SELECT count(*) FROM issue_tags WHERE issue_id = \(doomed.id)") == 0)
+        #expect(try count(db, "SELECT count(*) FROM issue_hours WHERE issue_id = \(doomed.id)") == 0)
+        #expect(try count(db, "SELECT sum(count) FROM issue_hours WHERE issue_id = \(other.id)") == 1)
         #expect(try count(db, "SELECT count(*) FROM grouphashes WHERE issue_id = \(doomed.id)") == 0)
         #expect(try count(db, "SELECT count(*) FROM payloads") == payloadsBefore - 5, "bodies no event points at are gone")
         #expect(try h.store.issueTagValues(issueID: other.id, key: "user", limit: 10).map(\.value) == ["id:u9"])

@@ -89,6 +89,13 @@ public enum BenchSeeder {
             for e in issueEvents {
                 try db.run("INSERT INTO issue_events (issue_id, timestamp, event_row) VALUES (?, ?, ?)", [e.issue, e.time, e.row])
             }
+            var hours: [Int: [Int: Int]] = [:]
+            for e in issueEvents { hours[e.issue, default: [:]][Int((e.time / 3600).rounded(.down)) * 3600, default: 0] += 1 }
+            for (issue, counts) in hours.sorted(by: { $0.key < $1.key }) {
+                for (hour, n) in counts.sorted(by: { $0.key < $1.key }) {
+                    try db.run("INSERT INTO issue_hours (issue_id, hour, count) VALUES (?, ?, ?)", [issue, hour, n])
+                }
+            }
             eventIDs.sort { ($0.high, $0.low) < ($1.high, $1.low) }
             for e in eventIDs {
                 try db.run("INSERT INTO event_ids (project_id, event_id, event_row) VALUES (?, ?, ?)",

@@ -45,7 +45,8 @@ public protocol FaultlineStore: ReleaseStore, UserStore {
     /// Per tag key: the number of events that had it, distinct values and the top values.
     func issueTagSummary(issueID: Int, topValues: Int) throws -> [(key: String, total: Int, distinct: Int, top: [TagValueCount])]
     func issueActivity(issueID: Int) throws -> [IssueActivity]
-    /// Event counts per issue per time bucket (bucket start → count) since `since`.
+    /// Event counts per issue per time bucket (bucket start → count) since `since`, from hourly counts: buckets are
+    /// whole hours and `since` is taken back to its hour.
     func issueStats(issueIDs: [Int], since: Double, bucketSeconds: Double) throws -> [Int: [Int: Int]]
     func project(id: Int) throws -> Project?
     func groupHash(projectID: Int, hash: String) throws -> GroupHashRecord?

@@ -119,6 +119,32 @@ struct IssueAggregates {
 
     static let eventRowsPerStatement = 128
 
+    /// Adds the events to their issue's hourly counts (`issue_hours`), one upsert row per issue and hour.
+    func writeHours(_ db: SQLiteDatabase) throws {
+        struct HourKey: Hashable {
+            var issueID: Int
+            var hour: Int
+        }
+        var counts: [HourKey: Int] = [:]
+        for e in events where e.timestamp.isFinite && abs(e.timestamp) < 1e12 {
+            counts[HourKey(issueID: e.issueID, hour: Int((e.timestamp / 3600).rounded(.down)) * 3600), default: 0] += 1
+        }
+        let rows = counts.sorted { ($0.key.issueID, $0.key.hour) < ($1.key.issueID, $1.key.hour) }
+        for chunk in stride(from: 0, to: rows.count, by: Self.rowsPerStatement) {
+            let part = rows[chunk..<min(chunk + Self.rowsPerStatement, rows.count)]
+            var values: [any SQLiteBindable] = []
+            values.reserveCapacity(part.count * 3)
+            for (key, n) in part { values += [key.issueID, key.hour, n] }
+            try db.run(Self.hourUpsertSQL[part.count], values)
+        }
+    }
+
+    private static let hourUpsertSQL = (0...rowsPerStatement).map { rows in
+        "INSERT INTO issue_hours (issue_id, hour, count) VALUES "
+            + Array(repeating: "(?, ?, ?)", count: rows).joined(separator: ", ")
+            + " ON CONFLICT (issue_id, hour) DO UPDATE SET count = count + excluded.count"
+    }
+
     /// Inserts the `event_ids` rows in key order (a BLOB compares as bytes: the id's big-endian halves).
     func writeEventIDs(_ db: SQLiteDatabase) throws {
         let rows = eventIDs.sorted {
@@ -193,6 +219,12 @@ struct IssueAggregates {
         try db.run("""
             INSERT OR IGNORE INTO issue_events (issue_id, timestamp, event_row)
             SELECT issue_id, timestamp, id FROM events WHERE id > ? AND issue_id IS NOT NULL
+            """, [mark])
+        try db.run("""
+            INSERT INTO issue_hours (issue_id, hour, count)
+            SELECT issue_id, CAST(timestamp / 3600 AS INTEGER) * 3600, count(*) FROM events
+            WHERE id > ? AND issue_id IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2
+            ON CONFLICT (issue_id, hour) DO UPDATE SET count = count + excluded.count
             """, [mark])
         let rows = try db.rows("""
             SELECT e.issue_id, e.timestamp, e.received_at, e.level, e.release, e.item_index, p.encoding, p.format, p.bytes

@@ -225,6 +225,7 @@ final class IssueWriter: @unchecked Sendable {
         _ = try all.writeTags(db)
         try all.writeReleaseCounts(db) { [staged, issues] id in (staged.issues[id] ?? issues[id])?.projectID }
         try all.writeEvents(db)
+        try all.writeHours(db)
         try all.writeEventIDs(db)
         try IssueAggregates.writeWatermark(db)
         staged.flushed = all

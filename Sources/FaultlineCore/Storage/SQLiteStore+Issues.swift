@@ -131,7 +131,7 @@ extension SQLiteStore {
         try settleIssues()
         var values: [any SQLiteBindable] = [bucketSeconds, bucketSeconds]
         values += issueIDs
-        values.append(since)
+        values.append((since / 3600).rounded(.down) * 3600)
         let rows = try readers.read { db in
             try db.rows(Self.statsSQL(issues: issueIDs.count), values) { ($0.int(0), $0.int(1), $0.int(2)) }
         }
@@ -140,10 +140,11 @@ extension SQLiteStore {
         return result
     }
 
+    /// Per issue and bucket (an hour or a day: whole hours), from the hourly counts.
     static func statsSQL(issues: Int) -> String {
         """
-        SELECT issue_id, CAST(timestamp / ? AS INTEGER) * ?, count(*) FROM issue_events
-        WHERE issue_id IN (\(Array(repeating: "?", count: issues).joined(separator: ", "))) AND timestamp >= ? GROUP BY 1, 2
+        SELECT issue_id, CAST(hour / ? AS INTEGER) * ?, sum(count) FROM issue_hours
+        WHERE issue_id IN (\(Array(repeating: "?", count: issues).joined(separator: ", "))) AND hour >= ? GROUP BY 1, 2
         """
     }
 

@@ -83,7 +83,7 @@ extension SQLiteStore {
                 guard try db.first("SELECT 1 FROM issues WHERE id = ? AND project_id = ?", [id, projectID], { _ in true }) != nil
                 else { continue }
                 try db.run("DELETE FROM grouphashes WHERE project_id = ? AND issue_id = ?", [projectID, id])
-                for table in ["issue_tags", "issue_activity", "issue_bookmarks", "issue_seen"] {
+                for table in ["issue_tags", "issue_hours", "issue_activity", "issue_bookmarks", "issue_seen"] {
                     try db.run("DELETE FROM \(table) WHERE issue_id = ?", [id])
                 }
                 // A row stays as a tombstone, outside every project, so the id is never given to another issue.

@@ -342,6 +342,18 @@ enum Schema {
                 requested_at REAL NOT NULL
             );
             """)
+        m.register("0011_issue_hours", """
+            -- Events per issue per hour, written by the aggregate flush: the issue list's 24-hour and 14-day series
+            -- read 24 (or 336) rows per issue instead of every event (30 ms for the hottest issues of a million events).
+            CREATE TABLE issue_hours (
+                issue_id INTEGER NOT NULL,
+                hour INTEGER NOT NULL,
+                count INTEGER NOT NULL,
+                PRIMARY KEY (issue_id, hour)
+            ) WITHOUT ROWID;
+            INSERT INTO issue_hours (issue_id, hour, count)
+            SELECT issue_id, CAST(timestamp / 3600 AS INTEGER) * 3600, count(*) FROM issue_events GROUP BY 1, 2;
+            """)
         return m
     }
 }
