@@ -228,3 +228,39 @@ def test_project_fingerprint_rules_and_scrub_settings(server):
     assert len(found) == 1 and found[0]["count"] == "4"
     status, values = server.api(f"/api/0/issues/{found[0]['id']}/tags/round/values/")
     assert [v["value"] for v in values] == ["[Filtered]"]
+
+
+WORDS = ("alpha bravo charlie delta echo foxtrot golf hotel india juliett kilo lima mike november oscar papa quebec "
+         "romeo sierra tango uniform victor whiskey xray yankee zulu amber basalt cobalt dune").split()
+MESSAGES = r"""
+import os, sys, sentry_sdk
+sentry_sdk.init(dsn=os.environ["FAULTLINE_DSN"])
+for word in sys.argv[1:] or os.environ["WORDS"].split():
+    sentry_sdk.capture_message("checkout failed at the " + word + " step")
+sentry_sdk.flush()
+"""
+
+
+def test_pages_stay_stable_while_events_arrive(server):
+    """Sorted by last seen, issues move to the top as events arrive; paging through must still show each once."""
+    run_sdk(server.dsn, MESSAGES, {"WORDS": " ".join(WORDS)})
+    def page(cursor=None):
+        path = "/api/0/projects/faultline/default/issues/?per_page=10" + (f"&cursor={cursor}" if cursor else "")
+        status, headers, raw = server.request("GET", path, headers={"Authorization": f"Bearer {server.token}"})
+        assert status == 200
+        link = headers["Link"]
+        nxt = link.split('rel="next"; results="true"; cursor="')[1].split('"')[0] if 'rel="next"; results="true"' in link else None
+        return [i["title"] for i in json.loads(raw)], nxt
+
+    first, cursor = page()
+    assert len(first) == 10 and cursor
+    # Issues on the later pages get new events: they now sort first.
+    later = [w for w in WORDS if not any(w + " step" in t for t in first)]
+    run_sdk(server.dsn, MESSAGES, {"WORDS": " ".join(later[:5] + later[-5:])})
+    second, cursor = page(cursor)
+    third, cursor = page(cursor)
+    assert cursor is None
+    seen = first + second + third
+    assert len(seen) == len(set(seen)) == len(WORDS), "every issue once, none skipped"
+    # A fresh listing shows the new order.
+    assert any(later[0] + " step" in t or later[-1] + " step" in t for t in page()[0][:10])

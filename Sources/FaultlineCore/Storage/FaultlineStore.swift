@@ -39,6 +39,10 @@ public protocol FaultlineStore: ReleaseStore, UserStore {
     /// The issue with this short number (the `N` of `PROJECT-N`) in a project.
     func issue(projectID: Int, shortNumber: Int) throws -> Issue?
     func issues(_ query: IssueQuery) throws -> [Issue]
+    /// The ids of the issues `query` lists, in its order, `query.limit` at most.
+    func issueIDs(_ query: IssueQuery) throws -> [Int]
+    /// These issues in this order (ids that no longer exist are left out).
+    func issues(ids: [Int]) throws -> [Issue]
     /// Events of an issue, newest first (or oldest first), `limit` at most, before/after an event row.
     func issueEvents(issueID: Int, oldestFirst: Bool, limit: Int, afterRowID: Int?) throws -> [StoredEvent]
     func issueTagValues(issueID: Int, key: String, limit: Int) throws -> [TagValueCount]

@@ -51,6 +51,24 @@ extension SQLiteStore {
         return try readers.read { db in try db.rows(sql, values, IssueRows.issue) }
     }
 
+    public func issueIDs(_ query: IssueQuery) throws -> [Int] {
+        try settleIssues()
+        guard !query.projectIDs.isEmpty else { return [] }
+        let (sql, values) = try issueListSQL(query, columns: "id")
+        return try readers.read { db in try db.rows(sql, values) { $0.int(0) } }
+    }
+
+    public func issues(ids: [Int]) throws -> [Issue] {
+        guard !ids.isEmpty else { return [] }
+        try settleIssues()
+        let found = try readers.read { db in
+            try db.rows("SELECT \(IssueRows.columns) FROM issues WHERE id IN (\(ids.map { _ in "?" }.joined(separator: ", ")))",
+                        ids.map { $0 as any SQLiteBindable }, IssueRows.issue)
+        }
+        let byID = Dictionary(found.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        return ids.compactMap { byID[$0] }
+    }
+
     /// How SQLite runs the reads behind an issue list, an issue page and its events (`EXPLAIN QUERY PLAN`), for the
     /// API benchmark's check that they use indexes.
     public func explainIssueReads(_ query: IssueQuery, issueID: Int) throws -> [(read: String, plan: [String])] {
@@ -70,7 +88,7 @@ extension SQLiteStore {
         }
     }
 
-    private func issueListSQL(_ query: IssueQuery) throws -> (String, [any SQLiteBindable]) {
+    private func issueListSQL(_ query: IssueQuery, columns: String = IssueRows.columns) throws -> (String, [any SQLiteBindable]) {
         var conditions = ["project_id IN (\(query.projectIDs.map { _ in "?" }.joined(separator: ", ")))"]
         var values: [any SQLiteBindable] = query.projectIDs
         if !query.statuses.isEmpty {
@@ -112,7 +130,7 @@ extension SQLiteStore {
             values += [cursor.value, cursor.value, cursor.id]
         }
         values.append(query.limit)
-        let sql = "SELECT \(IssueRows.columns) FROM issues WHERE \(conditions.joined(separator: " AND ")) "
+        let sql = "SELECT \(columns) FROM issues WHERE \(conditions.joined(separator: " AND ")) "
             + "ORDER BY \(column) DESC, id DESC LIMIT ?"
         return (sql, values)
     }

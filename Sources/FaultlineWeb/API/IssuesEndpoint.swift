@@ -8,6 +8,7 @@ import SentryProtocol
 struct IssuesEndpoint: Sendable {
     let store: any FaultlineStore
     let auth: APIAuthenticator
+    let snapshots = IssueSnapshots()
 
     // MARK: List
 
@@ -50,20 +51,43 @@ struct IssuesEndpoint: Sendable {
             }
             query.sort = s
         }
-        query.limit = try Pagination.limit(request, default: 25)
-        if let cursor = request.queryValue("cursor"), !cursor.isEmpty {
-            query.cursor = try parseCursor(cursor)
-        }
+        let limit = try Pagination.limit(request, default: 25)
+        let cursorText = request.queryValue("cursor").flatMap { $0.isEmpty ? nil : $0 }
+        let cursor = try cursorText.map(parseCursor)
         let period = request.queryValue("statsPeriod") ?? "24h"
         guard ["24h", "14d", ""].contains(period) else {
             throw APIError.badRequest("Invalid statsPeriod '\(period)': use 24h, 14d or an empty value.")
         }
-        // One more than asked, to know whether a next page exists.
-        var probe = query
-        probe.limit = query.limit + 1
-        var issues = try store.issues(probe)
-        let hasMore = issues.count > query.limit
-        issues = Array(issues.prefix(query.limit))
+        // Pages come from the ordered ids the first page found (see IssueSnapshots), so issues that move while
+        // events arrive are neither skipped nor shown twice; past the snapshot (or once it is gone), by value.
+        let ids: [Int]
+        var offset = 0
+        var snapshotKey: String?
+        if let cursor, let key = cursor.snapshot, let kept = snapshots.ids(key) {
+            ids = kept
+            offset = min(cursor.offset, kept.count)
+            snapshotKey = key
+        } else {
+            var all = query
+            all.cursor = cursor.map { IssueCursor(value: $0.value, id: $0.id) }
+            all.limit = IssueSnapshots.maxIDs
+            ids = try store.issueIDs(all)
+            if ids.count > limit { snapshotKey = snapshots.keep(ids) }
+        }
+        let pageIDs = Array(ids[offset..<min(offset + limit, ids.count)])
+        let issues = try store.issues(ids: pageIDs).filter { byID[$0.projectID] != nil }
+        let end = offset + pageIDs.count
+        var next: String?
+        // The page's last issue (even when it was deleted since the snapshot: the next page starts after it).
+        let lastOfPage = try issues.last ?? pageIDs.last.flatMap { try store.issue(id: $0) }
+        if let last = lastOfPage {
+            let keyset = "\(Self.format(sortValue(last, query.sort))):\(last.id):0"
+            if end < ids.count, let snapshotKey {
+                next = keyset + ":\(snapshotKey):\(end)"
+            } else if ids.count == IssueSnapshots.maxIDs {
+                next = keyset
+            }
+        }
         let stats = try self.stats(issues, period: period)
         let triage = try store.issueTriage(issueIDs: issues.map(\.id), userID: token.userID)
         let base = request.baseURL
@@ -74,8 +98,7 @@ struct IssuesEndpoint: Sendable {
             }
         })
         var response = HTTPResponse(status: .ok, contentType: "application/json", body: body.serialized)
-        let next = issues.last.map { sortValue($0, query.sort) }.map { "\(Self.format($0)):\(issues.last?.id ?? 0):0" }
-        response.headers.add("Link", Pagination.link(request, next: hasMore ? next : nil, current: request.queryValue("cursor")))
+        response.headers.add("Link", Pagination.link(request, next: next, current: cursorText))
         return response
     }
 
@@ -111,13 +134,27 @@ struct IssuesEndpoint: Sendable {
         v.rounded() == v && abs(v) < 1e15 ? String(Int(v)) : String(v)
     }
 
-    /// Cursors are `value:id:0` (Sentry's cursors are opaque to clients, which pass them back as given).
-    private func parseCursor(_ text: String) throws -> IssueCursor {
+    struct ListCursor {
+        var value: Double
+        var id: Int
+        var snapshot: String?
+        var offset = 0
+    }
+
+    /// Cursors are `value:id:0[:snapshot:offset]`: the last issue's sort value and id, and where the page ends in the
+    /// first page's snapshot (Sentry's cursors are opaque to clients, which pass them back as given).
+    private func parseCursor(_ text: String) throws -> ListCursor {
         let parts = text.split(separator: ":")
         guard parts.count >= 2, let value = Double(parts[0]), value.isFinite, let id = Int(parts[1]) else {
             throw APIError.badRequest("Invalid cursor parameter.")
         }
-        return IssueCursor(value: value, id: id)
+        var cursor = ListCursor(value: value, id: id)
+        if parts.count >= 5 {
+            guard let offset = Int(parts[4]), offset >= 0 else { throw APIError.badRequest("Invalid cursor parameter.") }
+            cursor.snapshot = String(parts[3])
+            cursor.offset = offset
+        }
+        return cursor
     }
 
     // MARK: One issue
