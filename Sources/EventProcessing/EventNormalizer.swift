@@ -101,9 +101,16 @@ public enum EventNormalizer {
             add("mechanism", main.mechanismType)
         }
         // Sentry's `user` tag (`sentry:user`): the issue's unique users are the distinct values of this tag.
-        add("user", userKey(facts.top(.user)))
+        let userObject = facts.top(.user)
+        let key = userKey(userObject)
+        add("user", key)
         // As stored in the tag (trimmed like any tag value), so counts and tag values agree.
         let user = tags.last.flatMap { $0.key == "user" ? $0.value : nil }
+        // An email the `user` tag does not carry (it holds the id), so `user.email:` searches find the issue too.
+        if let key, !key.hasPrefix("email:"), let email = userObject?["email"]?.scalarText, !email.isEmpty,
+           email != "[Filtered]" {
+            add("user.email", String(email.prefix(200)))
+        }
         for (key, value) in facts.tags {
             add(key, value)
         }

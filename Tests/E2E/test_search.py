@@ -63,6 +63,9 @@ def test_search_language(server):
     assert search(server, "!has:tenant") == ["ValueError"]
     assert search(server, "user.id:42") == ["KeyError"]
     assert search(server, "user.email:bob@example.com") == ["ValueError"]
+    # Ann has an id and an email: the user tag holds the id, and her email is found all the same.
+    assert search(server, "user.email:ann@example.com") == ["KeyError"]
+    assert search(server, "!user.email:ann@example.com") == ["PermissionError", "TypeError", "ValueError"]
     assert search(server, "user.username:carol") == ["TypeError"]
     assert search(server, "timesSeen:>10") == ["KeyError"]
     assert search(server, "timesSeen:<=2") == ["PermissionError", "ValueError"]

@@ -2,6 +2,9 @@
 public enum IssueFilter: Sendable, Equatable {
     /// A tag's value (any tag, including `release`, `environment`, `user`) matches one of `values`; negated: none does.
     case tag(key: String, values: [TextMatch], negated: Bool)
+    /// Any of several filters holds (negated: none does); `user.email:` is the `user` tag's `email:…` or the
+    /// `user.email` tag kept beside an id.
+    indirect case anyOf([IssueFilter], negated: Bool)
     /// The issue has (or, negated, lacks) any value for the tag.
     case has(key: String, negated: Bool)
     case firstRelease(values: [TextMatch], negated: Bool)

@@ -15,6 +15,12 @@ struct IssueFilterSQL {
             conditions.append("\(negated ? "NOT " : "")EXISTS (SELECT 1 FROM issue_tags t WHERE t.issue_id = issues.id AND t.key = ? AND (\(match)))")
             values.append(key)
             values += matchValues
+        case .anyOf(let filters, let negated):
+            var inner = IssueFilterSQL(latestReleases: latestReleases)
+            filters.forEach { inner.add($0) }
+            let joined = inner.conditions.isEmpty ? "0" : inner.conditions.map { "(\($0))" }.joined(separator: " OR ")
+            conditions.append(negated ? "NOT (\(joined))" : "(\(joined))")
+            values += inner.values
         case .has(let key, let negated):
             conditions.append("\(negated ? "NOT " : "")EXISTS (SELECT 1 FROM issue_tags t WHERE t.issue_id = issues.id AND t.key = ?)")
             values.append(key)
@@ -95,6 +101,7 @@ struct IssueFilterSQL {
         filters.contains { filter in
             switch filter {
             case .tag(_, let m, _), .firstRelease(let m, _), .level(let m, _): m.contains(.latestRelease)
+            case .anyOf(let inner, _): needsLatestRelease(inner)
             default: false
             }
         }

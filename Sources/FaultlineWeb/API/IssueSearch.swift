@@ -58,9 +58,15 @@ enum IssueSearch {
         case "has":
             for value in values { query.filters.append(.has(key: value, negated: term.negated)) }
         case "user.email", "user.id", "user.username", "user.ip":
-            // An issue's users are the values of its `user` tag: `email:…`, `id:…` (Sentry's sentry:user rule).
+            // An issue's users are the values of its `user` tag: `email:…`, `id:…` (Sentry's sentry:user rule); an email
+            // beside an id is kept in a `user.email` tag.
             let prefix = key == "user.ip" ? "ip:" : String(key.dropFirst(5)) + ":"
-            query.filters.append(.tag(key: "user", values: values.map { TextMatch(prefix + $0) }, negated: term.negated))
+            let byUser = IssueFilter.tag(key: "user", values: values.map { TextMatch(prefix + $0) }, negated: false)
+            if key == "user.email" {
+                query.filters.append(.anyOf([byUser, .tag(key: "user.email", values: matches, negated: false)], negated: term.negated))
+            } else {
+                query.filters.append(term.negated ? .tag(key: "user", values: values.map { TextMatch(prefix + $0) }, negated: true) : byUser)
+            }
         case "timesSeen", "times_seen", "userCount", "user_count":
             guard values.count == 1, !term.negated else { throw fail("takes one number, like >10") }
             let (comparison, rest) = comparisonPrefix(values[0])
