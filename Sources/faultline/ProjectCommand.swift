@@ -12,16 +12,14 @@ struct ProjectCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a project and print its DSN.")
 
         @Argument(help: "Project name; its slug is derived from it.") var name: String
-        @Option(name: .long, help: "Data directory (env FAULTLINE_DATA).") var data: String?
-        @Option(name: .long, help: "Organization slug. Default: the only organization.") var org: String?
+        @OptionGroup var target: OrganizationOptions
         @Option(name: .long, help: "Platform, e.g. python.") var platform: String?
         @Option(name: .customLong("public-url"), help: "Base URL for the DSN.") var publicURL: String?
         @Flag(name: .long, help: "Print one JSON object.") var json = false
 
         func run() throws {
-            let store = try Environment.openStore(Environment.dataDirectory(data))
+            let (store, organization) = try target.open()
             defer { store.close() }
-            let organization = try Organizations.resolve(org, store: store)
             let project: Project
             let key: ProjectKey
             do {
@@ -61,6 +59,23 @@ struct ProjectCommand: ParsableCommand {
                 if !json { print("\(project.organizationSlug)/\(project.slug)\t\(dsn ?? "-")") }
             }
             if json { print(String(decoding: JSONValue.array(rows).serialized, as: UTF8.self)) }
+        }
+    }
+}
+
+/// `--data` and `--org`, for the commands that work on one organization's data.
+struct OrganizationOptions: ParsableArguments {
+    @Option(name: .long, help: "Data directory (env FAULTLINE_DATA).") var data: String?
+    @Option(name: .long, help: "Organization slug. Default: the only organization.") var org: String?
+
+    /// The store (close it when done) and the organization named.
+    func open() throws -> (SQLiteStore, Organization) {
+        let store = try Environment.openStore(Environment.dataDirectory(data))
+        do {
+            return (store, try Organizations.resolve(org, store: store))
+        } catch {
+            store.close()
+            throw error
         }
     }
 }

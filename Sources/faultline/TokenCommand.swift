@@ -10,17 +10,15 @@ struct TokenCommand: ParsableCommand {
     struct Create: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create an API token and print it (shown once).")
 
-        @Option(name: .long, help: "Data directory (env FAULTLINE_DATA).") var data: String?
-        @Option(name: .long, help: "Organization slug. Default: the only organization.") var org: String?
+        @OptionGroup var target: OrganizationOptions
         @Option(name: .long, help: "A name to recognize the token by.") var name: String?
         @Option(name: .long, help: "Comma-separated scopes. Default: all.") var scopes: String?
         @Option(name: .long, help: "Email of the member it acts for. Default: the organization's first owner.") var user: String?
         @Flag(name: .long, help: "Print {\"token\": …}.") var json = false
 
         func run() throws {
-            let store = try Environment.openStore(Environment.dataDirectory(data))
+            let (store, organization) = try target.open()
             defer { store.close() }
-            let organization = try Organizations.resolve(org, store: store)
             let named = scopes.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
                 ?? Credentials.defaultScopes
             let scopeList: [String]
@@ -55,14 +53,12 @@ struct TokenCommand: ParsableCommand {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the organization's active tokens (never their values).")
 
-        @Option(name: .long, help: "Data directory (env FAULTLINE_DATA).") var data: String?
-        @Option(name: .long, help: "Organization slug. Default: the only organization.") var org: String?
+        @OptionGroup var target: OrganizationOptions
         @Flag(name: .long, help: "Print a JSON array.") var json = false
 
         func run() throws {
-            let store = try Environment.openStore(Environment.dataDirectory(data))
+            let (store, organization) = try target.open()
             defer { store.close() }
-            let organization = try Organizations.resolve(org, store: store)
             let tokens = try store.tokens(organizationID: organization.id)
             if json {
                 let rows = tokens.map { t in
@@ -83,13 +79,11 @@ struct TokenCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Revoke a token by its id (from `token list`); it stops working at once.")
 
         @Argument(help: "The token's id.") var id: Int
-        @Option(name: .long, help: "Data directory (env FAULTLINE_DATA).") var data: String?
-        @Option(name: .long, help: "Organization slug. Default: the only organization.") var org: String?
+        @OptionGroup var target: OrganizationOptions
 
         func run() throws {
-            let store = try Environment.openStore(Environment.dataDirectory(data))
+            let (store, organization) = try target.open()
             defer { store.close() }
-            let organization = try Organizations.resolve(org, store: store)
             guard try store.revokeToken(id: id, organizationID: organization.id) else {
                 throw CommandError("no active token \(id) in \(organization.slug)")
             }

@@ -15,15 +15,13 @@ struct UserCommand: ParsableCommand {
         @Option(name: .long, help: "Display name. Default: the email's local part.") var name: String?
         @Option(name: .long, help: "Password (at least 8 characters). Default: a generated one.") var password: String?
         @Option(name: .long, help: "owner, admin or member.") var role: String = "member"
-        @Option(name: .long, help: "Data directory (env FAULTLINE_DATA).") var data: String?
-        @Option(name: .long, help: "Organization slug. Default: the only organization.") var org: String?
+        @OptionGroup var target: OrganizationOptions
         @Flag(name: .long, help: "Print {\"id\", \"email\", \"role\", \"password\"?}.") var json = false
 
         func run() throws {
             guard let memberRole = MemberRole(rawValue: role) else { throw CommandError("--role must be owner, admin or member") }
-            let store = try Environment.openStore(Environment.dataDirectory(data))
+            let (store, organization) = try target.open()
             defer { store.close() }
-            let organization = try Organizations.resolve(org, store: store)
             let created: (member: Member, password: String)
             do {
                 created = try UserCreation.create(email: email, name: name, password: password, role: memberRole,
@@ -48,13 +46,11 @@ struct UserCommand: ParsableCommand {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the organization's members.")
 
-        @Option(name: .long, help: "Data directory (env FAULTLINE_DATA).") var data: String?
-        @Option(name: .long, help: "Organization slug. Default: the only organization.") var org: String?
+        @OptionGroup var target: OrganizationOptions
 
         func run() throws {
-            let store = try Environment.openStore(Environment.dataDirectory(data))
+            let (store, organization) = try target.open()
             defer { store.close() }
-            let organization = try Organizations.resolve(org, store: store)
             for m in try store.members(organizationID: organization.id) {
                 print("\(m.user.id)\t\(m.user.email)\t\(m.role.rawValue)\t\(Timestamp.format(m.createdAt))")
             }
