@@ -36,14 +36,14 @@ def test_keys_lifecycle(server):
 
     status, renamed = call(server, "PUT", KEYS + created["id"] + "/", {"name": "Deploys", "isActive": False})
     assert status == 200 and renamed["name"] == "Deploys" and renamed["isActive"] is False
-    assert wait_for(lambda: send_with(server, created["public"]) == 403, timeout=8)
+    assert wait_for(lambda: send_with(server, created["public"]) == 403, timeout=15)
 
     status, _ = call(server, "PUT", KEYS + created["id"] + "/", {"isActive": True})
-    assert status == 200 and wait_for(lambda: send_with(server, created["public"]) == 200, timeout=8)
+    assert status == 200 and wait_for(lambda: send_with(server, created["public"]) == 200, timeout=15)
 
     status, _ = call(server, "DELETE", KEYS + created["id"] + "/")
     assert status == 204
-    assert wait_for(lambda: send_with(server, created["public"]) == 401, timeout=8)
+    assert wait_for(lambda: send_with(server, created["public"]) == 401, timeout=15)
     status, keys = call(server, "GET", KEYS)
     assert [k["id"] for k in keys] == [first["id"]]
     assert send_with(server, server.key) == 200, "the other key is untouched"
@@ -102,7 +102,7 @@ def test_key_rate_limit_is_enforced_and_sdks_back_off(server):
     # Removing the limit lets the key through again (within the key cache's 5 s).
     status, updated = call(server, "PUT", KEYS + key["id"] + "/", {"rateLimit": None})
     assert status == 200 and updated["rateLimit"] is None
-    assert wait_for(lambda: send_with(server, key["public"]) == 200, timeout=8)
+    assert wait_for(lambda: send_with(server, key["public"]) == 200, timeout=15)
     for bad in [{"window": 0, "count": 1}, {"window": 60, "count": -1}, {"window": 60}, "fast"]:
         status, body = call(server, "PUT", KEYS + key["id"] + "/", {"rateLimit": bad})
         assert status == 400 and "rateLimit" in body["detail"], bad

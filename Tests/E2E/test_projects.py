@@ -56,7 +56,7 @@ def test_rename_and_delete_a_project(server):
     envelope = b'{}\n{"type":"event"}\n{"message":"late"}\n'
     assert wait_for(lambda: server.envelope(envelope, project_id=project_id, auth=False,
                                             headers={"X-Sentry-Auth": f"Sentry sentry_key={key}, sentry_version=7"})[0] == 401,
-                    timeout=8)
+                    timeout=15)
     # The slug is free again; the new project is another one.
     status, again = call(server, "POST", "/api/0/organizations/faultline/projects/", {"name": "Billing API"})
     assert status == 201 and again["slug"] == "billing-api" and again["id"] != created["id"]
