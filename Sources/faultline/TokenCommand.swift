@@ -30,7 +30,7 @@ struct TokenCommand: ParsableCommand {
             let members = try store.members(organizationID: organization.id)
             let member: Member?
             if let user {
-                guard let found = members.first(where: { $0.user.email.lowercased() == user.lowercased() }) else {
+                guard let found = members.named(user) else {
                     throw CommandError("no member '\(user)' in \(organization.slug)")
                 }
                 member = found

@@ -52,9 +52,12 @@ extension SQLiteStore {
     /// The settings key holding the highest id a deleted project had.
     static let projectIDMark = "deleted_project_id_mark"
 
+    private static let purges = DispatchQueue(label: "faultline.project-purges", qos: .utility)
+
     /// Starts removing the rows of deleted projects, off the caller's thread.
     func resumeProjectDeletions() {
-        DispatchQueue.global(qos: .utility).async { [self] in
+        // One at a time: a second deletion's call then finds the first's rows gone instead of racing it for them.
+        Self.purges.async { [self] in
             do {
                 let pending = try readers.read { db in
                     try db.rows("SELECT project_id, requested_at FROM project_deletions ORDER BY project_id") { ($0.int(0), $0.double(1)) }

@@ -33,6 +33,14 @@ public struct Member: Sendable, Equatable {
     public var createdAt: Double
 }
 
+extension Array where Element == Member {
+    /// The member a request or command names: `user:ID`, an id, or an email (any case).
+    public func named(_ name: String) -> Member? {
+        let wanted = name.hasPrefix("user:") ? String(name.dropFirst(5)) : name
+        return first { String($0.user.id) == wanted || $0.user.email.lowercased() == wanted.lowercased() }
+    }
+}
+
 /// What the user routes and commands ask of storage (`SQLiteStore+Users`).
 public protocol UserStore: Sendable {
     /// Creates the user as a member of the organization; nil when the email is taken.

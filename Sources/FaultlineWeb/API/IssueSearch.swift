@@ -13,7 +13,7 @@ enum IssueSearch {
     struct Context {
         var now = Date().timeIntervalSince1970
         var userID: Int?
-        /// A member's user id by email or id (for `assigned:`).
+        /// A member's user id by `user:ID`, id or email (for `assigned:`).
         var member: (String) throws -> Int? = { _ in nil }
     }
 
@@ -61,11 +61,12 @@ enum IssueSearch {
             // An issue's users are the values of its `user` tag: `email:…`, `id:…` (Sentry's sentry:user rule); an email
             // beside an id is kept in a `user.email` tag.
             let prefix = key == "user.ip" ? "ip:" : String(key.dropFirst(5)) + ":"
-            let byUser = IssueFilter.tag(key: "user", values: values.map { TextMatch(prefix + $0) }, negated: false)
+            let byUser = values.map { TextMatch(prefix + $0) }
             if key == "user.email" {
-                query.filters.append(.anyOf([byUser, .tag(key: "user.email", values: matches, negated: false)], negated: term.negated))
+                query.filters.append(.anyOf([.tag(key: "user", values: byUser, negated: false),
+                                             .tag(key: "user.email", values: matches, negated: false)], negated: term.negated))
             } else {
-                query.filters.append(term.negated ? .tag(key: "user", values: values.map { TextMatch(prefix + $0) }, negated: true) : byUser)
+                query.filters.append(.tag(key: "user", values: byUser, negated: term.negated))
             }
         case "timesSeen", "times_seen", "userCount", "user_count":
             guard values.count == 1, !term.negated else { throw fail("takes one number, like >10") }
@@ -84,8 +85,7 @@ enum IssueSearch {
                 guard let me = context.userID else { throw fail("'me' needs a token that acts for a user") }
                 userID = me
             } else {
-                let name = wanted.hasPrefix("user:") ? String(wanted.dropFirst(5)) : wanted
-                guard let found = try context.member(name) else { throw fail("no member '\(wanted.prefix(60))'") }
+                guard let found = try context.member(wanted) else { throw fail("no member '\(wanted.prefix(60))'") }
                 userID = found
             }
             query.filters.append(.assigned(userID: userID, negated: term.negated))

@@ -200,10 +200,7 @@ struct IssuesEndpoint: Sendable {
             if assignee.isEmpty {
                 update.triage.assignment = IssueTriageChange.Assignment.nobody
             } else {
-                let wanted = assignee.hasPrefix("user:") ? String(assignee.dropFirst(5)) : assignee
-                let members = try store.members(organizationID: organizationID)
-                guard let member = members.first(where: { String($0.user.id) == wanted || $0.user.email.lowercased() == wanted.lowercased() })
-                else {
+                guard let member = try store.members(organizationID: organizationID).named(assignee) else {
                     throw APIError.badRequest("Unknown assignee '\(assignee.prefix(60))': name a member of the organization (user:ID, an id or an email).")
                 }
                 update.triage.assignment = IssueTriageChange.Assignment.user(member.user.id)
@@ -294,10 +291,7 @@ struct IssuesEndpoint: Sendable {
     private func searchContext(_ token: APIToken, organizationID: Int) -> IssueSearch.Context {
         var context = IssueSearch.Context()
         context.userID = token.userID
-        context.member = { [store] name in
-            try store.members(organizationID: organizationID)
-                .first { String($0.user.id) == name || $0.user.email.lowercased() == name.lowercased() }?.user.id
-        }
+        context.member = { [store] name in try store.members(organizationID: organizationID).named(name)?.user.id }
         return context
     }
 
