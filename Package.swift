@@ -54,9 +54,15 @@ let package = Package(
                                .product(name: "Logging", package: "swift-log")],
                 swiftSettings: strictSettings),
 
+        // The dashboards' HTML, CSS and JavaScript (Resources/Dashboard), embedded at build time.
+        .executableTarget(name: "AssetEmbedder", swiftSettings: strictSettings),
+        .plugin(name: "DashboardAssetsPlugin", capability: .buildTool(), dependencies: ["AssetEmbedder"],
+                path: "Sources/DashboardAssetsPlugin"),
+        .target(name: "DashboardAssets", swiftSettings: strictSettings, plugins: ["DashboardAssetsPlugin"]),
+
         // Thin web layer: routes → one core call → JSON.
         .target(name: "FaultlineWeb",
-                dependencies: ["HTTPServer", "FaultlineCore", "EventProcessing", "SentryProtocol", "ContentCoding",
+                dependencies: ["HTTPServer", "FaultlineCore", "DashboardAssets", "EventProcessing", "SentryProtocol", "ContentCoding",
                                .product(name: "Logging", package: "swift-log")],
                 swiftSettings: strictSettings),
 
@@ -75,7 +81,7 @@ let package = Package(
                     resources: [.copy("../Fixtures")]),
         .testTarget(name: "FaultlineCoreTests", dependencies: ["FaultlineCore", "SentryProtocol", "ContentCoding"],
                     resources: [.copy("../Fixtures")]),
-        .testTarget(name: "FaultlineWebTests", dependencies: ["FaultlineWeb", "FaultlineCore", "HTTPServer"]),
+        .testTarget(name: "FaultlineWebTests", dependencies: ["FaultlineWeb", "FaultlineCore", "HTTPServer", "DashboardAssets"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -11,6 +11,10 @@ enum APIError: Error {
     case badRequest(String)
     /// The request clashes with what exists (a taken slug).
     case conflict(String)
+    /// The body is not in a form this route takes.
+    case unsupportedMediaType(String)
+    /// Too many attempts (logins); the client may try again after `retryAfter` seconds.
+    case tooManyRequests(String, retryAfter: Int)
 }
 
 /// Every error → status mapping in one place, with the reason for each (Relay `BadStoreRequest`).
@@ -42,6 +46,8 @@ enum ErrorResponses {
         case .notFound(let d): (.notFound, d)
         case .badRequest(let d): (.badRequest, d)
         case .conflict(let d): (.conflict, d)
+        case .unsupportedMediaType(let d): (.unsupportedMediaType, d)
+        case .tooManyRequests(let d, _): (.tooManyRequests, d)
         }
     }
 
@@ -65,6 +71,8 @@ enum ErrorResponses {
 
     static func response(for error: APIError) -> HTTPResponse {
         let (status, detail) = status(for: error)
-        return json(status, detail)
+        var response = json(status, detail)
+        if case .tooManyRequests(_, let seconds) = error { response.headers.add("Retry-After", String(seconds)) }
+        return response
     }
 }

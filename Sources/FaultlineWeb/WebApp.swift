@@ -43,6 +43,8 @@ public final class WebApp: HTTPHandler {
         let releases = ReleasesEndpoint(store: store, auth: auth)
         let users = UsersEndpoint(store: store, auth: auth)
         let stats = StatsEndpoint(store: store, auth: auth)
+        let sessions = SessionEndpoint(store: store, auth: auth)
+        let dashboard = DashboardEndpoint(files: StaticFiles())
 
         var r = Router<Handler>()
         // Ingest (Relay's routes).
@@ -60,6 +62,9 @@ public final class WebApp: HTTPHandler {
         }
         // Web API.
         r.add("GET", "/api/0/", .sync { req, _ in try organizations.root(req) })
+        r.add("POST", "/api/0/auth/login/", .async { req, _, done in sessions.login(req, respond: done) })
+        r.add("DELETE", "/api/0/auth/", .sync { req, _ in try sessions.logout(req) })
+        r.add("GET", "/api/client-config/", .sync { req, _ in try sessions.clientConfig(req) })
         r.add("GET", "/api/0/users/me/", .sync { req, _ in try users.me(req) })
         r.add("GET", "/api/0/organizations/{org}/members/", .sync { req, p in try users.members(req, p) })
         r.add("GET", "/api/0/organizations/{org}/members/{member_id}/", .sync { req, p in try users.member(req, p) })
@@ -126,8 +131,15 @@ public final class WebApp: HTTPHandler {
         r.add("GET", "/api/0/issues/{issue_id}/tags/", .sync { req, p in try issues.tags(req, p) })
         r.add("GET", "/api/0/issues/{issue_id}/tags/{key}/", .sync { req, p in try issues.tag(req, p) })
         r.add("GET", "/api/0/issues/{issue_id}/tags/{key}/values/", .sync { req, p in try issues.tagValues(req, p) })
+        // Dashboards.
+        for page in DashboardEndpoint.pages {
+            r.add("GET", page, .sync { req, _ in dashboard.page(req) })
+        }
+        for depth in 1...DashboardEndpoint.staticDepth {
+            let pattern = "/_static/" + (0..<depth).map { "{p\($0)}" }.joined(separator: "/")
+            r.add("GET", pattern, .sync { req, _ in dashboard.asset(req) })
+        }
         // Operations.
-        r.add("GET", "/", .sync { _, _ in operations.landing() })
         r.add("GET", "/_health", .sync { _, _ in operations.health() })
         r.add("GET", "/_health/", .sync { _, _ in operations.health() })
         r.add("GET", "/metrics", .sync { _, _ in operations.metricsText() })

@@ -13,6 +13,8 @@ final class HTTPConnection: EventLoopHandler, @unchecked Sendable {
     let id: Int
     let fd: Int32
     let loop: EventLoop
+    /// The client's numeric address, asked once per connection (login throttling keys on it).
+    private let peerHost: String?
     private unowned let server: HTTPServer
     private let deadlines: ConnectionDeadline
 
@@ -50,6 +52,7 @@ final class HTTPConnection: EventLoopHandler, @unchecked Sendable {
         self.fd = fd
         self.server = server
         self.loop = loop
+        self.peerHost = Socket.peerHost(fd)
         self.deadlines = ConnectionDeadline(timeouts: server.configuration.timeouts)
         self.parser = HTTPRequestParser(limits: server.configuration.limits.request)
         self.phase = .idle(since: monotonicNow())
@@ -181,6 +184,8 @@ final class HTTPConnection: EventLoopHandler, @unchecked Sendable {
     }
 
     private func dispatch(_ request: HTTPRequest) {
+        var request = request
+        request.remoteAddress = peerHost
         awaitingResponse = true
         requestKeepAlive = request.keepAlive
         requestVersion = request.version

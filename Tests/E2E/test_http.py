@@ -53,7 +53,8 @@ def test_http10_closes(server):
     assert reply.startswith(b"HTTP/1.0 200") and b"Connection: close" in reply
 
 
-def test_landing_page_says_what_works(server):
+def test_root_serves_the_dashboard_shell(server):
     status, headers, body = server.request("GET", "/")
-    assert status == 200 and headers["Content-Type"].startswith("text/plain")
-    assert b"/api/{project_id}/envelope/" in body
+    assert status == 200 and headers["Content-Type"].startswith("text/html")
+    assert "script-src 'self'" in headers["Content-Security-Policy"]
+    assert b'src="/_static/js/app.js"' in body

@@ -54,11 +54,11 @@ struct WebHarness {
     }
 
     @Test func systemFramesAreDetected() {
-        let frames: JSONValue = .array([.object([("function", .string("a")), ("in_app", .bool(true))]),
-                                        .object([("function", .string("b")), ("in_app", .bool(false))])])
+        let frames: JSONValue = .array([.object([("function", .string("a")), ("inApp", .bool(true))]),
+                                        .object([("function", .string("b")), ("inApp", .bool(false))])])
         let exception: JSONValue = .object([("type", .string("E")), ("stacktrace", .object([("frames", frames)]))])
         #expect(EventSerializer.hasSystemFrames([exception]))
-        let appOnly: JSONValue = .object([("stacktrace", .object([("frames", .array([.object([("in_app", .bool(true))])]))]))])
+        let appOnly: JSONValue = .object([("stacktrace", .object([("frames", .array([.object([("inApp", .bool(true))])]))]))])
         #expect(!EventSerializer.hasSystemFrames([appOnly]))
     }
 

@@ -58,6 +58,8 @@ public struct APIToken: Sendable, Equatable {
     public var createdAt: Double
     /// The user it acts for (nil only for tokens older than users).
     public var userID: Int?
+    /// Stands for a dashboard login rather than a stored token (`id` is then the session's).
+    public var isSession = false
 }
 
 /// An event as stored: index columns plus the decoded event document.

@@ -46,6 +46,16 @@ extension SQLiteStore {
         }
     }
 
+    public func memberships(userID: Int) throws -> [Member] {
+        guard let user = try user(id: userID) else { return [] }
+        return try readers.read { db in
+            try db.rows("SELECT id, organization_id, role, created_at FROM members WHERE user_id = ? ORDER BY id", [userID]) { r in
+                Member(id: r.int(0), organizationID: r.int(1), user: user,
+                       role: MemberRole(rawValue: r.string(2) ?? "") ?? .member, createdAt: r.double(3))
+            }
+        }
+    }
+
     public func assignOwnerlessTokens(organizationID: Int, to userID: Int) throws {
         try writer.sync { db in
             try db.run("UPDATE api_tokens SET user_id = ? WHERE organization_id = ? AND user_id IS NULL", [userID, organizationID])

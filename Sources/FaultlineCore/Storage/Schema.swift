@@ -354,6 +354,20 @@ enum Schema {
             INSERT INTO issue_hours (issue_id, hour, count)
             SELECT issue_id, CAST(timestamp / 3600 AS INTEGER) * 3600, count(*) FROM issue_events GROUP BY 1, 2;
             """)
+        m.register("0012_sessions", """
+            -- Dashboard logins. Only the SHA-256 of the cookie's secret is stored (as with API tokens); the CSRF
+            -- token is compared with the X-CSRFToken header of every state-changing request.
+            CREATE TABLE sessions (
+                id INTEGER PRIMARY KEY,
+                hash BLOB NOT NULL UNIQUE,
+                user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                organization_id INTEGER NOT NULL,
+                csrf_token TEXT NOT NULL,
+                created_at REAL NOT NULL,
+                expires_at REAL NOT NULL
+            );
+            CREATE INDEX sessions_expiry ON sessions (expires_at);
+            """)
         return m
     }
 }

@@ -22,6 +22,19 @@ public enum MemberRole: String, Sendable, CaseIterable {
     case member
 
     public var displayName: String { rawValue.prefix(1).uppercased() + rawValue.dropFirst() }
+
+    /// What a dashboard session of a member with this role may do (Sentry's role scopes, the parts Faultline checks).
+    public var scopes: [String] {
+        switch self {
+        case .owner, .admin:
+            ["org:read", "org:write", "org:admin", "project:read", "project:write", "project:admin", "project:releases",
+             "team:read", "member:read", "member:write", "event:read", "event:write", "event:admin",
+             "alerts:read", "alerts:write"]
+        case .member:
+            ["org:read", "project:read", "project:releases", "team:read", "member:read", "event:read", "event:write",
+             "alerts:read"]
+        }
+    }
 }
 
 /// A user's membership of an organization.
@@ -42,7 +55,7 @@ extension Array where Element == Member {
 }
 
 /// What the user routes and commands ask of storage (`SQLiteStore+Users`).
-public protocol UserStore: Sendable {
+public protocol UserStore: SessionStore {
     /// Creates the user as a member of the organization; nil when the email is taken.
     func createUser(email: String, name: String, passwordHash: String, organizationID: Int, role: MemberRole) throws -> Member?
     func user(id: Int) throws -> User?
@@ -51,6 +64,8 @@ public protocol UserStore: Sendable {
     func userCount() throws -> Int
     /// Members oldest first.
     func members(organizationID: Int) throws -> [Member]
+    /// The user's memberships, oldest first.
+    func memberships(userID: Int) throws -> [Member]
     /// Tokens made before there were users belong to this one.
     func assignOwnerlessTokens(organizationID: Int, to userID: Int) throws
 }

@@ -15,9 +15,11 @@ enum EventSerializer {
         let type = isTransaction ? "transaction" : (exceptions.isEmpty ? "default" : "error")
 
         var entries: [JSONValue] = []
+        let platform = value["platform"]?.stringValue
         if !exceptions.isEmpty {
-            entries.append(entry("exception", .object([("values", .array(exceptions)),
-                                                       ("hasSystemFrames", .bool(hasSystemFrames(exceptions)))])))
+            let shown = exceptions.map { FrameSerializer.withFrames($0, platform: platform) }
+            entries.append(entry("exception", .object([("values", .array(shown)),
+                                                       ("hasSystemFrames", .bool(hasSystemFrames(shown)))])))
         }
         if let logentry {
             entries.append(entry("message", logentry))
@@ -29,7 +31,9 @@ enum EventSerializer {
         }
         if let request = value["request"] { entries.append(entry("request", request)) }
         if let threads = value["threads"] {
-            entries.append(entry("threads", .object([("values", .array(values(threads)))])))
+            entries.append(entry("threads", .object([("values", .array(values(threads).map {
+                FrameSerializer.withFrames($0, platform: platform)
+            }))])))
         }
         if isTransaction, let spans = value["spans"] { entries.append(entry("spans", spans)) }
 
@@ -104,10 +108,11 @@ enum EventSerializer {
         }
     }
 
-    /// Whether any frame is not marked in-app (Sentry's UI offers the "full" stack trace toggle then).
+    /// Whether any frame is not in-app (Sentry's UI offers the "full" stack trace toggle then); over frames as
+    /// `FrameSerializer` shaped them.
     static func hasSystemFrames(_ exceptions: [JSONValue]) -> Bool {
         exceptions.contains { exception in
-            (exception["stacktrace"]?["frames"]?.arrayValue ?? []).contains { $0["in_app"] != .bool(true) }
+            (exception["stacktrace"]?["frames"]?.arrayValue ?? []).contains { $0["inApp"] != .bool(true) }
         }
     }
 

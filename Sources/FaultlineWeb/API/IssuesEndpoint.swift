@@ -99,13 +99,18 @@ struct IssuesEndpoint: Sendable {
         })
         var response = HTTPResponse(status: .ok, contentType: "application/json", body: body.serialized)
         response.headers.add("Link", Pagination.link(request, next: next, current: cursorText))
+        // Sentry's match count (the projects page shows it): exact up to the snapshot's size, which X-Max-Hits names.
+        if cursor == nil {
+            response.headers.add("X-Hits", String(ids.count))
+            response.headers.add("X-Max-Hits", String(IssueSnapshots.maxIDs))
+        }
         return response
     }
 
     private func stats(_ issues: [Issue], period: String) throws -> [Int: [[JSONValue]]] {
         guard !period.isEmpty else { return [:] }
         let bucket: Double = period == "24h" ? 3600 : 86_400
-        let buckets = period == "24h" ? 24 : 14
+        let buckets = period == "24h" ? 24 : period == "30d" ? 30 : 14
         let now = Date().timeIntervalSince1970
         let end = (now / bucket).rounded(.down) * bucket
         let start = end - Double(buckets - 1) * bucket
@@ -167,9 +172,17 @@ struct IssuesEndpoint: Sendable {
 
     private func detailResponse(_ issue: Issue, project: Project, request: HTTPRequest, token: APIToken) throws -> HTTPResponse {
         let triage = try store.issueTriage(issueIDs: [issue.id], userID: token.userID)[issue.id] ?? IssueTriage()
-        let body = IssueSerializer.detail(issue, project: project, baseURL: request.baseURL, triage: triage,
+        var body = IssueSerializer.detail(issue, project: project, baseURL: request.baseURL, triage: triage,
                                           activity: try store.issueActivity(issueID: issue.id),
                                           tags: try store.issueTagSummary(issueID: issue.id, topValues: 9))
+        // Sentry's group detail carries the hourly and daily series its frequency chart draws.
+        if case .object(var fields) = body {
+            let series = try ["24h", "30d"].map { period in
+                (key: period, value: JSONValue.array((try stats([issue], period: period)[issue.id] ?? []).map { .array($0) }))
+            }
+            fields.append(("stats", .object(series)))
+            body = .object(fields)
+        }
         return HTTPResponse(status: .ok, contentType: "application/json", body: body.serialized)
     }
 
@@ -192,7 +205,7 @@ struct IssuesEndpoint: Sendable {
 
     /// The update body with `assignedTo` resolved to a member of the organization: `user:ID`, an id, or an email.
     private func parseUpdate(_ request: HTTPRequest, token: APIToken, organizationID: Int) throws -> IssueUpdateBody {
-        var update = try IssueUpdateBody.parse(request.body, actor: token.name.map { "token:\($0)" } ?? "token:\(token.id)")
+        var update = try IssueUpdateBody.parse(request.body, actor: token.actor)
         if (update.triage.seen != nil || update.triage.bookmarked != nil) && token.userID == nil {
             throw APIError.badRequest("'hasSeen' and 'isBookmarked' are kept per user; this token does not act for one.")
         }
@@ -337,8 +350,16 @@ struct IssuesEndpoint: Sendable {
             event = found
         }
         guard let event else { throw APIError.notFound("Event not found.") }
-        let body = try EventSerializer.detail(event, projectID: project.id).serialized
-        return HTTPResponse(status: .ok, contentType: "application/json", body: body)
+        var body = try EventSerializer.detail(event, projectID: project.id)
+        // Sentry's neighbours within the issue, for the event view's older/newer buttons.
+        if case .object(var fields) = body {
+            let older = try store.issueEvents(issueID: issue.id, oldestFirst: false, limit: 1, afterRowID: event.rowID).first
+            let newer = try store.issueEvents(issueID: issue.id, oldestFirst: true, limit: 1, afterRowID: event.rowID).first
+            fields.append(("previousEventID", older.map { .string($0.eventID.hex) } ?? .null))
+            fields.append(("nextEventID", newer.map { .string($0.eventID.hex) } ?? .null))
+            body = .object(fields)
+        }
+        return HTTPResponse(status: .ok, contentType: "application/json", body: body.serialized)
     }
 
     // MARK: Tags

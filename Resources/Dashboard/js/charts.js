@@ -1,0 +1,42 @@
+// Bar charts as SVG built element by element (no markup strings).
+import { svg } from './dom.js';
+
+/// `series`: [[epochSeconds, count], …] as the API's `stats` gives it.
+export function sparkline(series, { className = 'spark', label } = {}) {
+  const points = Array.isArray(series) ? series : [];
+  const max = Math.max(1, ...points.map((p) => Number(p[1]) || 0));
+  const width = 100;
+  const height = 28;
+  const step = points.length ? width / points.length : width;
+  const total = points.reduce((sum, p) => sum + (Number(p[1]) || 0), 0);
+  const el = svg('svg', {
+    class: className, viewBox: `0 0 ${width} ${height}`, preserveAspectRatio: 'none', role: 'img',
+    'aria-label': label || `${total} events`,
+  });
+  points.forEach(([, count], i) => {
+    const n = Number(count) || 0;
+    const h = n ? Math.max(1.5, (n / max) * height) : 0;
+    el.append(svg('rect', { x: (i * step + step * 0.12).toFixed(2), y: (height - h).toFixed(2),
+      width: (step * 0.76).toFixed(2), height: h.toFixed(2) }));
+  });
+  return el;
+}
+
+export function barChart(series, { bucketLabel }) {
+  const points = Array.isArray(series) ? series : [];
+  const max = Math.max(1, ...points.map((p) => Number(p[1]) || 0));
+  const width = 600;
+  const height = 90;
+  const step = points.length ? width / points.length : width;
+  const el = svg('svg', { class: 'chart', viewBox: `0 0 ${width} ${height}`, preserveAspectRatio: 'none', role: 'img',
+    'aria-label': 'Events over time' });
+  points.forEach(([time, count], i) => {
+    const n = Number(count) || 0;
+    const h = n ? Math.max(2, (n / max) * (height - 4)) : 0;
+    const bar = svg('rect', { x: (i * step + 1).toFixed(2), y: (height - h).toFixed(2),
+      width: Math.max(1, step - 2).toFixed(2), height: h.toFixed(2) });
+    bar.append(svg('title', null, `${bucketLabel(time)}: ${n} events`));
+    el.append(bar);
+  });
+  return el;
+}

@@ -1,0 +1,328 @@
+"""The HTML dashboards in a real browser (headless Chromium), against the built server seeded by the real
+sentry-sdk: log in, list, search, open an issue and its event, resolve, log out; hostile event data stays text."""
+import os
+import subprocess
+import sys
+import time
+import urllib.parse
+
+import pytest
+from selenium.common.exceptions import NoAlertPresentException, NoSuchElementException, StaleElementReferenceException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+from browser import browser, console_errors, screenshot  # noqa: F401 (fixture)
+from conftest import run_sdk, wait_for
+
+SEED = r'''
+import os, sentry_sdk
+sentry_sdk.init(dsn=os.environ["FAULTLINE_DSN"], release="shop@1.2.0", environment="production",
+                include_local_variables=True)
+sentry_sdk.set_user({"id": "42", "email": "ana@example.com"})
+
+def compute_charge(amount, rate):
+    fee = amount * 0.03
+    return amount / rate
+
+def checkout(cart):
+    sentry_sdk.add_breadcrumb(category="cart", message="checkout started", level="info", data={"items": len(cart)})
+    try:
+        return compute_charge(sum(cart), 0)
+    except ZeroDivisionError as e:
+        raise ValueError("could not compute the charge") from e
+
+for i in range(3):
+    try:
+        checkout([10, 20, i])
+    except Exception:
+        sentry_sdk.capture_exception()
+try:
+    {}["missing-key"]
+except KeyError:
+    sentry_sdk.capture_exception()
+sentry_sdk.capture_message("Payment provider slow", level="warning")
+sentry_sdk.flush()
+'''
+
+HOSTILE = r'''
+import os, sentry_sdk
+sentry_sdk.init(dsn=os.environ["FAULTLINE_DSN"])
+payload = "<img src=x onerror=window.__pwned=1><script>window.__pwned=2</script>"
+sentry_sdk.set_tag("evil", "<img src=x onerror=alert(1)>")
+sentry_sdk.set_tag("link", "javascript:window.__pwned=3")
+sentry_sdk.set_user({"id": "<b>bold</b>", "email": "x@example.com"})
+sentry_sdk.add_breadcrumb(category="<script>window.__pwned=4</script>", message=payload,
+                          data={"url": "javascript:window.__pwned=5", "html": "<iframe src=javascript:alert(1)>"})
+def boom():
+    raise RuntimeError(payload)
+# A frame whose function name is markup, via a code object renamed at run time.
+exec(compile("def evil():\n    boom()\n", "<img src=x onerror=window.__pwned=6>.py", "exec"))
+evil.__code__ = evil.__code__.replace(co_name="<svg onload=window.__pwned=7>")
+try:
+    evil()
+except RuntimeError:
+    sentry_sdk.capture_exception()
+sentry_sdk.capture_message(payload)
+sentry_sdk.flush()
+'''
+
+
+def run_sdk_file(server, tmp_path, script, name="shop.py"):
+    """Runs the SDK script from a file, so frames carry source context as they do in a real application."""
+    path = tmp_path / name
+    path.write_text(script)
+    out = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, cwd=tmp_path, timeout=60,
+                         env=dict(os.environ, FAULTLINE_DSN=server.dsn))
+    assert out.returncode == 0, out.stderr
+
+
+def wait(driver, condition, timeout=15):
+    return WebDriverWait(driver, timeout).until(condition)
+
+
+def text(driver, selector):
+    """The element's text, or "" while the page is being redrawn."""
+    try:
+        return driver.find_element(By.CSS_SELECTOR, selector).text
+    except (NoSuchElementException, StaleElementReferenceException):
+        return ""
+
+
+def css(driver, selector, timeout=15):
+    return wait(driver, EC.presence_of_element_located((By.CSS_SELECTOR, selector)), timeout)
+
+
+def login(driver, server):
+    driver.get(server.url + "/")
+    css(driver, "#email").send_keys(server.login)
+    driver.find_element(By.ID, "password").send_keys(server.password)
+    driver.find_element(By.ID, "login-submit").click()
+    css(driver, ".issue-row, #empty-setup, #empty-list")
+
+
+def issue_titles(driver):
+    return [e.text for e in driver.find_elements(By.CSS_SELECTOR, ".issue-link")]
+
+
+def wait_for_issues(server, count):
+    assert wait_for(lambda: len(server.api("/api/0/organizations/faultline/issues/?query=")[1]) >= count, timeout=15)
+
+
+def test_login_triage_and_logout(server, browser, tmp_path):
+    run_sdk_file(server, tmp_path, SEED)
+    wait_for_issues(server, 3)
+    d = browser
+
+    # Not logged in: any page sends to the login form, which remembers where the user was going.
+    d.get(server.url + "/organizations/faultline/issues/?query=is:unresolved")
+    css(d, "#email")
+    assert d.current_url.startswith(server.url + "/auth/login/?next=")
+    d.find_element(By.ID, "email").send_keys(server.login)
+    d.find_element(By.ID, "password").send_keys("not the password")
+    d.find_element(By.ID, "login-submit").click()
+    wait(d, lambda d: "Invalid email or password" in text(d, ".login .error-box"))
+    d.find_element(By.ID, "password").clear()
+    d.find_element(By.ID, "password").send_keys(server.password)
+    d.find_element(By.ID, "login-submit").click()
+    css(d, ".issue-row")
+    assert urllib.parse.urlparse(d.current_url).path == "/organizations/faultline/issues/"
+    titles = issue_titles(d)
+    assert any(t.startswith("ValueError: could not compute the charge") for t in titles), titles
+    assert any(t.startswith("KeyError") for t in titles) and "Payment provider slow" in titles
+    row = next(r for r in d.find_elements(By.CSS_SELECTOR, ".issue-row") if "ValueError" in r.text)
+    assert "3" in row.find_element(By.CSS_SELECTOR, ".num").text
+    assert row.find_elements(By.CSS_SELECTOR, ".spark rect")
+    assert "first seen just now" in row.text
+
+    # Search: the query goes into the URL and filters the list.
+    box = d.find_element(By.ID, "search")
+    box.clear()
+    box.send_keys("is:unresolved KeyError", Keys.ENTER)
+    wait(d, lambda d: "KeyError" in urllib.parse.unquote_plus(d.current_url) and len(issue_titles(d)) == 1)
+    assert issue_titles(d)[0].startswith("KeyError")
+    d.back()
+    wait(d, lambda d: len(issue_titles(d)) == 3)
+    level = d.find_element(By.ID, "filter-level")
+    level.find_element(By.CSS_SELECTOR, "option[value=warning]").click()
+    wait(d, lambda d: issue_titles(d) == ["Payment provider slow"])
+    d.get(server.url + "/organizations/faultline/issues/")
+    css(d, ".issue-row")
+
+    # The issue page: exception chain, in-app frames with context, breadcrumbs.
+    next(e for e in d.find_elements(By.CSS_SELECTOR, ".issue-link") if "ValueError" in e.text).click()
+    css(d, "#event-exception")
+    assert d.find_element(By.ID, "issue-title").text.startswith("ValueError")
+    types = [e.text for e in d.find_elements(By.CSS_SELECTOR, ".exc-type")]
+    assert types == ["ValueError", "ZeroDivisionError"], types
+    frames = d.find_elements(By.CSS_SELECTOR, "details.frame.in-app-frame[open]")
+    assert frames, "in-app frames are expanded"
+    functions = [f.find_element(By.CSS_SELECTOR, "summary").text for f in frames]
+    assert any("compute_charge" in f for f in functions) and any("checkout" in f for f in functions), functions
+    active = [e.text for e in d.find_elements(By.CSS_SELECTOR, "#event-exception .context li.active")]
+    assert any("return amount / rate" in a for a in active), active
+    assert d.find_elements(By.CSS_SELECTOR, "#event-exception .vars"), "local variables are shown"
+    crumbs = d.find_element(By.ID, "event-breadcrumbs").text
+    assert "checkout started" in crumbs and "cart" in crumbs
+    assert "ana@example.com" in d.find_element(By.ID, "event-user").text
+    assert d.find_element(By.ID, "count-events").text == "3"
+    # Raw and full views of the trace.
+    d.find_element(By.CSS_SELECTOR, ".trace-toggle button[data-mode=raw]").click()
+    assert "Traceback (most recent call last)" in css(d, "#raw-trace").text
+    # Older / newer navigation between the issue's events.
+    d.find_element(By.ID, "event-older").click()
+    wait(d, lambda d: "/events/" in d.current_url)
+    css(d, "#event-newer")
+    assert d.find_element(By.ID, "event-newer").tag_name == "a"
+
+    # Resolve, and the status holds after a reload.
+    d.find_element(By.ID, "action-resolve").click()
+    wait(d, lambda d: text(d, "#issue-status") == "resolved")
+    d.refresh()
+    wait(d, lambda d: text(d, "#issue-status") == "resolved")
+    issue_id = d.current_url.split("/issues/")[1].split("/")[0]
+    assert server.api(f"/api/0/issues/{issue_id}/")[1]["status"] == "resolved"
+
+    # Log out: back to the login form, and the pages ask for it again.
+    d.find_element(By.ID, "logout").click()
+    css(d, "#email")
+    d.get(server.url + "/organizations/faultline/issues/")
+    css(d, "#email")
+    assert "/auth/login/" in d.current_url
+    errors = [e for e in console_errors(d) if "/api/0/auth/login/" not in e["message"]]
+    assert not errors, errors
+
+
+def test_hostile_event_data_is_text(server, browser, tmp_path):
+    run_sdk_file(server, tmp_path, HOSTILE)
+    wait_for_issues(server, 2)
+    d = browser
+    login(d, server)
+    titles = issue_titles(d)
+    assert any("<img src=x onerror=window.__pwned=1>" in t for t in titles), titles
+    for link in [e.get_attribute("href") for e in d.find_elements(By.CSS_SELECTOR, ".issue-link")]:
+        d.get(link)
+        css(d, "#event")
+        time.sleep(0.3)
+        # Every section of the event, the raw trace too.
+        for toggle in d.find_elements(By.CSS_SELECTOR, ".trace-toggle button[data-mode=raw]"):
+            toggle.click()
+        page = d.find_element(By.TAG_NAME, "main").text
+        assert "<script>window.__pwned=2</script>" in page or "<img src=x onerror=window.__pwned=1>" in page
+        with pytest.raises(NoAlertPresentException):
+            d.switch_to.alert.text
+        assert d.execute_script("return window.__pwned === undefined")
+        assert not d.find_elements(By.CSS_SELECTOR, "main img[src=x], main script, main iframe, main svg[onload]")
+        hrefs = [a.get_attribute("href") or "" for a in d.find_elements(By.CSS_SELECTOR, "main a")]
+        assert not [h for h in hrefs if h.lower().startswith("javascript:")], hrefs
+    tags = d.find_element(By.ID, "event-tags").text if d.find_elements(By.ID, "event-tags") else ""
+    assert "<img src=x onerror=alert(1)>" in tags or "javascript:" in tags
+    assert not console_errors(d)
+
+
+def test_keyboard_and_bulk_resolve(server, browser):
+    run_sdk(server.dsn, SEED)
+    wait_for_issues(server, 3)
+    d = browser
+    login(d, server)
+    css(d, ".issue-row")
+    body = d.find_element(By.TAG_NAME, "body")
+    body.send_keys("j")
+    wait(d, lambda d: len(d.find_elements(By.CSS_SELECTOR, ".issue-row.cursor")) == 1)
+    first = d.find_element(By.CSS_SELECTOR, ".issue-row.cursor").get_attribute("data-issue-id")
+    d.switch_to.active_element.send_keys("j")
+    second = d.find_element(By.CSS_SELECTOR, ".issue-row.cursor").get_attribute("data-issue-id")
+    assert first != second
+    d.switch_to.active_element.send_keys("k")
+    assert d.find_element(By.CSS_SELECTOR, ".issue-row.cursor").get_attribute("data-issue-id") == first
+    d.switch_to.active_element.send_keys("x")
+    assert d.find_element(By.CSS_SELECTOR, ".issue-row.cursor input[type=checkbox]").is_selected()
+    d.switch_to.active_element.send_keys("/")
+    assert d.switch_to.active_element.get_attribute("id") == "search"
+    # Bulk: select all, resolve; the unresolved list empties.
+    d.find_element(By.CSS_SELECTOR, ".list-head input[type=checkbox]").click()
+    d.find_element(By.CSS_SELECTOR, ".bulk button[data-status=resolved]").click()
+    css(d, "#empty-list")
+    status, issues = server.api("/api/0/organizations/faultline/issues/?query=is:resolved")
+    assert status == 200 and len(issues) == 3
+
+
+def test_empty_project_shows_its_dsn_and_a_snippet(server, browser):
+    d = browser
+    login(d, server)
+    box = css(d, "#empty-setup")
+    assert server.dsn in box.find_element(By.CSS_SELECTOR, "input").get_attribute("value")
+    assert "sentry_sdk.init(" in box.find_element(By.CSS_SELECTOR, "pre").text
+
+
+def test_projects_and_settings(server, browser):
+    run_sdk(server.dsn, SEED)
+    wait_for_issues(server, 3)
+    d = browser
+    login(d, server)
+    d.find_element(By.LINK_TEXT, "Projects").click()
+    card = css(d, ".card[data-project=default]")
+    wait(d, lambda d: text(d, ".card[data-project=default] .unresolved-count") == "3")
+    assert card.find_elements(By.CSS_SELECTOR, ".spark rect")
+    # Create a project in the UI: it lands on its settings, with a DSN.
+    d.find_element(By.ID, "new-project-name").send_keys("Checkout API")
+    d.find_element(By.CSS_SELECTOR, "#new-project button[type=submit]").click()
+    dsn = css(d, ".dsn-value")
+    assert "/settings/faultline/projects/checkout-api/" in d.current_url
+    assert dsn.get_attribute("value").startswith("http://")
+    # Disable the key, then enable it again.
+    d.find_element(By.CSS_SELECTOR, ".toggle-key").click()
+    wait(d, lambda d: text(d, ".key .badge") == "disabled")
+    keys = server.api("/api/0/projects/faultline/checkout-api/keys/")[1]
+    assert keys[0]["isActive"] is False
+    d.find_element(By.CSS_SELECTOR, ".toggle-key").click()
+    wait(d, lambda d: text(d, ".key .badge") == "enabled")
+    # SDK snippets switch.
+    d.find_element(By.CSS_SELECTOR, "button[data-sdk=go]").click()
+    assert "sentry.Init" in d.find_element(By.ID, "snippet").text
+    # A fingerprint rule is saved and read back; a bad one is refused with the reason.
+    rules = d.find_element(By.ID, "opt-fingerprinting")
+    rules.send_keys("error.type:ValueError -> value-errors")
+    d.find_element(By.CSS_SELECTOR, "#settings-fingerprinting button[type=submit]").click()
+    wait(d, lambda d: server.api("/api/0/projects/faultline/checkout-api/")[1]["fingerprintingRules"] == "error.type:ValueError -> value-errors")
+    assert not console_errors(d)
+
+
+PAGES = [
+    ("issues", "/organizations/faultline/issues/", ".issue-row"),
+    ("issue", None, "#event-exception"),
+    ("event-oldest", None, "#event-exception"),
+    ("projects", "/organizations/faultline/projects/", ".card .spark"),
+    ("settings", "/settings/projects/default/", ".dsn-value"),
+]
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_every_page_fits_and_is_saved_as_a_screenshot(server, browser, tmp_path, width):
+    """Screenshots under .build/screenshots/ at 1280 and 390 px; no page scrolls sideways (down to 360 px)."""
+    run_sdk_file(server, tmp_path, SEED)
+    wait_for_issues(server, 3)
+    d = browser
+    d.set_window_size(width, 900)
+    d.get(server.url + "/auth/login/")
+    css(d, "#email")
+    screenshot(d, "login")
+    login(d, server)
+    issue = next(i for i in server.api("/api/0/organizations/faultline/issues/")[1] if i["title"].startswith("ValueError"))
+    paths = {"issue": f"/organizations/faultline/issues/{issue['id']}/",
+             "event-oldest": f"/organizations/faultline/issues/{issue['id']}/events/oldest/"}
+    for name, path, ready in PAGES:
+        for check_width in ([width, 360] if width < 400 else [width]):
+            d.set_window_size(check_width, 900)
+            d.get(server.url + (path or paths[name]))
+            css(d, ready)
+            time.sleep(0.2)
+            overflow = d.execute_script("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            assert overflow <= 1, f"{name} scrolls sideways by {overflow}px at {check_width}px"
+        d.set_window_size(width, 900)
+        d.get(server.url + (path or paths[name]))
+        css(d, ready)
+        time.sleep(0.2)
+        assert screenshot(d, name).stat().st_size > 5000
+    assert not console_errors(d)
