@@ -102,6 +102,11 @@ async function render() {
       setTitle: (title) => { document.title = title ? `${title} — Faultline` : 'Faultline'; },
       sessionChanged: () => { state.user = null; state.organization = null; },
     });
+    // The moment the page is drawn with its data, for the browser suite's timings (ms since navigation start).
+    if (generation === state.generation) {
+      performance.clearMarks('faultline:rendered');
+      performance.mark('faultline:rendered');
+    }
   } catch (error) {
     if (generation !== state.generation) return;
     if (error instanceof ApiError && error.status === 401) return;
