@@ -204,13 +204,36 @@ def test_login_triage_and_logout(server, browser, tmp_path):
     d.get(value_error_page)
     css(d, "#event-exception")
 
-    # Resolve, and the status holds after a reload.
+    # The frequency chart switches to 30 days; the grouping explanation loads when opened.
+    assert len(d.find_elements(By.CSS_SELECTOR, "#frequency .chart rect")) == 24
+    d.find_element(By.CSS_SELECTOR, "#frequency button[data-period='30d']").click()
+    assert len(d.find_elements(By.CSS_SELECTOR, "#frequency .chart rect")) == 30
+    d.find_element(By.CSS_SELECTOR, "#grouping summary").click()
+    wait(d, lambda d: "Grouped by" in text(d, "#grouping"))
+    assert "stacktrace" in text(d, "#grouping") or "exception" in text(d, "#grouping")
+
+    # Resolve, and the status holds after a reload; the activity log says so.
+    d.execute_script("window.scrollTo(0, 0)")  # the sticky top bar would take a click scrolled under it
     d.find_element(By.ID, "action-resolve").click()
     wait(d, lambda d: text(d, "#issue-status") == "resolved")
     d.refresh()
     wait(d, lambda d: text(d, "#issue-status") == "resolved")
+    assert "Resolved" in text(d, "#activity")
     issue_id = d.current_url.split("/issues/")[1].split("/")[0]
     assert server.api(f"/api/0/issues/{issue_id}/")[1]["status"] == "resolved"
+    # Unresolve, then ignore for 30 minutes.
+    d.find_element(By.ID, "action-unresolve").click()
+    wait(d, lambda d: text(d, "#issue-status") == "unresolved")
+    css(d, "#action-ignore option[value='30m']").click()
+    wait(d, lambda d: text(d, "#issue-status") == "ignored")
+    details = server.api(f"/api/0/issues/{issue_id}/")[1]["statusDetails"]
+    assert details.get("ignoreDuration") == 30 and "until" in text(d, ".issue-header .ids")
+
+    # A tag value links to the issues with that tag.
+    next(a for a in d.find_elements(By.CSS_SELECTOR, "#tags a") if a.text == "production").click()
+    wait(d, lambda d: 'environment:"production"' in urllib.parse.unquote_plus(d.current_url))
+    css(d, ".issue-row")
+    assert len(issue_titles(d)) == 4, issue_titles(d)
 
     # Log out: back to the login form, and the pages ask for it again.
     d.find_element(By.ID, "logout").click()
@@ -274,6 +297,10 @@ def test_keyboard_and_bulk_resolve(server, browser):
     css(d, "#empty-list")
     status, issues = server.api("/api/0/organizations/faultline/issues/?query=is:resolved")
     assert status == 200 and len(issues) == 4
+    # "Any status" lists them again, each with its badge.
+    d.find_element(By.CSS_SELECTOR, "#filter-status option[value='']").click()
+    wait(d, lambda d: len(d.find_elements(By.CSS_SELECTOR, ".issue-row .badge.resolved")) == 4)
+    assert "query=&" in d.current_url or d.current_url.endswith("query=")
 
 
 def test_empty_project_shows_its_dsn_and_a_snippet(server, browser):

@@ -8,7 +8,7 @@ import subprocess
 
 from browser import browser  # noqa: F401 (fixture)
 from conftest import BINARY, ROOT, Server
-from test_dashboard import css, login
+from test_dashboard import css, login, wait
 
 RUNS = 5
 # 100,000 events keep `make test` quick; FAULTLINE_DASHBOARD_EVENTS=1000000 times the bench-api history.
@@ -44,6 +44,21 @@ def test_ten_thousand_issues_render_in_time(tmp_path, browser):
         d.get(pages["issue list (10,000 issues)"][0])
         css(d, ".issue-row")
         assert len(d.find_elements("css selector", ".issue-row")) == 25
+        # Pages: Next shows the next 25, Previous comes back; a shared page link offers the first page instead.
+        first_ids = [r.get_attribute("data-issue-id") for r in d.find_elements("css selector", ".issue-row")]
+        assert "of 1000+" in d.find_element("id", "page-count").text
+        d.find_element("id", "page-next").click()
+        wait(d, lambda d: "cursor=" in d.current_url and len(d.find_elements("css selector", ".issue-row")) == 25)
+        second_ids = [r.get_attribute("data-issue-id") for r in d.find_elements("css selector", ".issue-row")]
+        assert not set(first_ids) & set(second_ids)
+        page_two = d.current_url
+        d.find_element("id", "page-prev").click()
+        wait(d, lambda d: "cursor=" not in d.current_url)
+        css(d, ".issue-row")
+        assert [r.get_attribute("data-issue-id") for r in d.find_elements("css selector", ".issue-row")] == first_ids
+        d.get(page_two)
+        css(d, "#page-first").click()
+        wait(d, lambda d: "cursor=" not in d.current_url)
         failures = []
         for name, (url, ready, limit) in pages.items():
             rendered_ms(d, url, ready)  # warm: the first load compiles the scripts

@@ -55,6 +55,15 @@ extension WebHarness {
         #expect(anonymous["isAuthenticated"] == .bool(false) && anonymous["user"] == .null)
     }
 
+    @Test func cookiesAreSecureBehindHTTPS() throws {
+        let h = try WebHarness()
+        try h.store.setSetting("public_url", "https://errors.example.com")
+        let response = h.respond("POST", "/api/0/auth/login/", headers: [("Content-Type", "application/json")],
+                                 body: "{\"email\":\"\(h.bootstrap.owner.email)\",\"password\":\"\(h.bootstrap.owner.password)\"}")
+        let cookies = response.headers.values(for: "Set-Cookie")
+        #expect(cookies.count == 2 && cookies.allSatisfy { $0.contains("; Secure") })
+    }
+
     @Test func unsafeRequestsNeedTheCSRFTokenAndTheSameOrigin() throws {
         let h = try WebHarness()
         let (secret, csrf) = try h.login()

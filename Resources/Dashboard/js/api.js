@@ -15,7 +15,7 @@ function csrfToken() {
 export function queryString(params) {
   const qs = new URLSearchParams();
   for (const [key, value] of Object.entries(params || {})) {
-    if (value == null || value === '') continue;
+    if (value == null) continue; // absent; an empty string is sent (`query=` means every issue)
     if (Array.isArray(value)) value.forEach((v) => qs.append(key, v));
     else qs.append(key, value);
   }

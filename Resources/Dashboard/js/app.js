@@ -21,9 +21,9 @@ const routes = [
 const state = { user: null, organization: null, generation: 0, cleanup: null };
 const main = document.getElementById('app');
 
-export function navigate(url, { replace: replaceState = false } = {}) {
-  if (replaceState) history.replaceState(null, '', url);
-  else history.pushState(null, '', url);
+export function navigate(url, { replace: replaceState = false, state: pageState = null } = {}) {
+  if (replaceState) history.replaceState(pageState, '', url);
+  else history.pushState(pageState, '', url);
   render();
 }
 

@@ -21,17 +21,18 @@ export async function render(ctx) {
 
   const projectsPromise = api(`/organizations/${encodeURIComponent(org)}/projects/`);
   const listPromise = request(`/organizations/${encodeURIComponent(org)}/issues/`, {
-    query: { query, sort, project, cursor, limit: 25, statsPeriod: '24h' },
+    query: { query, sort, project: project || undefined, cursor: cursor || undefined, limit: 25, statsPeriod: '24h' },
   });
 
-  const go = (changes) => {
+  const go = (changes, options) => {
     const next = new URLSearchParams(params);
     for (const [key, value] of Object.entries(changes)) {
-      if (value == null || value === '') next.delete(key); else next.set(key, value);
+      // An empty query is kept (`query=`): it means every issue, where no query means `is:unresolved`.
+      if (value == null || (value === '' && key !== 'query')) next.delete(key); else next.set(key, value);
     }
     if (!('cursor' in changes)) next.delete('cursor');
     const qs = next.toString();
-    ctx.navigate(`/organizations/${encodeURIComponent(org)}/issues/` + (qs ? '?' + qs : ''));
+    ctx.navigate(`/organizations/${encodeURIComponent(org)}/issues/` + (qs ? '?' + qs : ''), options);
   };
 
   // Search box and filters, drawn at once so typing can start while the list loads.
@@ -141,11 +142,17 @@ export async function render(ctx) {
     replace(listArea, head, rows.map((r) => r.el));
   }
 
+  // Sentry's cursors go forward only; the way back is the history entry "Next" made (a page opened from a
+  // shared link goes back to the first page instead).
+  const cameFromPrevious = Boolean(history.state && history.state.paged);
+  const hits = page.hits == null ? '' : page.maxHits && page.hits >= page.maxHits ? ` of ${page.hits}+` : ` of ${page.hits}`;
   replace(pager,
-    h('span', { class: 'muted small' }, issues.length ? `${issues.length} issues on this page` : ''),
+    h('span', { class: 'muted small', id: 'page-count' }, issues.length ? `${issues.length} issues on this page${cursor ? '' : hits}` : ''),
     h('div', { class: 'row' },
-      h('button', { type: 'button', id: 'page-prev', disabled: !page.previous || !cursor, onclick: () => go({ cursor: page.previous }) }, '← Previous'),
-      h('button', { type: 'button', id: 'page-next', disabled: !page.next, onclick: () => go({ cursor: page.next }) }, 'Next →')));
+      cameFromPrevious || !cursor
+        ? h('button', { type: 'button', id: 'page-prev', disabled: !cameFromPrevious, onclick: () => history.back() }, '← Previous')
+        : h('button', { type: 'button', id: 'page-first', onclick: () => go({ cursor: '' }) }, '« First page'),
+      h('button', { type: 'button', id: 'page-next', disabled: !page.next, onclick: () => go({ cursor: page.next }, { state: { paged: true } }) }, 'Next →')));
 
   function moveCursor(delta) {
     if (!rows.length) return;
@@ -227,6 +234,6 @@ async function emptyState(ctx, org, projects, projectID, query, cursor) {
   }
   return h('div', { class: 'empty', id: 'empty-list' },
     h('h2', null, 'No issues match'),
-    h('p', null, isDefault ? 'Nothing unresolved. ' : 'Try a broader search. ',
+    h('p', null, query === '' ? 'No issues yet. ' : isDefault ? 'Nothing unresolved. ' : 'Try a broader search. ',
       h('a', { href: `/organizations/${encodeURIComponent(org)}/issues/?query=` }, 'Show all issues')));
 }
