@@ -135,6 +135,7 @@ public final class WebApp: HTTPHandler {
         for page in DashboardEndpoint.pages {
             r.add("GET", page, .sync { req, _ in dashboard.page(req) })
         }
+        r.add("GET", "/favicon.ico", .sync { req, _ in dashboard.favicon(req) })
         for depth in 1...DashboardEndpoint.staticDepth {
             let pattern = "/_static/" + (0..<depth).map { "{p\($0)}" }.joined(separator: "/")
             r.add("GET", pattern, .sync { req, _ in dashboard.asset(req) })

@@ -204,6 +204,15 @@ def test_login_triage_and_logout(server, browser, tmp_path):
     d.get(value_error_page)
     css(d, "#event-exception")
 
+    # The raw JSON link opens the stored event with the session (no token in the page).
+    raw_link = d.find_element(By.ID, "event-json").get_attribute("href")
+    assert raw_link.startswith(server.url + "/api/0/projects/faultline/default/events/") and raw_link.endswith("/json/")
+    issue_page = d.current_url
+    d.get(raw_link)
+    assert '"exception"' in d.find_element(By.TAG_NAME, "body").text
+    d.get(issue_page)
+    css(d, "#event-exception")
+
     # The frequency chart switches to 30 days; the grouping explanation loads when opened.
     assert len(d.find_elements(By.CSS_SELECTOR, "#frequency .chart rect")) == 24
     d.find_element(By.CSS_SELECTOR, "#frequency button[data-period='30d']").click()

@@ -158,6 +158,7 @@ extension WebHarness {
         #expect(h.respond("GET", "/_static/pages/nothing.js").status.code == 404)
         #expect(h.respond("GET", "/_static/%2e%2e/Package.swift").status.code == 404)
         #expect(h.respond("GET", "/_static/js/pages/issue.js").status.code == 200)
+        #expect(h.respond("GET", "/favicon.ico").headers["Content-Type"] == "image/svg+xml")
     }
 
     @Test func everyEmbeddedScriptIsReachableAndNoneUsesInnerHTML() {

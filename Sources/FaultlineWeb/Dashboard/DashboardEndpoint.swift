@@ -33,6 +33,11 @@ struct DashboardEndpoint: Sendable {
         return response
     }
 
+    /// Browsers ask for `/favicon.ico` on pages that name no icon (the API's JSON opened in a tab).
+    func favicon(_ request: HTTPRequest) -> HTTPResponse {
+        files.response("favicon.svg", for: request) ?? missing()
+    }
+
     private func missing() -> HTTPResponse {
         ErrorResponses.json(.notFound, "The requested resource does not exist.")
     }

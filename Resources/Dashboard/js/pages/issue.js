@@ -1,7 +1,7 @@
 // The issue page: what broke, how often, for whom, since which release; its events one at a time; triage.
 import { api } from '../api.js';
 import { h, replace, errorBox, toast } from '../dom.js';
-import { relativeTime, absoluteTime, compactNumber } from '../format.js';
+import { relativeTime, absoluteTime, compactNumber, plural } from '../format.js';
 import { barChart } from '../charts.js';
 import { eventView } from './event.js';
 
@@ -128,7 +128,7 @@ function chartPanel(stats) {
       ? (t) => new Date(t * 1000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })
       : (t) => new Date(t * 1000).toLocaleDateString();
     const total = series.reduce((sum, p) => sum + (Number(p[1]) || 0), 0);
-    area.replaceChildren(barChart(series, { bucketLabel: label }), h('div', { class: 'muted small' }, `${total} events in this period`));
+    area.replaceChildren(barChart(series, { bucketLabel: label }), h('div', { class: 'muted small' }, `${plural(total, 'event')} in this period`));
   }
   draw();
   return h('section', { class: 'panel', id: 'frequency' },
@@ -220,7 +220,7 @@ function tagsPanel(tags, tagLink) {
       const total = tag.totalValues || 1;
       const top = tag.topValues || [];
       return h('div', { class: 'tagbar' },
-        h('div', { class: 'name' }, h('strong', null, tag.key), h('span', { class: 'muted' }, `${tag.uniqueValues} values`)),
+        h('div', { class: 'name' }, h('strong', null, tag.key), h('span', { class: 'muted' }, plural(tag.uniqueValues, 'value'))),
         h('div', { class: 'bars', role: 'img', 'aria-label': `Distribution of ${tag.key}` },
           top.map((v) => h('span', { title: `${v.value}: ${v.count}`, style: { width: `${(100 * v.count / total).toFixed(2)}%` } }))),
         h('ul', null, top.slice(0, 5).map((v) => h('li', null,

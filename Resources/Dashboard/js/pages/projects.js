@@ -2,6 +2,7 @@
 import { api, request } from '../api.js';
 import { h, replace, errorBox, toast } from '../dom.js';
 import { sparkline } from '../charts.js';
+import { plural } from '../format.js';
 
 export async function render(ctx) {
   const { org } = ctx.params;
@@ -60,7 +61,7 @@ function projectCard(org, project) {
       unresolved.textContent = list.maxHits && hits >= list.maxHits ? `${hits}+` : String(hits);
       const series = stats.slice(-24);
       const total = series.reduce((sum, p) => sum + p[1], 0);
-      events.textContent = `${total} events in 24 hours`;
+      events.textContent = `${plural(total, 'event')} in 24 hours`;
       chart.replaceChildren(sparkline(series, { label: `Events in the last 24 hours for ${project.slug}` }));
     } catch (error) {
       chart.replaceChildren(errorBox(error));
