@@ -5,8 +5,8 @@ BUILD := .build
 VENV := $(BUILD)/venv
 PY := $(VENV)/bin/python
 RELEASE_BIN := $(BUILD)/release/faultline
-APT_PACKAGES := libsqlite3-dev zlib1g-dev libbrotli-dev libzstd-dev libdeflate-dev pkg-config python3-venv chromium chromium-driver
-PY_PACKAGES := sentry-sdk==2.75.0 sentry-cli==3.8.2 schemathesis==4.32.5 selenium==4.51.0 brotli pytest
+APT_PACKAGES := libsqlite3-dev zlib1g-dev libbrotli-dev libzstd-dev libdeflate-dev libcurl4-openssl-dev pkg-config python3-venv chromium chromium-driver
+PY_PACKAGES := sentry-sdk==2.75.0 sentry-cli==3.8.2 schemathesis==4.32.5 selenium==4.51.0 aiosmtpd==1.4.6 brotli pytest
 DATA ?= ./data
 LISTEN ?= 127.0.0.1:9000
 

@@ -28,6 +28,9 @@ let package = Package(
         // Whole-buffer DEFLATE, 2.5× faster than zlib's inflate on SDK-sized bodies (see Docs/performance.md).
         .systemLibrary(name: "CLibdeflate", pkgConfig: "libdeflate", providers: [.apt(["libdeflate-dev"])]),
 
+        // Outbound HTTP(S) for alert deliveries (typed wrappers around curl's variadic calls).
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+
         // epoll/eventfd wrappers (header only; Glibc's overlay does not export them).
         .systemLibrary(name: "CEventLoop"),
 
@@ -35,6 +38,7 @@ let package = Package(
         .target(name: "HTTPServer", dependencies: ["CEventLoop", .product(name: "Logging", package: "swift-log")],
                 swiftSettings: strictSettings),
         .target(name: "SQLite", dependencies: ["CSQLite"], swiftSettings: strictSettings),
+        .target(name: "HTTPClient", dependencies: ["CCurl"], swiftSettings: strictSettings),
         .target(name: "ContentCoding", dependencies: ["CZlib", "CBrotli", "CZstd", "CLibdeflate"], swiftSettings: strictSettings),
 
         // Pure protocol: bytes in, values out.
@@ -67,7 +71,7 @@ let package = Package(
                 swiftSettings: strictSettings),
 
         .executableTarget(name: "faultline",
-                          dependencies: ["FaultlineWeb", "FaultlineCore", "EventProcessing", "HTTPServer", "ContentCoding", "SentryProtocol", "CEventLoop",
+                          dependencies: ["FaultlineWeb", "FaultlineCore", "EventProcessing", "HTTPServer", "HTTPClient", "ContentCoding", "SentryProtocol", "CEventLoop",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                          .product(name: "Logging", package: "swift-log")],
                           swiftSettings: strictSettings),

@@ -24,7 +24,7 @@ public final class WebApp: HTTPHandler {
     /// `faultline_http_requests_total` by route and status, counted for every request.
     private let requests: CounterCache<RouteStatus>
 
-    public init(store: any FaultlineStore, ingest: IngestService, metrics: Metrics, logger: Logger) {
+    public init(store: any FaultlineStore, ingest: IngestService, metrics: Metrics, logger: Logger, alerts: AlertEngine? = nil) {
         self.logger = logger
         requests = CounterCache(metrics) {
             .init("faultline_http_requests_total", [("route", $0.route), ("status", String($0.status))])
@@ -45,6 +45,7 @@ public final class WebApp: HTTPHandler {
         let stats = StatsEndpoint(store: store, auth: auth)
         let sessions = SessionEndpoint(store: store, auth: auth)
         let dashboard = DashboardEndpoint(files: StaticFiles())
+        let rules = AlertRulesEndpoint(store: store, auth: auth, engine: alerts)
 
         var r = Router<Handler>()
         // Ingest (Relay's routes).
@@ -117,6 +118,13 @@ public final class WebApp: HTTPHandler {
         r.add("POST", "/api/0/projects/{org}/{project}/keys/", .sync { req, p in try keys.create(req, p) })
         r.add("PUT", "/api/0/projects/{org}/{project}/keys/{key_id}/", .sync { req, p in try keys.update(req, p) })
         r.add("DELETE", "/api/0/projects/{org}/{project}/keys/{key_id}/", .sync { req, p in try keys.delete(req, p) })
+        r.add("GET", "/api/0/projects/{org}/{project}/rules/", .sync { req, p in try rules.list(req, p) })
+        r.add("POST", "/api/0/projects/{org}/{project}/rules/", .sync { req, p in try rules.create(req, p) })
+        r.add("GET", "/api/0/projects/{org}/{project}/rules/{rule_id}/", .sync { req, p in try rules.detail(req, p) })
+        r.add("PUT", "/api/0/projects/{org}/{project}/rules/{rule_id}/", .sync { req, p in try rules.update(req, p) })
+        r.add("DELETE", "/api/0/projects/{org}/{project}/rules/{rule_id}/", .sync { req, p in try rules.delete(req, p) })
+        r.add("GET", "/api/0/projects/{org}/{project}/rules/{rule_id}/history/", .sync { req, p in try rules.history(req, p) })
+        r.add("GET", "/api/0/organizations/{org}/alert-history/", .sync { req, p in try rules.organizationHistory(req, p) })
         r.add("PUT", "/api/0/projects/{org}/{project}/issues/", .sync { req, p in try issues.bulkUpdate(req, p) })
         r.add("DELETE", "/api/0/projects/{org}/{project}/issues/", .sync { req, p in try issues.bulkDelete(req, p) })
         r.add("GET", "/api/0/projects/{org}/{project}/issues/", .sync { req, p in try issues.list(req, p) })

@@ -18,6 +18,21 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .customLong("public-url"), help: "URL clients use to reach this server, for DSNs (env FAULTLINE_PUBLIC_URL).")
     var publicURL: String?
 
+    @Option(name: .customLong("alerts-allow"), help: "Comma-separated hosts, addresses or CIDR blocks alert deliveries may reach although they are loopback or private (env FAULTLINE_ALERTS_ALLOW).")
+    var alertsAllow: String?
+
+    @Option(name: .customLong("smtp-url"), help: "SMTP server for alert emails: smtp://host:port (STARTTLS when offered) or smtps://host:port (env FAULTLINE_SMTP_URL).")
+    var smtpURL: String?
+
+    @Option(name: .customLong("smtp-from"), help: "Sender address of alert emails (env FAULTLINE_SMTP_FROM). Default alerts@faultline.local.")
+    var smtpFrom: String?
+
+    @Option(name: .customLong("smtp-user"), help: "SMTP login (env FAULTLINE_SMTP_USER); the password comes from FAULTLINE_SMTP_PASSWORD.")
+    var smtpUser: String?
+
+    @Flag(name: .customLong("smtp-require-tls"), help: "Refuse to send alert emails unless the SMTP server takes STARTTLS.")
+    var smtpRequireTLS = false
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, warning, error (env FAULTLINE_LOG_LEVEL). Default info.")
     var logLevel: String?
 
@@ -72,7 +87,18 @@ struct ServeCommand: ParsableCommand {
         if let idleTimeout { configuration.timeouts.keepAliveIdle = .milliseconds(Int(idleTimeout * 1000)) }
         configuration.errorResponse = WebApp.serverErrorResponse
         let ingest = IngestService(store: store, metrics: metrics, logger: logger)
-        let app = WebApp(store: store, ingest: ingest, metrics: metrics, logger: logger)
+        let allow = Environment.value(alertsAllow, "FAULTLINE_ALERTS_ALLOW", default: "").split(separator: ",").map(String.init)
+        let dispatcher = AlertDispatcher(store: store, transport: CurlTransport(smtp: smtpSettings()),
+                                         policy: OutboundPolicy(allow: allow), logger: logger)
+        let alerts = AlertEngine(store: store, dispatcher: dispatcher, logger: logger)
+        do {
+            try alerts.start()
+            try store.setAlertSink(alerts)
+        } catch {
+            throw CommandError("cannot load the alert rules: \(error)")
+        }
+        dispatcher.start()
+        let app = WebApp(store: store, ingest: ingest, metrics: metrics, logger: logger, alerts: alerts)
         let server = HTTPServer(configuration: configuration, handler: app, logger: logger)
         do {
             try server.start()
@@ -114,6 +140,16 @@ struct ServeCommand: ParsableCommand {
                                              "data": "\(dataDirectory)"])
 
         withExtendedLifetime(sources) { dispatchMain() }
+    }
+
+    private func smtpSettings() -> SMTPSettings? {
+        let url = Environment.value(smtpURL, "FAULTLINE_SMTP_URL", default: "")
+        guard !url.isEmpty else { return nil }
+        let user = Environment.value(smtpUser, "FAULTLINE_SMTP_USER", default: "")
+        let password = Environment.value(nil, "FAULTLINE_SMTP_PASSWORD", default: "")
+        let from = Environment.value(smtpFrom, "FAULTLINE_SMTP_FROM", default: "alerts@faultline.local")
+        return SMTPSettings(url: url, from: from, user: user.isEmpty ? nil : user, password: password.isEmpty ? nil : password,
+                            requireTLS: smtpRequireTLS)
     }
 
     private func printBanner(store: SQLiteStore, bootstrap: Bootstrap?, newOwner: Bootstrap.OwnerAccount?, publicURL: String) {

@@ -1,4 +1,5 @@
 import EventProcessing
+import SentryProtocol
 
 /// What grouping decided for one event, carried from ingest to the writer. A class: it holds the event's
 /// facts and tags, and is passed along (batch row, issue event, apply) by reference instead of retaining every
@@ -40,6 +41,8 @@ struct IssueEvent {
     var issueID: Int
     /// The event's row in `events`.
     var eventRow: Int
+    var eventID: EventID
+    var environment: String?
     var projectID: Int
     var timestamp: Double
     var receivedAt: Double

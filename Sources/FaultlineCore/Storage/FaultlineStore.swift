@@ -2,7 +2,7 @@ import SentryProtocol
 
 /// Everything Faultline asks of its database, as domain operations. SQLite implements it
 /// (`SQLiteStore`); nothing outside `Storage/` writes SQL, so another backend can sit beside it.
-public protocol FaultlineStore: ReleaseStore, UserStore {
+public protocol FaultlineStore: ReleaseStore, UserStore, AlertStore {
     // Ingest (the hot path).
     /// Announces an envelope being prepared, so a group commit waits for it rather than a fixed time. Each call
     /// is ended by `commit` or by `cancelExpectedCommit`.

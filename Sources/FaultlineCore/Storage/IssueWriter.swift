@@ -27,7 +27,12 @@ final class IssueWriter: @unchecked Sendable {
         var eventIDs: [IssueAggregates.StoredEventID] = []
         /// The aggregates (pending and staged) were written in this transaction.
         var flushed: IssueAggregates?
+        /// Events for the alert engine, handed over once the transaction commits.
+        var signals: [AlertSignal] = []
     }
+
+    /// Receives committed events of projects with alert rules (set on the writer thread).
+    var alertSink: (any AlertSink)?
 
     private var issueByHash: [HashKey: Int] = [:]
     private var issues: [Int: Issue] = [:]
@@ -86,6 +91,7 @@ final class IssueWriter: @unchecked Sendable {
             for entry in staged.eventIDs { pendingEventKeys.insert(entry.key) }
         }
         for (id, issue) in staged.issues { issues[id] = issue }
+        if !staged.signals.isEmpty { alertSink?.receive(staged.signals) }
         staged = Staged()
         if issues.count >= Self.cacheLimit { issues = issues.filter { pending.issueIDs.contains($0.key) } }
         flag.lock()
@@ -159,7 +165,9 @@ final class IssueWriter: @unchecked Sendable {
             let input = event.input
             let release = input.release
             let statusBefore = (issue.status, issue.substatus)
+            let isNewIssue = issue.timesSeen == 0
             try reopenIfRegressed(&issue, release: release, event: event, db)
+            let regressed = statusBefore.0 == .resolved && issue.status == .unresolved
             issue.timesSeen += 1
             issue.firstSeen = min(issue.firstSeen, event.timestamp)
             issue.lastSeen = max(issue.lastSeen, event.timestamp)
@@ -194,6 +202,13 @@ final class IssueWriter: @unchecked Sendable {
             }
             try reopenIfIgnoreEnded(&issue, event: event, db)
             if statusBefore != (issue.status, issue.substatus) { changed.insert(issue.id) }
+            if let alertSink, alertSink.wants(projectID: event.projectID) {
+                staged.signals.append(AlertSignal(projectID: event.projectID, eventID: event.eventID, timestamp: event.timestamp,
+                                                  receivedAt: event.receivedAt, issue: issue, isNewIssue: isNewIssue,
+                                                  regressed: regressed,
+                                                  reappeared: statusBefore.0 == .ignored && issue.status == .unresolved,
+                                                  userKey: input.userKey, environment: event.environment, input: input))
+            }
             for tag in input.tags {
                 staged.tags.append((IssueAggregates.TagKey(issueID: issue.id, key: tag.key, value: tag.value),
                                     event.timestamp))

@@ -52,6 +52,11 @@ public final class SQLiteStore: FaultlineStore, @unchecked Sendable {
         }
     }
 
+    /// Where committed events of projects with alert rules go (the alert engine), from now on.
+    public func setAlertSink(_ sink: any AlertSink) throws {
+        try writer.sync { [issueWriter] _ in issueWriter.alertSink = sink }
+    }
+
     /// Writes issue counts still held in memory, so a read that follows sees every committed event counted.
     func settleIssues() throws {
         guard issueWriter.hasUnwritten else { return }
@@ -136,7 +141,8 @@ public final class SQLiteStore: FaultlineStore, @unchecked Sendable {
                     issueID = created
                 }
                 if let issueID {
-                    tally.issueEvents.append(IssueEvent(issueID: issueID, eventRow: eventRow, projectID: batch.projectID, timestamp: event.timestamp,
+                    tally.issueEvents.append(IssueEvent(issueID: issueID, eventRow: eventRow, eventID: event.eventID,
+                                                        environment: event.environment, projectID: batch.projectID, timestamp: event.timestamp,
                                                         receivedAt: batch.receivedAt, input: input))
                 }
             }

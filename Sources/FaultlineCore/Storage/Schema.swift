@@ -368,6 +368,53 @@ enum Schema {
             );
             CREATE INDEX sessions_expiry ON sessions (expires_at);
             """)
+        m.register("0013_alerts", """
+            -- Issue alert rules: the body is the rule's JSON in Sentry's shape (with webhook secrets).
+            CREATE TABLE alert_rules (
+                id INTEGER PRIMARY KEY,
+                project_id INTEGER NOT NULL,
+                body TEXT NOT NULL,
+                created_at REAL NOT NULL
+            );
+            CREATE INDEX alert_rules_project ON alert_rules (project_id);
+            -- When a rule last fired for an issue: its action interval holds across restarts.
+            CREATE TABLE alert_rule_issues (
+                rule_id INTEGER NOT NULL,
+                issue_id INTEGER NOT NULL,
+                last_fired REAL NOT NULL,
+                PRIMARY KEY (rule_id, issue_id)
+            ) WITHOUT ROWID;
+            -- Every firing, with the payload its actions sent.
+            CREATE TABLE alert_firings (
+                id INTEGER PRIMARY KEY,
+                rule_id INTEGER NOT NULL,
+                project_id INTEGER NOT NULL,
+                issue_id INTEGER,
+                event_id BLOB,
+                trigger TEXT NOT NULL,
+                fired_at REAL NOT NULL,
+                payload TEXT NOT NULL
+            );
+            CREATE INDEX alert_firings_rule ON alert_firings (rule_id, id);
+            CREATE INDEX alert_firings_project ON alert_firings (project_id, id);
+            -- The outbox: one row per action of a firing, sent after COMMIT and retried until done or failed.
+            CREATE TABLE alert_deliveries (
+                id INTEGER PRIMARY KEY,
+                firing_id INTEGER NOT NULL,
+                kind TEXT NOT NULL,
+                target TEXT NOT NULL,
+                secret TEXT,
+                status TEXT NOT NULL,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                next_attempt_at REAL,
+                last_status INTEGER,
+                last_error TEXT,
+                delivered_at REAL,
+                created_at REAL NOT NULL
+            );
+            CREATE INDEX alert_deliveries_firing ON alert_deliveries (firing_id);
+            CREATE INDEX alert_deliveries_due ON alert_deliveries (next_attempt_at) WHERE status = 'pending';
+            """)
         return m
     }
 }

@@ -1,0 +1,171 @@
+import Foundation
+import Logging
+import SentryProtocol
+import Synchronization
+
+/// Evaluates issue alert rules on every committed event, off the ingest path: the writer hands over each
+/// transaction's events after COMMIT; a serial queue checks them against the project's rules, records firings (with
+/// their deliveries, in one transaction that also enforces each rule's interval per issue) and wakes the dispatcher.
+public final class AlertEngine: AlertSink, @unchecked Sendable {
+    // Invariant: `windows`, `recentFirings` and the caches are touched only on `queue`; `rules` is a Mutex.
+    private let store: any FaultlineStore
+    private let dispatcher: AlertDispatcher?
+    private let logger: Logger
+    private let clock: @Sendable () -> Double
+    private let queue = DispatchQueue(label: "faultline.alerts.engine")
+    private let rules = Mutex<[Int: [AlertRule]]>([:])
+
+    /// Recent events and users per issue, for frequency conditions (counted from this start on).
+    private struct Window {
+        var times: [Double] = []
+        var users: [String: Double] = [:]
+
+        mutating func prune(before cutoff: Double) {
+            if let keep = times.firstIndex(where: { $0 >= cutoff }) {
+                if keep > 0 { times.removeFirst(keep) }
+            } else {
+                times.removeAll()
+            }
+            if users.count > 64 { users = users.filter { $0.value >= cutoff } }
+        }
+    }
+    private var windows: [Int: Window] = [:]
+    /// When each (rule, issue) last fired in this run: skips the store's check during a burst.
+    private var recentFirings: [RuleIssue: Double] = [:]
+    private var projects: [Int: Project] = [:]
+
+    private struct RuleIssue: Hashable {
+        var rule: Int
+        var issue: Int
+    }
+
+    public init(store: any FaultlineStore, dispatcher: AlertDispatcher?, logger: Logger,
+                clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) {
+        self.store = store
+        self.dispatcher = dispatcher
+        self.logger = logger
+        self.clock = clock
+    }
+
+    /// Loads every rule (at start).
+    public func start() throws {
+        let all = try store.alertRules(projectID: nil)
+        rules.withLock { $0 = Dictionary(grouping: all, by: \.projectID) }
+    }
+
+    /// A project's rules changed (API or CLI): they apply from the next event on.
+    public func reload(projectID: Int) {
+        let current = (try? store.alertRules(projectID: projectID)) ?? []
+        rules.withLock { $0[projectID] = current.isEmpty ? nil : current }
+    }
+
+    public func wants(projectID: Int) -> Bool {
+        rules.withLock { $0[projectID]?.contains { !$0.isMuted } ?? false }
+    }
+
+    public func receive(_ signals: [AlertSignal]) {
+        queue.async { [self] in evaluate(signals) }
+    }
+
+    /// Runs `work` after every event received so far was evaluated (tests).
+    public func drain() {
+        queue.sync {}
+    }
+
+    private func evaluate(_ signals: [AlertSignal]) {
+        let now = clock()
+        var firings: [NewFiring] = []
+        var firedHere: Set<RuleIssue> = []
+        let byProject = rules.withLock { $0 }
+        var latestReleases: [Int: String?] = [:]
+        for signal in signals {
+            let active = (byProject[signal.projectID] ?? []).filter { !$0.isMuted }
+            guard !active.isEmpty else { continue }
+            let longest = active.map(\.longestInterval).max() ?? 0
+            if longest > 0 {
+                // Counted on the engine's clock (events reach it within milliseconds of their commit), which tests move.
+                var window = windows[signal.issue.id] ?? Window()
+                window.times.append(now)
+                if let user = signal.userKey { window.users[user] = now }
+                window.prune(before: now - longest)
+                windows[signal.issue.id] = window
+            }
+            for rule in active {
+                let window = windows[signal.issue.id] ?? Window()
+                let trigger = AlertEvaluator.trigger(rule, signal,
+                    events: { interval in window.times.reduce(0) { $0 + ($1 >= now - interval ? 1 : 0) } },
+                    users: { interval in window.users.values.reduce(0) { $0 + ($1 >= now - interval ? 1 : 0) } })
+                guard let trigger else { continue }
+                let key = RuleIssue(rule: rule.id, issue: signal.issue.id)
+                if firedHere.contains(key) { continue }
+                if let last = recentFirings[key], now - last < Double(rule.frequency) * 60 { continue }
+                if rule.filters.contains(.latestRelease), latestReleases[signal.projectID] == nil {
+                    latestReleases[signal.projectID] = .some(try? store.latestRelease(projectID: signal.projectID))
+                }
+                let latest = latestReleases[signal.projectID] ?? nil
+                guard AlertEvaluator.passes(rule, signal, latestRelease: latest, now: now) else { continue }
+                firedHere.insert(key)
+                firings.append(NewFiring(rule: rule, issueID: signal.issue.id, eventID: signal.eventID, trigger: trigger,
+                                         firedAt: now, payload: payload(rule, trigger, signal, firedAt: now)))
+            }
+        }
+        if windows.count > 50_000 { windows.removeAll() }
+        guard !firings.isEmpty else { return }
+        do {
+            let kept = try store.recordFirings(firings)
+            for firing in firings { recentFirings[RuleIssue(rule: firing.rule.id, issue: firing.issueID)] = now }
+            if recentFirings.count > 100_000 { recentFirings.removeAll() }
+            if kept > 0 { dispatcher?.wake() }
+        } catch {
+            logger.error("alert firings not recorded", metadata: ["error": "\(error)", "count": "\(firings.count)"])
+        }
+    }
+
+    private func project(_ id: Int) -> Project? {
+        if let p = projects[id] { return p }
+        let p = try? store.project(id: id)
+        if let p { projects[id] = p }
+        return p
+    }
+
+    /// What a webhook receives (and what Slack and email messages are written from).
+    private func payload(_ rule: AlertRule, _ trigger: AlertTrigger, _ signal: AlertSignal, firedAt: Double) -> String {
+        let project = project(signal.projectID)
+        let base = ((try? store.setting("public_url")) ?? nil) ?? ""
+        let org = project?.organizationSlug ?? ""
+        let issue = signal.issue
+        let shortID = "\((project?.slug ?? "").uppercased())-\(String(issue.shortNumber, radix: 36).uppercased())"
+        let value: JSONValue = .object([
+            ("action", .string("triggered")),
+            ("trigger", .string(trigger.rawValue)),
+            ("rule", .object([("id", .string(String(rule.id))), ("name", .string(rule.name))])),
+            ("project", .object([("id", .string(String(signal.projectID))), ("slug", .string(project?.slug ?? "")),
+                                 ("name", .string(project?.name ?? "")), ("organization", .string(org))])),
+            ("issue", .object([
+                ("id", .string(String(issue.id))),
+                ("shortId", .string(shortID)),
+                ("title", .string(issue.title)),
+                ("culprit", .string(issue.culprit)),
+                ("level", .string(issue.level)),
+                ("status", .string(issue.status.rawValue)),
+                ("count", .int(issue.timesSeen)),
+                ("userCount", .int(issue.userCount)),
+                ("firstSeen", .string(Timestamp.format(issue.firstSeen))),
+                ("lastSeen", .string(Timestamp.format(issue.lastSeen))),
+                ("url", .string("\(base)/organizations/\(org)/issues/\(issue.id)/")),
+            ])),
+            ("event", .object([
+                ("eventID", .string(signal.eventID.hex)),
+                ("message", signal.message.map(JSONValue.string) ?? .null),
+                ("level", .string(signal.input.descriptor.level)),
+                ("release", signal.release.map(JSONValue.string) ?? .null),
+                ("environment", signal.environment.map(JSONValue.string) ?? .null),
+                ("tags", .array(signal.tags.map { .array([.string($0.key), .string($0.value)]) })),
+                ("timestamp", .string(Timestamp.format(signal.timestamp))),
+                ("url", .string("\(base)/organizations/\(org)/issues/\(issue.id)/events/\(signal.eventID.hex)/")),
+            ])),
+            ("firedAt", .string(Timestamp.format(firedAt))),
+        ])
+        return String(decoding: value.serialized, as: UTF8.self)
+    }
+}
