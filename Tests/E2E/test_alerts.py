@@ -19,7 +19,7 @@ FREQUENCY = "sentry.rules.conditions.event_frequency.EventFrequencyCondition"
 class Receiver:
     """A local webhook endpoint that records what arrives and answers with the statuses it is given."""
 
-    def __init__(self, statuses=()):
+    def __init__(self, statuses=(), port=0):
         self.requests = []
         self.statuses = list(statuses)
         receiver = self
@@ -37,7 +37,7 @@ class Receiver:
             def log_message(self, *args):
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/hook"
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
@@ -283,3 +283,42 @@ sentry_sdk.flush()
     finally:
         server.stop()
         mailbox.close()
+
+
+def test_a_restart_keeps_pending_deliveries_and_fires_nothing_twice(tmp_path):
+    import socket
+    with socket.socket() as probe:  # a port with nobody listening yet: the first attempts fail
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = Server(tmp_path, extra_args=["--alerts-allow", "127.0.0.0/8"])
+    url = f"http://127.0.0.1:{port}/hook"
+    make_rule(server, name="new", actions=[{"id": "webhook", "url": url}])
+    make_rule(server, name="busy", conditions=[{"id": FREQUENCY, "value": 2, "interval": "1h"}], actions=[{"id": "webhook", "url": url}])
+    script = """
+import os, sentry_sdk
+sentry_sdk.init(dsn=os.environ["FAULTLINE_DSN"])
+for i in range(3):
+    sentry_sdk.capture_message("disk almost full")
+sentry_sdk.flush()
+"""
+    run_sdk(server.dsn, script)
+    history_of = lambda s: call(s, "GET", "/api/0/organizations/faultline/alert-history/")[1]
+    assert wait_for(lambda: len(history_of(server)) == 2 and all(f["deliveries"][0]["attempts"] >= 1 for f in history_of(server)),
+                    timeout=10)
+    assert all(f["deliveries"][0]["status"] == "pending" for f in history_of(server))
+    server.stop()
+
+    receiver = Receiver(port=port)
+    try:
+        server.start()
+        # The pending deliveries go out after the restart, once each.
+        assert wait_for(lambda: len(receiver.requests) == 2, timeout=15)
+        assert sorted(json.loads(r["body"])["trigger"] for r in receiver.requests) == ["event_frequency", "first_seen"]
+        # Three more events: the frequency condition holds again, but the rule fired within its 30 minutes.
+        run_sdk(server.dsn, script)
+        time.sleep(2)
+        assert len(receiver.requests) == 2 and len(history_of(server)) == 2
+        assert all(f["deliveries"][0]["status"] == "delivered" for f in history_of(server))
+    finally:
+        server.stop()
+        receiver.close()

@@ -15,21 +15,8 @@ public final class AlertEngine: AlertSink, @unchecked Sendable {
     private let queue = DispatchQueue(label: "faultline.alerts.engine")
     private let rules = Mutex<[Int: [AlertRule]]>([:])
 
-    /// Recent events and users per issue, for frequency conditions (counted from this start on).
-    private struct Window {
-        var times: [Double] = []
-        var users: [String: Double] = [:]
-
-        mutating func prune(before cutoff: Double) {
-            if let keep = times.firstIndex(where: { $0 >= cutoff }) {
-                if keep > 0 { times.removeFirst(keep) }
-            } else {
-                times.removeAll()
-            }
-            if users.count > 64 { users = users.filter { $0.value >= cutoff } }
-        }
-    }
-    private var windows: [Int: Window] = [:]
+    /// Each issue's counts over the intervals its project's rules ask about (counted from this start on).
+    private var windows: [Int: IssueCounters] = [:]
     /// When each (rule, issue) last fired in this run: skips the store's check during a burst.
     private var recentFirings: [RuleIssue: Double] = [:]
     private var projects: [Int: Project] = [:]
@@ -81,20 +68,30 @@ public final class AlertEngine: AlertSink, @unchecked Sendable {
         for signal in signals {
             let active = (byProject[signal.projectID] ?? []).filter { !$0.isMuted }
             guard !active.isEmpty else { continue }
-            let longest = active.map(\.longestInterval).max() ?? 0
-            if longest > 0 {
-                // Counted on the engine's clock (events reach it within milliseconds of their commit), which tests move.
-                var window = windows[signal.issue.id] ?? Window()
-                window.times.append(now)
-                if let user = signal.userKey { window.users[user] = now }
-                window.prune(before: now - longest)
-                windows[signal.issue.id] = window
-            }
+            let second = Int(now)
+            // Counted on the engine's clock (events reach it within milliseconds of their commit), which tests move.
+            // Mutated in place: a copy of an issue's counters would copy its buckets on every event.
+            var tracked = false
             for rule in active {
-                let window = windows[signal.issue.id] ?? Window()
+                for condition in rule.conditions {
+                    switch condition {
+                    case .eventFrequency(_, let interval):
+                        windows[signal.issue.id, default: IssueCounters()].noteEvent(span: Int(interval))
+                        tracked = true
+                    case .uniqueUsers(_, let interval):
+                        windows[signal.issue.id, default: IssueCounters()].noteUsers(span: Int(interval))
+                        tracked = true
+                    default:
+                        break
+                    }
+                }
+            }
+            if tracked { windows[signal.issue.id, default: IssueCounters()].add(user: signal.userKey, at: second) }
+            let counters = windows[signal.issue.id] ?? IssueCounters()
+            for rule in active {
                 let trigger = AlertEvaluator.trigger(rule, signal,
-                    events: { interval in window.times.reduce(0) { $0 + ($1 >= now - interval ? 1 : 0) } },
-                    users: { interval in window.users.values.reduce(0) { $0 + ($1 >= now - interval ? 1 : 0) } })
+                    events: { counters.events(span: Int($0)) },
+                    users: { counters.users(span: Int($0)) })
                 guard let trigger else { continue }
                 let key = RuleIssue(rule: rule.id, issue: signal.issue.id)
                 if firedHere.contains(key) { continue }

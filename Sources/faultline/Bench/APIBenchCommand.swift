@@ -110,9 +110,13 @@ final class BlockingClient {
 
     /// The status and the time from sending to the last byte of the answer.
     func get(_ path: String) throws -> (Int, UInt64) {
-        let request = Array("GET \(path) HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer \(token)\r\n\r\n".utf8)
+        try send(Array("GET \(path) HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer \(token)\r\n\r\n".utf8))
+    }
+
+    /// Sends a whole request; the status and the time from sending to the last byte of the answer.
+    func send(_ request: [UInt8]) throws -> (Int, UInt64) {
         let start = DispatchTime.now().uptimeNanoseconds
-        let sent = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        let sent = request.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
         guard sent == request.count else { throw CommandError("send failed") }
         var reader = ResponseReader()
         var buffer = [UInt8](repeating: 0, count: 65536)

@@ -3,6 +3,7 @@ import ContentCoding
 import FaultlineCore
 import Foundation
 import SentryProtocol
+import Synchronization
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -17,6 +18,7 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "The faultline binary to start. Default: this one.") var binary: String?
     @Flag(name: .long, help: "Skip the HTTP-only baseline (GET /_health).") var noBaseline = false
     @Flag(name: .long, help: "Time each event-processing stage in-process instead (no server).") var stages = false
+    @Option(name: .customLong("alert-rules"), help: "Active alert rules in the alerts run (0: no alerts run).") var alertRules = 20
 
     func run() throws {
         if stages { return try StageBench.run(fixtures: fixtures) }
@@ -26,17 +28,41 @@ struct BenchCommand: ParsableCommand {
         print("faultline bench: \(templates.count) fixture envelopes, \(connections) connections, \(Int(duration)) s × \(runs) runs, \(ProcessInfo.processInfo.activeProcessorCount) cores")
         var ingestRuns: [RunFigures] = []
         var baselineRuns: [RunFigures] = []
+        var alertRuns: [RunFigures] = []
+        var latencies: [Double] = []
+        var lost = 0
+        let receiver = alertRules > 0 ? try AlertBench() : nil
+        defer { receiver?.stop() }
         for run in 1...runs {
             if !noBaseline {
-                let figures = try measure(binary: binary, label: "baseline GET /_health", templates: nil, run: run)
+                let (figures, _) = try measure(binary: binary, label: "baseline GET /_health", templates: nil, run: run)
                 baselineRuns.append(figures)
             }
-            ingestRuns.append(try measure(binary: binary, label: "ingest gzip envelopes", templates: templates, run: run))
+            ingestRuns.append(try measure(binary: binary, label: "ingest gzip envelopes", templates: templates, run: run).0)
+            if let receiver {
+                let (figures, probe) = try measure(binary: binary, label: "ingest with \(alertRules) alert rules", templates: templates,
+                                                   run: run, alerts: receiver)
+                alertRuns.append(figures)
+                latencies += probe?.millis ?? []
+                lost += probe?.lost ?? 0
+            }
         }
         print("")
         if !baselineRuns.isEmpty { print("median baseline: " + RunFigures.median(baselineRuns).summary) }
-        print("median ingest:   " + RunFigures.median(ingestRuns).summary)
-        if ingestRuns.contains(where: { !$0.consistent }) {
+        let ingest = RunFigures.median(ingestRuns)
+        print("median ingest:   " + ingest.summary)
+        if !alertRuns.isEmpty {
+            let withAlerts = RunFigures.median(alertRuns)
+            print("median ingest with \(alertRules) alert rules: " + withAlerts.summary)
+            print(String(format: "  throughput with rules / without: %.3f (per run: %@)", withAlerts.rate / ingest.rate,
+                         zip(alertRuns, ingestRuns).map { String(format: "%.3f", $0.rate / $1.rate) }.joined(separator: ", ")))
+            let sorted = latencies.sorted()
+            func pct(_ q: Double) -> Double { sorted.isEmpty ? .nan : sorted[min(sorted.count - 1, Int(Double(sorted.count - 1) * q))] }
+            print(String(format: "  alert latency, 200 of the triggering request → webhook received: p50 %.1f ms, p99 %.1f ms, max %.1f ms over %d new issues (%d lost)",
+                         pct(0.5), pct(0.99), pct(1), sorted.count, lost))
+            if lost > 0 { throw CommandError("\(lost) alert deliveries did not arrive") }
+        }
+        if (ingestRuns + alertRuns).contains(where: { !$0.consistent }) {
             throw CommandError("stored events did not match acknowledged events")
         }
     }
@@ -67,8 +93,17 @@ struct BenchCommand: ParsableCommand {
         }
     }
 
-    private func measure(binary: String, label: String, templates: [GzipTemplate]?, run: Int) throws -> RunFigures {
-        let server = try BenchServer(binary: binary, extraArguments: [])
+    private func measure(binary: String, label: String, templates: [GzipTemplate]?, run: Int,
+                         alerts: AlertBench? = nil) throws -> (RunFigures, AlertBench.Latencies?) {
+        let server: BenchServer
+        if let alerts {
+            let prepared = try AlertBench.prepare(rules: alertRules, receiverPort: alerts.port)
+            server = try BenchServer(binary: binary, extraArguments: ["--alerts-allow", "127.0.0.1"], data: prepared.data)
+            server.publicKey = prepared.key
+            server.projectID = prepared.projectID
+        } else {
+            server = try BenchServer(binary: binary, extraArguments: [])
+        }
         defer { server.removeData() }
         // A short warm-up, not counted, then the measured run; each phase has its own ids.
         _ = LoadGenerator(port: server.port, connections: connections, duration: 1)
@@ -77,13 +112,30 @@ struct BenchCommand: ParsableCommand {
         let before = try countEvents(server)
         let cpuBefore = server.cpuSeconds
         let clientBefore = Self.ownCPUSeconds()
+        // The probe sends its new issues while the load runs, on its own connection.
+        let probe = Mutex<AlertBench.Latencies?>(nil)
+        let probeDone = DispatchSemaphore(value: 0)
+        if let alerts {
+            let until = DispatchTime.now().uptimeNanoseconds + UInt64(duration * 1e9)
+            let (port, project, key) = (server.port, server.projectID, server.publicKey)
+            Thread.detachNewThread {
+                let latencies = try? alerts.probe(port: port, projectID: project, key: key, until: until)
+                probe.withLock { $0 = latencies }
+                probeDone.signal()
+            }
+        } else {
+            probeDone.signal()
+        }
         let result = LoadGenerator(port: server.port, connections: connections, duration: duration).run(build)
+        probeDone.wait()
+        let probed = probe.withLock { $0 }
         let cpu = server.cpuSeconds - cpuBefore
         let clientCPU = Self.ownCPUSeconds() - clientBefore
         let rss = server.peakRSSMiB
         let commits = server.commitStatistics()
         let exit = server.stop()
-        let stored = try countEvents(server) - before
+        let probes = probed.map { $0.millis.count + $0.lost } ?? 0
+        let stored = try countEvents(server) - before - probes
         let consistent = templates == nil || stored == result.acknowledged
         let figures = RunFigures(rate: Double(result.acknowledged) / result.seconds, p50: result.latenciesNanos.percentile(0.5),
                                  p99: result.latenciesNanos.percentile(0.99), max: result.latenciesNanos.percentile(1.0),
@@ -95,9 +147,15 @@ struct BenchCommand: ParsableCommand {
             line += ", acknowledged \(result.acknowledged), stored \(stored)\(consistent ? "" : " MISMATCH")"
             line += String(format: ", mean commit batch %.1f taking %.2f ms", commits.batch, commits.commitMillis)
         }
+        if let probed {
+            let sorted = probed.millis.sorted()
+            let p50: Double = sorted.isEmpty ? .nan : sorted[sorted.count / 2]
+            let p99: Double = sorted.isEmpty ? .nan : sorted[min(sorted.count - 1, Int(Double(sorted.count - 1) * 0.99))]
+            line += String(format: ", alert latency p50 %.1f ms p99 %.1f ms over %d probes", p50, p99, sorted.count)
+        }
         print(line)
         fflush(nil)
-        return figures
+        return (figures, probed)
     }
 
     private func requestBuilder(server: BenchServer, templates: [GzipTemplate]?, tag: UInt64) -> LoadGenerator.RequestBuilder {

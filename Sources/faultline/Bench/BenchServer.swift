@@ -5,8 +5,9 @@ final class BenchServer {
     let process = Process()
     let data: String
     private(set) var port = 0
-    private(set) var publicKey = ""
-    private(set) var projectID = ""
+    /// Read from the banner of a new data directory; set by the caller for a prepared one.
+    var publicKey = ""
+    var projectID = ""
 
     /// `data`: a directory prepared beforehand (the API benchmark's seeded one); by default a new empty one.
     init(binary: String, extraArguments: [String], data: String? = nil) throws {
