@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from conftest import Server, run_sdk, wait_for
+from conftest import Server, faultline, run_sdk, wait_for
 
 FIRST_SEEN = "sentry.rules.conditions.first_seen_event.FirstSeenEventCondition"
 REGRESSION = "sentry.rules.conditions.regression_event.RegressionEventCondition"
@@ -322,3 +322,32 @@ sentry_sdk.flush()
     finally:
         server.stop()
         receiver.close()
+
+
+def test_cli_rules_reach_a_running_server(alert_server, receiver):
+    """The seeds' example: message AUTH_INVALID_TOKEN more than 10 times a minute, made with `faultline alert`."""
+    data = str(alert_server.data)
+    out = faultline("alert", "create", "--data", data, "--project", "default", "--name", "Auth storms",
+                    "--when", "events>10/1m", "--message", "AUTH_INVALID_TOKEN", "--level", "error", "--webhook", receiver.url)
+    rule = json.loads(out.stdout)
+    assert rule["conditions"][0]["value"] == 10 and len(rule["actions"][0]["secret"]) == 64
+    listed = faultline("alert", "list", "--data", data, "--json").stdout
+    assert [r["name"] for r in json.loads(listed)] == ["Auth storms"]
+    bad = faultline("alert", "create", "--data", data, "--project", "default", "--name", "x", "--when", "events>10/2m",
+                    "--webhook", receiver.url, check=False)
+    assert bad.returncode != 0 and "conditions[0].interval" in bad.stderr
+    time.sleep(5.5)  # the server reloads rules every 5 seconds
+    run_sdk(alert_server.dsn, """
+import os, sentry_sdk
+sentry_sdk.init(dsn=os.environ["FAULTLINE_DSN"])
+for i in range(11):
+    sentry_sdk.capture_message("login refused: AUTH_INVALID_TOKEN", level="error")
+sentry_sdk.capture_message("login refused: AUTH_EXPIRED", level="error")
+sentry_sdk.flush()
+""")
+    assert wait_for(lambda: receiver.requests, timeout=10)
+    time.sleep(1)
+    assert len(receiver.requests) == 1
+    assert json.loads(receiver.requests[0]["body"])["event"]["message"] == "login refused: AUTH_INVALID_TOKEN"
+    assert "deleted alert rule" in faultline("alert", "delete", "--data", data, rule["id"]).stdout
+    assert json.loads(faultline("alert", "list", "--data", data, "--json").stdout) == []

@@ -107,6 +107,17 @@ struct AlertHarness {
         #expect(edited.actions.first == .webhook(url: "https://hooks.example.com/x", secret: "k"))
     }
 
+    @Test func statusWinsOverTheReadBackSnoozeFlag() throws {
+        let base = "\"name\": \"a\", \"conditions\": [{\"id\": \"\(AlertRuleCodec.firstSeen)\"}], \"actions\": [{\"id\": \"slack\", \"webhook\": \"https://x.example\"}]"
+        func muted(_ extra: String) throws -> Bool {
+            try AlertRuleCodec.parse(JSONDocument(bytes: Array("{\(base)\(extra)}".utf8)).root, projectID: 1) { "k" }.isMuted
+        }
+        #expect(try muted(", \"status\": \"disabled\", \"snooze\": false"))
+        #expect(try !muted(", \"status\": \"active\", \"snooze\": true"))
+        #expect(try muted(", \"snooze\": true"))
+        #expect(try !muted(""))
+    }
+
     @Test func badRulesNameTheField() {
         func error(_ json: String) -> String {
             do {

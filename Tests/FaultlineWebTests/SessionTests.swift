@@ -135,7 +135,9 @@ extension WebHarness {
         let h = try WebHarness()
         for path in ["/", "/auth/login/", "/organizations/faultline/issues/?query=is:unresolved", "/organizations/faultline/issues/12/",
                      "/organizations/faultline/issues/12/events/latest/", "/organizations/faultline/projects/",
-                     "/settings/projects/default/", "/settings/faultline/projects/default/"] {
+                     "/settings/projects/default/", "/settings/faultline/projects/default/",
+                     "/organizations/faultline/alerts/rules/", "/organizations/faultline/alerts/rules/new/",
+                     "/organizations/faultline/alerts/rules/default/3/"] {
             let response = h.respond("GET", path)
             #expect(response.status.code == 200, "\(path)")
             #expect(response.headers["Content-Type"] == "text/html; charset=utf-8")
@@ -164,7 +166,8 @@ extension WebHarness {
     @Test func everyEmbeddedScriptIsReachableAndNoneUsesInnerHTML() {
         let files = StaticFiles()
         for path in ["index.html", "app.css", "favicon.svg", "js/app.js", "js/api.js", "js/dom.js", "js/pages/issues.js",
-                     "js/pages/issue.js", "js/pages/event.js", "js/pages/login.js", "js/pages/projects.js", "js/pages/settings.js"] {
+                     "js/pages/issue.js", "js/pages/event.js", "js/pages/login.js", "js/pages/projects.js", "js/pages/settings.js",
+                     "js/pages/alerts.js"] {
             let file = files[path]
             #expect(file != nil, "\(path) is embedded")
             if path.hasSuffix(".js"), let file {

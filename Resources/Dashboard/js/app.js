@@ -7,6 +7,7 @@ import * as issues from './pages/issues.js';
 import * as issue from './pages/issue.js';
 import * as projects from './pages/projects.js';
 import * as settings from './pages/settings.js';
+import * as alerts from './pages/alerts.js';
 
 const routes = [
   { pattern: /^\/auth\/login\/$/, page: login, public: true },
@@ -14,6 +15,9 @@ const routes = [
   { pattern: /^\/organizations\/([^/]+)\/issues\/(\d+)\/$/, page: issue, names: ['org', 'issueId'], nav: 'issues' },
   { pattern: /^\/organizations\/([^/]+)\/issues\/(\d+)\/events\/([^/]+)\/$/, page: issue, names: ['org', 'issueId', 'eventId'], nav: 'issues' },
   { pattern: /^\/organizations\/([^/]+)\/projects\/$/, page: projects, names: ['org'], nav: 'projects' },
+  { pattern: /^\/organizations\/([^/]+)\/alerts\/rules\/$/, page: alerts, names: ['org'], nav: 'alerts' },
+  { pattern: /^\/organizations\/([^/]+)\/alerts\/rules\/new\/$/, page: alerts, names: ['org'], nav: 'alerts', isNew: true },
+  { pattern: /^\/organizations\/([^/]+)\/alerts\/rules\/([^/]+)\/(\d+)\/$/, page: alerts, names: ['org', 'project', 'ruleId'], nav: 'alerts' },
   { pattern: /^\/settings\/projects\/([^/]+)\/$/, page: settings, names: ['project'], nav: 'settings' },
   { pattern: /^\/settings\/([^/]+)\/projects\/([^/]+)\/$/, page: settings, names: ['org', 'project'], nav: 'settings' },
 ];
@@ -56,7 +60,8 @@ function frame(nav) {
   const org = state.organization ? state.organization.slug : '';
   replace(document.getElementById('mainnav'),
     h('a', { href: `/organizations/${encodeURIComponent(org)}/issues/`, class: nav === 'issues' ? 'active' : null }, 'Issues'),
-    h('a', { href: `/organizations/${encodeURIComponent(org)}/projects/`, class: nav === 'projects' || nav === 'settings' ? 'active' : null }, 'Projects'));
+    h('a', { href: `/organizations/${encodeURIComponent(org)}/projects/`, class: nav === 'projects' || nav === 'settings' ? 'active' : null }, 'Projects'),
+    h('a', { href: `/organizations/${encodeURIComponent(org)}/alerts/rules/`, class: nav === 'alerts' ? 'active' : null }, 'Alerts'));
   replace(document.getElementById('account'),
     h('span', { class: 'email', title: state.user.email }, state.user.email),
     h('button', { type: 'button', id: 'logout', onclick: logout }, 'Log out'));
@@ -94,6 +99,7 @@ async function render() {
     const params = {};
     (route.names || []).forEach((name, i) => { params[name] = decodeURIComponent(match[i + 1]); });
     if (!params.org && state.organization) params.org = state.organization.slug;
+    if (route.isNew) params.isNew = true;
     replace(main, h('p', { class: 'loading', role: 'status' }, 'Loading…'));
     await route.page.render({
       main, params, query: new URLSearchParams(location.search), state, navigate,

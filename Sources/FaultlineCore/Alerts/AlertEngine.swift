@@ -7,7 +7,7 @@ import Synchronization
 /// transaction's events after COMMIT; a serial queue checks them against the project's rules, records firings (with
 /// their deliveries, in one transaction that also enforces each rule's interval per issue) and wakes the dispatcher.
 public final class AlertEngine: AlertSink, @unchecked Sendable {
-    // Invariant: `windows`, `recentFirings` and the caches are touched only on `queue`; `rules` is a Mutex.
+    // Invariant: `windows`, `recentFirings`, `reloadTimer` and the caches are touched only on `queue`; `rules` is a Mutex.
     private let store: any FaultlineStore
     private let dispatcher: AlertDispatcher?
     private let logger: Logger
@@ -34,8 +34,21 @@ public final class AlertEngine: AlertSink, @unchecked Sendable {
         self.clock = clock
     }
 
-    /// Loads every rule (at start).
+    private var reloadTimer: (any DispatchSourceTimer)?
+
+    /// Loads every rule, and again every 5 seconds: rules changed outside the API (`faultline alert`) apply then.
     public func start() throws {
+        try reloadAll()
+        queue.async { [self] in
+            let timer = DispatchSource.makeTimerSource(queue: queue)
+            timer.schedule(deadline: .now() + .seconds(5), repeating: .seconds(5))
+            timer.setEventHandler { [weak self] in try? self?.reloadAll() }
+            timer.resume()
+            reloadTimer = timer
+        }
+    }
+
+    private func reloadAll() throws {
         let all = try store.alertRules(projectID: nil)
         rules.withLock { $0 = Dictionary(grouping: all, by: \.projectID) }
     }

@@ -154,11 +154,15 @@ public enum AlertRuleCodec {
         }
         guard !actions.isEmpty else { throw AlertRuleError("'actions' must name at least one action.") }
         var muted = existing?.isMuted ?? false
-        if let node = root["status"], let text = node.string {
-            guard text == "active" || text == "disabled" else { throw AlertRuleError("'status' must be active or disabled.") }
+        if let node = root["status"], !node.isNull {
+            guard let text = node.string, text == "active" || text == "disabled" else {
+                throw AlertRuleError("'status' must be active or disabled.")
+            }
             muted = text == "disabled"
+        } else if let flag = root["snooze"]?.bool {
+            // Sentry's read-only flag, taken when no status is given (a rule read back and sent again has both).
+            muted = flag
         }
-        if let node = root["snooze"], let flag = node.bool { muted = flag }
         return AlertRule(id: existing?.id ?? 0, projectID: projectID, name: name, actionMatch: actionMatch,
                          filterMatch: filterMatch, frequency: frequency, environment: environment, conditions: conditions,
                          filters: filters, actions: actions, isMuted: muted, createdAt: existing?.createdAt ?? 0)

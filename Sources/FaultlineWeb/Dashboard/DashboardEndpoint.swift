@@ -13,6 +13,9 @@ struct DashboardEndpoint: Sendable {
         "/organizations/{org}/issues/{issue_id}/",
         "/organizations/{org}/issues/{issue_id}/events/{event_id}/",
         "/organizations/{org}/projects/",
+        "/organizations/{org}/alerts/rules/",
+        "/organizations/{org}/alerts/rules/new/",
+        "/organizations/{org}/alerts/rules/{project}/{rule_id}/",
         "/settings/projects/{project}/",
         "/settings/{org}/projects/{project}/",
     ]
