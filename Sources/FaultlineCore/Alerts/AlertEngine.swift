@@ -13,7 +13,31 @@ public final class AlertEngine: AlertSink, @unchecked Sendable {
     private let logger: Logger
     private let clock: @Sendable () -> Double
     private let queue = DispatchQueue(label: "faultline.alerts.engine")
-    private let rules = Mutex<[Int: [AlertRule]]>([:])
+    /// Each project's active rules, with the windows they count over, prepared when rules load (not per event).
+    private let rules = Mutex<[Int: ProjectRules]>([:])
+
+    struct ProjectRules {
+        var active: [AlertRule]
+        var eventSpans: [Int]
+        var userSpans: [Int]
+
+        /// Nil when no rule is active (the writer then builds no signals for the project).
+        init?(_ all: [AlertRule]) {
+            active = all.filter { !$0.isMuted }
+            guard !active.isEmpty else { return nil }
+            var events: Set<Int> = []
+            var users: Set<Int> = []
+            for condition in active.flatMap(\.conditions) {
+                switch condition {
+                case .eventFrequency(_, let interval): events.insert(Int(interval))
+                case .uniqueUsers(_, let interval): users.insert(Int(interval))
+                default: break
+                }
+            }
+            eventSpans = events.sorted()
+            userSpans = users.sorted()
+        }
+    }
 
     /// Each issue's counts over the intervals its project's rules ask about (counted from this start on).
     private var windows: [Int: IssueCounters] = [:]
@@ -49,18 +73,18 @@ public final class AlertEngine: AlertSink, @unchecked Sendable {
     }
 
     private func reloadAll() throws {
-        let all = try store.alertRules(projectID: nil)
-        rules.withLock { $0 = Dictionary(grouping: all, by: \.projectID) }
+        let prepared = Dictionary(grouping: try store.alertRules(projectID: nil), by: \.projectID).compactMapValues(ProjectRules.init)
+        rules.withLock { $0 = prepared }
     }
 
     /// A project's rules changed (API or CLI): they apply from the next event on.
     public func reload(projectID: Int) {
-        let current = (try? store.alertRules(projectID: projectID)) ?? []
-        rules.withLock { $0[projectID] = current.isEmpty ? nil : current }
+        let prepared = ProjectRules((try? store.alertRules(projectID: projectID)) ?? [])
+        rules.withLock { $0[projectID] = prepared }
     }
 
     public func wants(projectID: Int) -> Bool {
-        rules.withLock { $0[projectID]?.contains { !$0.isMuted } ?? false }
+        rules.withLock { $0[projectID] != nil }
     }
 
     public func receive(_ signals: [AlertSignal]) {
@@ -79,27 +103,14 @@ public final class AlertEngine: AlertSink, @unchecked Sendable {
         let byProject = rules.withLock { $0 }
         var latestReleases: [Int: String?] = [:]
         for signal in signals {
-            let active = (byProject[signal.projectID] ?? []).filter { !$0.isMuted }
-            guard !active.isEmpty else { continue }
-            let second = Int(now)
+            guard let prepared = byProject[signal.projectID] else { continue }
+            let active = prepared.active
             // Counted on the engine's clock (events reach it within milliseconds of their commit), which tests move.
             // Mutated in place: a copy of an issue's counters would copy its buckets on every event.
-            var tracked = false
-            for rule in active {
-                for condition in rule.conditions {
-                    switch condition {
-                    case .eventFrequency(_, let interval):
-                        windows[signal.issue.id, default: IssueCounters()].noteEvent(span: Int(interval))
-                        tracked = true
-                    case .uniqueUsers(_, let interval):
-                        windows[signal.issue.id, default: IssueCounters()].noteUsers(span: Int(interval))
-                        tracked = true
-                    default:
-                        break
-                    }
-                }
+            if !prepared.eventSpans.isEmpty || !prepared.userSpans.isEmpty {
+                windows[signal.issue.id, default: IssueCounters()].add(user: signal.userKey, at: Int(now),
+                                                                      eventSpans: prepared.eventSpans, userSpans: prepared.userSpans)
             }
-            if tracked { windows[signal.issue.id, default: IssueCounters()].add(user: signal.userKey, at: second) }
             let counters = windows[signal.issue.id] ?? IssueCounters()
             for rule in active {
                 let trigger = AlertEvaluator.trigger(rule, signal,

@@ -5,21 +5,16 @@ struct IssueCounters {
     private var eventWindows: [Int: WindowCounter] = [:]
     private var userWindows: [Int: DistinctCounter] = [:]
 
-    var isTracking: Bool { !eventWindows.isEmpty || !userWindows.isEmpty }
-
-    /// Starts counting events over `span` seconds (from now on), if not counting already.
-    mutating func noteEvent(span: Int) {
-        if eventWindows[span] == nil { eventWindows[span] = WindowCounter(span: span) }
-    }
-
-    mutating func noteUsers(span: Int) {
-        if userWindows[span] == nil { userWindows[span] = DistinctCounter(span: span) }
-    }
-
-    mutating func add(user: String?, at second: Int) {
-        for i in eventWindows.indices { eventWindows.values[i].add(at: second) }
-        for i in userWindows.indices {
-            if let user { userWindows.values[i].add(user, at: second) } else { userWindows.values[i].prune(now: second) }
+    /// Counts the event (and its user) in every window the project's rules use; a window starts counting the first
+    /// time it is asked for.
+    mutating func add(user: String?, at second: Int, eventSpans: [Int], userSpans: [Int]) {
+        for span in eventSpans { eventWindows[span, default: WindowCounter(span: span)].add(at: second) }
+        for span in userSpans {
+            if let user {
+                userWindows[span, default: DistinctCounter(span: span)].add(user, at: second)
+            } else {
+                userWindows[span]?.prune(now: second)
+            }
         }
     }
 
