@@ -302,3 +302,30 @@ enum HMACVector {
         #expect(!h.engine.wants(projectID: h.base.projectID))
     }
 }
+
+@Suite struct IssueCounterTests {
+    @Test func eventWindowsSlideBySecond() {
+        var window = WindowCounter(span: 60)
+        for second in [100, 100, 101, 130] { window.add(at: second) }
+        #expect(window.total == 4)
+        window.add(at: 160)
+        #expect(window.total == 3, "the two events of second 100 left the window (160 - 60)")
+        window.prune(now: 1000)
+        #expect(window.total == 0)
+        for second in 0..<2000 { window.add(at: 2000 + second) }
+        #expect(window.total == 60)
+    }
+
+    @Test func distinctUsersExpireWhenNotSeenAgain() {
+        var users = DistinctCounter(span: 3600)
+        #expect(users.slotSeconds == 60)
+        users.add("a", at: 0)
+        users.add("b", at: 0)
+        users.add("a", at: 3000)
+        #expect(users.count == 2)
+        users.prune(now: 3700)
+        #expect(users.count == 1, "b was last seen over an hour ago; a was seen again")
+        users.prune(now: 7000)
+        #expect(users.count == 0)
+    }
+}

@@ -23,7 +23,8 @@ function setProps(el, props) {
     if (value == null || value === false) continue;
     if (key === 'class') el.setAttribute('class', value);
     else if (key === 'text') el.textContent = String(value);
-    else if (key.startsWith('on') && typeof value === 'function') el.addEventListener(key.slice(2), value);
+    // Handlers only as functions: an `on…` attribute from a string would be inline script.
+    else if (key.startsWith('on')) { if (typeof value === 'function') el.addEventListener(key.slice(2), value); }
     else if (key === 'href') el.setAttribute('href', internalHref(value));
     else if (key === 'dataset') Object.assign(el.dataset, value);
     else if (key === 'style') Object.assign(el.style, value); // CSSOM, which the CSP allows (no inline style markup)
