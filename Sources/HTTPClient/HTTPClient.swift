@@ -48,11 +48,14 @@ public enum HTTPClient {
         defer { curl_slist_free_all(resolveList) }
         let box = ResponseBox()
         let context = Unmanaged.passUnretained(box).toOpaque()
-        let code: CURLcode = body.withUnsafeBufferPointer { bytes in
+        // An empty body still needs a pointer: with none, curl would read the body from standard input.
+        let sent = body.isEmpty ? [0] : body
+        let length = body.count
+        let code: CURLcode = sent.withUnsafeBufferPointer { bytes in
             _ = fl_curl_set_string(curl, CURLOPT_URL, url)
             _ = fl_curl_set_long(curl, CURLOPT_POST, 1)
             _ = fl_curl_set_pointer(curl, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress))
-            _ = fl_curl_set_long(curl, CURLOPT_POSTFIELDSIZE, bytes.count)
+            _ = fl_curl_set_long(curl, CURLOPT_POSTFIELDSIZE, length)
             _ = fl_curl_set_slist(curl, CURLOPT_HTTPHEADER, list)
             _ = fl_curl_set_slist(curl, CURLOPT_RESOLVE, resolveList)
             _ = fl_curl_set_long(curl, CURLOPT_FOLLOWLOCATION, 0)
@@ -115,9 +118,8 @@ public enum HTTPClient {
             let n = min(size * count, box.bytes.count - box.offset)
             guard n > 0 else { return 0 }
             box.bytes.withUnsafeBufferPointer { source in
-                buffer.withMemoryRebound(to: UInt8.self, capacity: n) {
-                    $0.update(from: source.baseAddress! + box.offset, count: n)
-                }
+                guard let start = source.baseAddress else { return }
+                buffer.withMemoryRebound(to: UInt8.self, capacity: n) { $0.update(from: start + box.offset, count: n) }
             }
             box.offset += n
             return n
