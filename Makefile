@@ -5,19 +5,21 @@ BUILD := .build
 VENV := $(BUILD)/venv
 PY := $(VENV)/bin/python
 RELEASE_BIN := $(BUILD)/release/faultline
-APT_PACKAGES := libsqlite3-dev zlib1g-dev libbrotli-dev libzstd-dev libdeflate-dev libcurl4-openssl-dev pkg-config python3-venv chromium chromium-driver
+APT_PACKAGES := libsqlite3-dev zlib1g-dev libbrotli-dev libzstd-dev libdeflate-dev libcurl4-openssl-dev pkg-config python3-venv
+# Only the tests need these (the browser suite of the dashboards).
+TEST_APT_PACKAGES := chromium chromium-driver
 PY_PACKAGES := sentry-sdk==2.75.0 sentry-cli==3.8.2 schemathesis==4.32.5 selenium==4.51.0 aiosmtpd==1.4.6 brotli pytest
 DATA ?= ./data
 LISTEN ?= 127.0.0.1:9000
 
-.PHONY: run test unit e2e bench bench-api deps build venv clean
+.PHONY: run test unit e2e bench bench-api deps test-deps apt-install build venv clean
 
 ## Install what is missing, build in release, start the server on an embedded SQLite file.
 run: deps build
 	$(RELEASE_BIN) serve --listen $(LISTEN) --data $(DATA)
 
 ## Unit tests, then the end-to-end suite against the release binary with the real SDK and sentry-cli.
-test: deps venv
+test: deps test-deps venv
 	$(SWIFT) test
 	$(MAKE) build
 	$(PY) -m pytest -q Tests/E2E
@@ -25,7 +27,7 @@ test: deps venv
 unit: deps
 	$(SWIFT) test
 
-e2e: deps venv build
+e2e: deps test-deps venv build
 	$(PY) -m pytest -q Tests/E2E
 
 ## Load test: N distinct gzip envelopes from the SDK fixtures over C keep-alive connections.
@@ -41,7 +43,13 @@ build:
 
 # Debian packages the build needs; installed only when missing (apt-get as root, else sudo).
 deps:
-	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@$(MAKE) --no-print-directory apt-install PACKAGES="$(APT_PACKAGES)"
+
+test-deps:
+	@$(MAKE) --no-print-directory apt-install PACKAGES="$(TEST_APT_PACKAGES)"
+
+apt-install:
+	@missing=""; for p in $(PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "Installing:$$missing"; \
 		if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
