@@ -203,7 +203,7 @@ public final class AlertDispatcher: @unchecked Sendable {
     public static func signature(_ body: [UInt8], secret: String, at time: Double) -> String {
         let t = String(Int(time))
         let mac = HMAC<SHA256>.authenticationCode(for: Array((t + ".").utf8) + body, using: SymmetricKey(data: Array(secret.utf8)))
-        return "t=\(t),v1=" + mac.map { String(format: "%02x", $0) }.joined()
+        return "t=\(t),v1=" + Credentials.hex(mac)
     }
 }
 

@@ -7,7 +7,6 @@ public struct AlertSignal: Sendable {
     public var projectID: Int
     public var eventID: EventID
     public var timestamp: Double
-    public var receivedAt: Double
     /// The issue after this event.
     public var issue: Issue
     public var isNewIssue: Bool

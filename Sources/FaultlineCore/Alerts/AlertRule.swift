@@ -15,13 +15,6 @@ public struct AlertRule: Sendable, Equatable {
         case eventFrequency(value: Int, interval: Double)
         /// More than `value` distinct users of the issue within `interval` seconds.
         case uniqueUsers(value: Int, interval: Double)
-
-        public var interval: Double? {
-            switch self {
-            case .eventFrequency(_, let i), .uniqueUsers(_, let i): i
-            default: nil
-            }
-        }
     }
 
     /// Sentry's string matchers: equals, not equals, starts with, ends with, contains, not contains, is set, not set.
@@ -76,11 +69,6 @@ public struct AlertRule: Sendable, Equatable {
         self.actions = actions
         self.isMuted = isMuted
         self.createdAt = createdAt
-    }
-
-    /// The longest window any condition counts over (what the engine must remember per issue).
-    public var longestInterval: Double {
-        conditions.compactMap(\.interval).max() ?? 0
     }
 }
 

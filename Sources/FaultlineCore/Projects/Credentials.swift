@@ -4,11 +4,15 @@ import Crypto
 public enum Credentials {
     public static func randomHex(bytes count: Int) -> String {
         var g = SystemRandomNumberGenerator()
+        return hex((0..<count).map { _ in UInt8.random(in: 0...255, using: &g) })
+    }
+
+    /// Lower-case hex, two digits a byte (digests, signatures, secrets).
+    public static func hex(_ bytes: some Sequence<UInt8>) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var out: [UInt8] = []
-        out.reserveCapacity(count * 2)
-        for _ in 0..<count {
-            let b = UInt8.random(in: 0...255, using: &g)
+        out.reserveCapacity(bytes.underestimatedCount * 2)
+        for b in bytes {
             out.append(digits[Int(b >> 4)])
             out.append(digits[Int(b & 0xF)])
         }

@@ -204,7 +204,7 @@ final class IssueWriter: @unchecked Sendable {
             if statusBefore != (issue.status, issue.substatus) { changed.insert(issue.id) }
             if let alertSink, alertSink.wants(projectID: event.projectID) {
                 staged.signals.append(AlertSignal(projectID: event.projectID, eventID: event.eventID, timestamp: event.timestamp,
-                                                  receivedAt: event.receivedAt, issue: issue, isNewIssue: isNewIssue,
+                                                  issue: issue, isNewIssue: isNewIssue,
                                                   regressed: regressed,
                                                   reappeared: statusBefore.0 == .ignored && issue.status == .unresolved,
                                                   userKey: input.userKey, environment: event.environment, input: input))

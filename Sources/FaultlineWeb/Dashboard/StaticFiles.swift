@@ -1,5 +1,6 @@
 import ContentCoding
 import Crypto
+import FaultlineCore
 import DashboardAssets
 import HTTPServer
 
@@ -19,7 +20,7 @@ struct StaticFiles: Sendable {
         var files: [String: File] = [:]
         for (path, bytes) in sources {
             let type = Self.contentType(path)
-            let digest = SHA256.hash(data: bytes).prefix(12).map { String($0, radix: 16).leftPadded(2) }.joined()
+            let digest = Credentials.hex(SHA256.hash(data: bytes).prefix(12))
             var gzipped: [UInt8]?
             if type.hasPrefix("text/") || type.hasPrefix("image/svg") || type.hasPrefix("application/json") {
                 let packed = DeflateEncoder.compress(bytes, format: .gzip, level: 9)
@@ -72,12 +73,6 @@ struct StaticFiles: Sendable {
         case "txt": "text/plain; charset=utf-8"
         default: "application/octet-stream"
         }
-    }
-}
-
-extension String {
-    fileprivate func leftPadded(_ width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }
 
