@@ -33,13 +33,14 @@ public struct EventFacts: Sendable {
     /// The top-level members that grouping and normalization read.
     enum TopKey: Int, CaseIterable {
         case platform, exception, threads, stacktrace, logentry, legacyMessage, message, logger, level, transaction, tags,
-             fingerprint, timestamp, release, environment, dist, serverName, contexts, request, user, eventID, type
+             fingerprint, timestamp, release, environment, dist, serverName, contexts, request, user, eventID, type,
+             startTimestamp
     }
 
     static let topKeyNames = JSONRef.KeySet([
         "platform", "exception", "threads", "stacktrace", "logentry", "sentry.interfaces.Message", "message", "logger",
         "level", "transaction", "tags", "fingerprint", "timestamp", "release", "environment", "dist", "server_name",
-        "contexts", "request", "user", "event_id", "type",
+        "contexts", "request", "user", "event_id", "type", "start_timestamp",
     ])
 
     /// Those members, found in one pass over the event's top level (one scan per field cost more).
@@ -51,6 +52,18 @@ public struct EventFacts: Sendable {
     public var eventIDMember: JSONRef? { top(.eventID) }
     /// The payload's `type` (`transaction` for transactions sent as events).
     public var payloadType: String? { top(.type)?.string }
+
+    /// A transaction's duration in milliseconds (`timestamp` − `start_timestamp`, as sent), its trace's `op` and
+    /// `status`; nil duration when either time is missing or they are out of order.
+    public var transactionTiming: (durationMS: Double?, op: String?, status: String?) {
+        let trace = top(.contexts)?["trace"]
+        var duration: Double?
+        if let end = top(.timestamp)?.timestampValue, let start = top(.startTimestamp)?.timestampValue,
+           end.isFinite, start.isFinite, end >= start {
+            duration = (end - start) * 1000
+        }
+        return (duration, trace?["op"]?.string, trace?["status"]?.string)
+    }
 
     public init(_ root: JSONRef) {
         let top = root.members(named: Self.topKeyNames)

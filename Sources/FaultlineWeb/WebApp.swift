@@ -24,7 +24,10 @@ public final class WebApp: HTTPHandler {
     /// `faultline_http_requests_total` by route and status, counted for every request.
     private let requests: CounterCache<RouteStatus>
 
-    public init(store: any FaultlineStore, ingest: IngestService, metrics: Metrics, logger: Logger, alerts: AlertEngine? = nil) {
+    /// `testClock`: the alerting clock of a server started with `--test-clock`, which tests move forward through
+    /// `POST /api/0/internal/test-clock/` (the route exists only then).
+    public init(store: any FaultlineStore, ingest: IngestService, metrics: Metrics, logger: Logger, alerts: AlertEngine? = nil,
+                testClock: AlertClock? = nil) {
         self.logger = logger
         requests = CounterCache(metrics) {
             .init("faultline_http_requests_total", [("route", $0.route), ("status", String($0.status))])
@@ -46,6 +49,7 @@ public final class WebApp: HTTPHandler {
         let sessions = SessionEndpoint(store: store, auth: auth)
         let dashboard = DashboardEndpoint(files: StaticFiles())
         let rules = AlertRulesEndpoint(store: store, auth: auth, engine: alerts)
+        let metricRules = MetricAlertRulesEndpoint(store: store, auth: auth, engine: alerts?.metrics)
 
         var r = Router<Handler>()
         // Ingest (Relay's routes).
@@ -125,6 +129,16 @@ public final class WebApp: HTTPHandler {
         r.add("DELETE", "/api/0/projects/{org}/{project}/rules/{rule_id}/", .sync { req, p in try rules.delete(req, p) })
         r.add("GET", "/api/0/projects/{org}/{project}/rules/{rule_id}/history/", .sync { req, p in try rules.history(req, p) })
         r.add("GET", "/api/0/organizations/{org}/alert-history/", .sync { req, p in try rules.organizationHistory(req, p) })
+        r.add("GET", "/api/0/organizations/{org}/alert-rules/", .sync { req, p in try metricRules.list(req, p) })
+        r.add("POST", "/api/0/organizations/{org}/alert-rules/", .sync { req, p in try metricRules.create(req, p) })
+        r.add("GET", "/api/0/organizations/{org}/alert-rules/{rule_id}/", .sync { req, p in try metricRules.detail(req, p) })
+        r.add("PUT", "/api/0/organizations/{org}/alert-rules/{rule_id}/", .sync { req, p in try metricRules.update(req, p) })
+        r.add("DELETE", "/api/0/organizations/{org}/alert-rules/{rule_id}/", .sync { req, p in try metricRules.delete(req, p) })
+        r.add("GET", "/api/0/organizations/{org}/alert-rules/{rule_id}/history/", .sync { req, p in try metricRules.history(req, p) })
+        if let testClock {
+            let clockEndpoint = TestClockEndpoint(clock: testClock, auth: auth, alerts: alerts)
+            r.add("POST", "/api/0/internal/test-clock/", .sync { req, _ in try clockEndpoint.advance(req) })
+        }
         r.add("PUT", "/api/0/projects/{org}/{project}/issues/", .sync { req, p in try issues.bulkUpdate(req, p) })
         r.add("DELETE", "/api/0/projects/{org}/{project}/issues/", .sync { req, p in try issues.bulkDelete(req, p) })
         r.add("GET", "/api/0/projects/{org}/{project}/issues/", .sync { req, p in try issues.list(req, p) })

@@ -33,6 +33,9 @@ struct ServeCommand: ParsableCommand {
     @Flag(name: .customLong("smtp-require-tls"), help: "Refuse to send alert emails unless the SMTP server takes STARTTLS.")
     var smtpRequireTLS = false
 
+    @Flag(name: .customLong("test-clock"), help: .hidden)
+    var testClock = false
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, warning, error (env FAULTLINE_LOG_LEVEL). Default info.")
     var logLevel: String?
 
@@ -88,9 +91,17 @@ struct ServeCommand: ParsableCommand {
         configuration.errorResponse = WebApp.serverErrorResponse
         let ingest = IngestService(store: store, metrics: metrics, logger: logger)
         let allow = Environment.value(alertsAllow, "FAULTLINE_ALERTS_ALLOW", default: "").split(separator: ",").map(String.init)
+        // Tests move alerting's clock (`POST /api/0/internal/test-clock/`) instead of sleeping through alert windows.
+        let clock = testClock ? AlertClock() : nil
+        let now: @Sendable () -> Double
+        if let clock {
+            now = { clock.now() }
+        } else {
+            now = { Date().timeIntervalSince1970 }
+        }
         let dispatcher = AlertDispatcher(store: store, transport: CurlTransport(smtp: smtpSettings()),
-                                         policy: OutboundPolicy(allow: allow), logger: logger)
-        let alerts = AlertEngine(store: store, dispatcher: dispatcher, logger: logger)
+                                         policy: OutboundPolicy(allow: allow), logger: logger, clock: now)
+        let alerts = AlertEngine(store: store, dispatcher: dispatcher, logger: logger, clock: now)
         do {
             try alerts.start()
             try store.setAlertSink(alerts)
@@ -98,7 +109,7 @@ struct ServeCommand: ParsableCommand {
             throw CommandError("cannot load the alert rules: \(error)")
         }
         dispatcher.start()
-        let app = WebApp(store: store, ingest: ingest, metrics: metrics, logger: logger, alerts: alerts)
+        let app = WebApp(store: store, ingest: ingest, metrics: metrics, logger: logger, alerts: alerts, testClock: clock)
         let server = HTTPServer(configuration: configuration, handler: app, logger: logger)
         do {
             try server.start()

@@ -50,12 +50,17 @@ public final class AlertEngine: AlertSink, @unchecked Sendable {
         var issue: Int
     }
 
+    /// Metric alerts, which see the same committed events (and transactions).
+    public let metrics: MetricAlertEngine
+
     public init(store: any FaultlineStore, dispatcher: AlertDispatcher?, logger: Logger,
-                clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) {
+                clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
+                metricSettle: DispatchTimeInterval = .milliseconds(200)) {
         self.store = store
         self.dispatcher = dispatcher
         self.logger = logger
         self.clock = clock
+        metrics = MetricAlertEngine(store: store, dispatcher: dispatcher, logger: logger, clock: clock, settle: metricSettle)
     }
 
     private var reloadTimer: (any DispatchSourceTimer)?
@@ -63,6 +68,7 @@ public final class AlertEngine: AlertSink, @unchecked Sendable {
     /// Loads every rule, and again every 5 seconds: rules changed outside the API (`faultline alert`) apply then.
     public func start() throws {
         try reloadAll()
+        try metrics.start()
         queue.async { [self] in
             let timer = DispatchSource.makeTimerSource(queue: queue)
             timer.schedule(deadline: .now() + .seconds(5), repeating: .seconds(5))
@@ -84,16 +90,33 @@ public final class AlertEngine: AlertSink, @unchecked Sendable {
     }
 
     public func wants(projectID: Int) -> Bool {
-        rules.withLock { $0[projectID] != nil }
+        rules.withLock { $0[projectID] != nil } || metrics.wantsErrors(projectID: projectID)
     }
 
-    public func receive(_ signals: [AlertSignal]) {
-        queue.async { [self] in evaluate(signals) }
+    public func wantsTransactions(projectID: Int) -> Bool {
+        metrics.wantsTransactions(projectID: projectID)
     }
 
-    /// Runs `work` after every event received so far was evaluated (tests).
+    public func receive(_ signals: [AlertSignal], transactions: [MetricSample]) {
+        queue.async { [self] in
+            if !signals.isEmpty { evaluate(signals) }
+            var samples = signals.filter { metrics.wantsErrors(projectID: $0.projectID) }.map(MetricSample.init)
+            samples += transactions
+            metrics.receive(samples)
+        }
+    }
+
+    /// The clock jumped (a test clock): measures every metric rule at once and lets retries that came due go out.
+    public func clockMoved() {
+        queue.sync {}
+        metrics.measureNow()
+        dispatcher?.wake()
+    }
+
+    /// Returns once every event received so far was evaluated, by issue and metric rules (tests).
     public func drain() {
         queue.sync {}
+        metrics.drain()
     }
 
     private func evaluate(_ signals: [AlertSignal]) {

@@ -140,8 +140,10 @@ public enum AlertEvaluator {
 
 /// Where the issue writer hands committed events (the alert engine).
 public protocol AlertSink: AnyObject, Sendable {
-    /// Whether the project has active rules (asked on the writer thread for every event: must be cheap).
+    /// Whether the project has active rules over its errors (asked on the writer thread for every event: must be cheap).
     func wants(projectID: Int) -> Bool
+    /// Whether the project has active metric rules over its transactions (likewise).
+    func wantsTransactions(projectID: Int) -> Bool
     /// The events of one committed transaction, in commit order (called on the writer thread: must not block).
-    func receive(_ signals: [AlertSignal])
+    func receive(_ signals: [AlertSignal], transactions: [MetricSample])
 }

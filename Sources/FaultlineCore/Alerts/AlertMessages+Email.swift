@@ -5,23 +5,11 @@ extension AlertMessages {
     /// A multipart/alternative email (plain text and HTML) for a firing. Event text is escaped in the HTML part and
     /// kept off header lines except the subject, which is single-line and encoded when not ASCII.
     static func email(_ payload: [UInt8], from: String, to: String, at time: Double, id: Int) -> [UInt8] {
-        let root = (try? JSONDocument(bytes: payload))?.root
-        let issue = root?["issue"]
-        let title = issue?["title"]?.string ?? "an issue"
-        let project = root?["project"]?["slug"]?.string ?? ""
-        let url = issue?["url"]?.string ?? ""
-        let trigger = (root?["trigger"]?.string ?? "").replacingOccurrences(of: "_", with: " ")
-        let rule = root?["rule"]?["name"]?.string ?? ""
-        let facts: [(String, String)] = [
-            ("Issue", issue?["shortId"]?.string ?? ""),
-            ("Culprit", issue?["culprit"]?.string ?? ""),
-            ("Level", issue?["level"]?.string ?? ""),
-            ("Events", String(issue?["count"]?.int ?? 0)),
-            ("Users", String(issue?["userCount"]?.int ?? 0)),
-            ("Release", root?["event"]?["release"]?.string ?? "—"),
-            ("Environment", root?["event"]?["environment"]?.string ?? "—"),
-            ("Why", "\(trigger) (rule “\(rule)”)"),
-        ]
+        let s = (try? JSONDocument(bytes: payload)).map { summary($0.root) }
+            ?? Summary(headline: "Faultline alert", subtitle: "", detail: "", url: "", project: "", facts: [])
+        let title = s.headline
+        let url = s.url
+        let facts = s.facts
         let text = (["\(title)", ""] + facts.map { "\($0.0): \($0.1)" } + ["", url]).joined(separator: "\r\n")
         let rows = facts.map { "<tr><th align=\"left\">\(html($0.0))</th><td>\(html($0.1))</td></tr>" }.joined()
         let body = """
@@ -34,7 +22,7 @@ extension AlertMessages {
         let headers = [
             "From: Faultline <\(from)>",
             "To: <\(to)>",
-            "Subject: \(encodedHeader("[\(project)] \(title)"))",
+            "Subject: \(encodedHeader(title))",
             "Date: \(date)",
             "Message-ID: <alert-\(id)-\(Int(time))@\(domain)>",
             "MIME-Version: 1.0",

@@ -138,7 +138,7 @@ public enum AlertRuleCodec {
         guard !conditions.isEmpty else { throw AlertRuleError("'conditions' must name at least one trigger.") }
         let filters = try list(root, "filters") { item, i throws(AlertRuleError) in try filter(item, i) }
         let actions = try list(root, "actions") { item, i throws(AlertRuleError) in
-            try action(item, i, existing: existing?.actions ?? [], stored: stored, newSecret: newSecret)
+            try action(item, path: "actions[\(i)]", existing: existing?.actions ?? [], stored: stored, newSecret: newSecret)
         }
         guard !actions.isEmpty else { throw AlertRuleError("'actions' must name at least one action.") }
         var muted = existing?.isMuted ?? false
@@ -156,7 +156,7 @@ public enum AlertRuleCodec {
                          filters: filters, actions: actions, isMuted: muted, createdAt: existing?.createdAt ?? 0)
     }
 
-    private static func list<T>(_ root: JSONRef, _ key: String,
+    static func list<T>(_ root: JSONRef, _ key: String,
                                 _ each: (JSONRef, Int) throws(AlertRuleError) -> T) throws(AlertRuleError) -> [T] {
         guard let node = root[key], !node.isNull else { return [] }
         guard node.kind == .array, node.count <= 50 else { throw AlertRuleError("'\(key)' must be a list of at most 50 objects.") }
@@ -168,7 +168,7 @@ public enum AlertRuleCodec {
         return out
     }
 
-    private static func text(_ item: JSONRef, _ key: String, _ path: String, max: Int = 1024) throws(AlertRuleError) -> String {
+    static func text(_ item: JSONRef, _ key: String, _ path: String, max: Int = 1024) throws(AlertRuleError) -> String {
         guard let value = item[key], let s = value.string ?? value.int.map(String.init), !s.isEmpty, s.utf8.count <= max else {
             throw AlertRuleError("'\(path).\(key)' is required (a string of at most \(max) bytes).")
         }
@@ -257,12 +257,12 @@ public enum AlertRuleCodec {
         }
     }
 
-    private static func action(_ item: JSONRef, _ i: Int, existing: [AlertRule.Action], stored: Bool,
-                               newSecret: () -> String) throws(AlertRuleError) -> AlertRule.Action {
-        let path = "actions[\(i)]"
-        let id = try text(item, "id", path)
+    /// An action in the issue-rule form (`id`) or a metric trigger's (`type`, with the URL as `targetIdentifier`).
+    static func action(_ item: JSONRef, path: String, existing: [AlertRule.Action], stored: Bool,
+                       newSecret: () -> String) throws(AlertRuleError) -> AlertRule.Action {
+        let id = try text(item, item["id"] == nil && item["type"] != nil ? "type" : "id", path)
         func url(_ key: String) throws(AlertRuleError) -> String {
-            let value = try text(item, key, path, max: 2048)
+            let value = try text(item, item[key] == nil && item["targetIdentifier"] != nil ? "targetIdentifier" : key, path, max: 2048)
             guard let parts = URLComponents(string: value), let scheme = parts.scheme?.lowercased(),
                   scheme == "http" || scheme == "https", parts.host?.isEmpty == false else {
                 throw AlertRuleError("'\(path).\(key)' must be an http or https URL.")

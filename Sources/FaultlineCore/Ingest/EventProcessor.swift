@@ -50,9 +50,14 @@ struct EventProcessor {
                                platform: fields.platform, release: fields.release, userKey: fields.userKey, tags: fields.tags)
         }
         let id = headerID ?? payloadID ?? EventID.random()
-        let row = IngestBatch.EventRow(eventID: id, type: isTransaction ? "transaction" : type, timestamp: fields.timestamp,
+        var row = IngestBatch.EventRow(eventID: id, type: isTransaction ? "transaction" : type, timestamp: fields.timestamp,
                                        level: fields.level, platform: fields.platform, release: fields.release,
                                        environment: fields.environment, itemIndex: index, issue: issue, notes: fields.notes)
+        if isTransaction {
+            let timing = facts.transactionTiming
+            row.transaction = IngestBatch.TransactionFacts(name: fields.transaction, op: timing.op, status: timing.status,
+                                                           durationMS: timing.durationMS, userKey: fields.userKey, tags: fields.tags)
+        }
         return Processed(row: row, scrubbed: scrubbed)
     }
 }

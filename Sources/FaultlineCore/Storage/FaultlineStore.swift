@@ -2,7 +2,7 @@ import SentryProtocol
 
 /// Everything Faultline asks of its database, as domain operations. SQLite implements it
 /// (`SQLiteStore`); nothing outside `Storage/` writes SQL, so another backend can sit beside it.
-public protocol FaultlineStore: ReleaseStore, UserStore, AlertStore {
+public protocol FaultlineStore: ReleaseStore, UserStore, AlertStore, MetricAlertStore {
     // Ingest (the hot path).
     /// Announces an envelope being prepared, so a group commit waits for it rather than a fixed time. Each call
     /// is ended by `commit` or by `cancelExpectedCommit`.
@@ -125,6 +125,17 @@ public struct IngestBatch: Sendable {
         public var issue: IssueInput?
         /// What normalization changed or dropped.
         public var notes: [String] = []
+        /// Transactions: what metric alerts measure.
+        public var transaction: TransactionFacts?
+    }
+
+    public struct TransactionFacts: Sendable {
+        public var name: String?
+        public var op: String?
+        public var status: String?
+        public var durationMS: Double?
+        public var userKey: String?
+        public var tags: [(key: String, value: String)]
     }
 
     public struct ItemRow: Sendable {

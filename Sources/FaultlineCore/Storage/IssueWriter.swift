@@ -29,6 +29,7 @@ final class IssueWriter: @unchecked Sendable {
         var flushed: IssueAggregates?
         /// Events for the alert engine, handed over once the transaction commits.
         var signals: [AlertSignal] = []
+        var transactions: [MetricSample] = []
     }
 
     /// Receives committed events of projects with alert rules (set on the writer thread).
@@ -91,7 +92,9 @@ final class IssueWriter: @unchecked Sendable {
             for entry in staged.eventIDs { pendingEventKeys.insert(entry.key) }
         }
         for (id, issue) in staged.issues { issues[id] = issue }
-        if !staged.signals.isEmpty { alertSink?.receive(staged.signals) }
+        if !staged.signals.isEmpty || !staged.transactions.isEmpty {
+            alertSink?.receive(staged.signals, transactions: staged.transactions)
+        }
         staged = Staged()
         if issues.count >= Self.cacheLimit { issues = issues.filter { pending.issueIDs.contains($0.key) } }
         flag.lock()
@@ -152,8 +155,9 @@ final class IssueWriter: @unchecked Sendable {
     // MARK: Before COMMIT
 
     /// The batch's stored events, whose `event_ids` rows are written with the next aggregate flush.
-    func stage(_ events: [IssueAggregates.StoredEventID]) {
+    func stage(_ events: [IssueAggregates.StoredEventID], transactions: [MetricSample] = []) {
         staged.eventIDs += events
+        staged.transactions += transactions
     }
 
     /// Applies the batch's events to their issues, in commit order.

@@ -71,25 +71,29 @@ extension SQLiteStore {
                     VALUES (?, ?, ?, ?, ?, ?, ?)
                     """, [rule.id, rule.projectID, firing.issueID, firing.eventID.bytes, firing.trigger.rawValue,
                           firing.firedAt, firing.payload])
-                let firingID = Int(db.lastInsertRowID)
-                for action in rule.actions {
-                    let (kind, target, secret): (String, String, String?) = switch action {
-                    case .webhook(let url, let secret): ("webhook", url, secret)
-                    case .slack(let webhook): ("slack", webhook, nil)
-                    case .email(let to): ("email", to, nil)
-                    }
-                    try db.run("""
-                        INSERT INTO alert_deliveries (firing_id, kind, target, secret, status, next_attempt_at, created_at)
-                        VALUES (?, ?, ?, ?, 'pending', ?, ?)
-                        """, [firingID, kind, target, secret, firing.firedAt, firing.firedAt])
-                }
+                try Self.insertDeliveries(db, firingID: Int(db.lastInsertRowID), actions: rule.actions, at: firing.firedAt)
                 kept += 1
             }
             return kept
         }
     }
 
-    private static let deliverySelect = """
+    /// One pending delivery per action of a firing (the outbox the dispatcher works through).
+    static func insertDeliveries(_ db: SQLiteDatabase, firingID: Int, actions: [AlertRule.Action], at time: Double) throws {
+        for action in actions {
+            let (kind, target, secret): (String, String, String?) = switch action {
+            case .webhook(let url, let secret): ("webhook", url, secret)
+            case .slack(let webhook): ("slack", webhook, nil)
+            case .email(let to): ("email", to, nil)
+            }
+            try db.run("""
+                INSERT INTO alert_deliveries (firing_id, kind, target, secret, status, next_attempt_at, created_at)
+                VALUES (?, ?, ?, ?, 'pending', ?, ?)
+                """, [firingID, kind, target, secret, time, time])
+        }
+    }
+
+    static let deliverySelect = """
         SELECT d.id, d.firing_id, d.kind, d.target, d.secret, d.status, d.attempts, d.last_status, d.last_error,
                d.delivered_at, d.next_attempt_at, f.payload
         FROM alert_deliveries d JOIN alert_firings f ON f.id = d.firing_id
@@ -117,13 +121,16 @@ extension SQLiteStore {
         }
     }
 
-    public func alertFirings(ruleID: Int?, projectIDs: [Int], limit: Int, beforeID: Int?) throws -> [AlertFiring] {
+    public func alertFirings(rule: (kind: AlertFiring.Kind, id: Int)?, projectIDs: [Int], limit: Int, beforeID: Int?) throws -> [AlertFiring] {
         try readers.read { db in
-            var sql = "SELECT id, rule_id, project_id, issue_id, event_id, trigger, fired_at FROM alert_firings WHERE "
+            var sql = """
+                SELECT id, kind, rule_id, project_id, issue_id, event_id, trigger, fired_at,
+                       CASE WHEN kind = 'metric' THEN payload END FROM alert_firings WHERE\u{20}
+                """
             var values: [any SQLiteBindable] = []
-            if let ruleID {
-                sql += "rule_id = ?"
-                values.append(ruleID)
+            if let rule {
+                sql += "kind = ? AND rule_id = ?"
+                values += [rule.kind.rawValue, rule.id]
             } else {
                 guard !projectIDs.isEmpty else { return [] }
                 sql += "project_id IN (" + projectIDs.map { _ in "?" }.joined(separator: ",") + ")"
@@ -136,9 +143,10 @@ extension SQLiteStore {
             sql += " ORDER BY id DESC LIMIT ?"
             values.append(limit)
             var firings = try db.rows(sql, values) { r in
-                AlertFiring(id: r.int(0), ruleID: r.int(1), projectID: r.int(2), issueID: r.isNull(3) ? nil : r.int(3),
-                            eventID: r.blob(4).flatMap { EventID(bytes: $0) }, trigger: r.string(5) ?? "", firedAt: r.double(6),
-                            deliveries: [])
+                AlertFiring(id: r.int(0), kind: AlertFiring.Kind(rawValue: r.string(1) ?? "") ?? .issue, ruleID: r.int(2),
+                            projectID: r.int(3), issueID: r.isNull(4) ? nil : r.int(4),
+                            eventID: r.blob(5).flatMap { EventID(bytes: $0) }, trigger: r.string(6) ?? "", firedAt: r.double(7),
+                            deliveries: [], payload: r.string(8))
             }
             for i in firings.indices {
                 firings[i].deliveries = try db.rows(Self.deliverySelect + " WHERE d.firing_id = ? ORDER BY d.id", [firings[i].id], Self.delivery)
@@ -166,7 +174,7 @@ extension SQLiteStore {
         return stored
     }
 
-    private static func delivery(_ r: SQLiteRow) -> AlertDelivery {
+    static func delivery(_ r: SQLiteRow) -> AlertDelivery {
         AlertDelivery(id: r.int(0), firingID: r.int(1), kind: r.string(2) ?? "", target: r.string(3) ?? "", secret: r.string(4),
                       status: AlertDelivery.Status(rawValue: r.string(5) ?? "") ?? .failed, attempts: r.int(6),
                       lastStatus: r.isNull(7) ? nil : r.int(7), lastError: r.string(8), deliveredAt: r.isNull(9) ? nil : r.double(9),

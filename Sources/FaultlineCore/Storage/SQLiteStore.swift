@@ -133,6 +133,13 @@ public final class SQLiteStore: FaultlineStore, @unchecked Sendable {
                 let eventRow = Int(db.lastInsertRowID)
                 tally.storedEvents.append(.init(key: key, row: eventRow))
                 tally.storedEventKeys.insert(key)
+                if let t = event.transaction, let sink = issueWriter.alertSink, sink.wantsTransactions(projectID: batch.projectID) {
+                    tally.transactions.append(MetricSample(kind: .transaction, projectID: batch.projectID,
+                                                           environment: event.environment, release: event.release,
+                                                           level: event.level, platform: event.platform, transaction: t.name,
+                                                           op: t.op, status: t.status, durationMS: t.durationMS,
+                                                           userKey: t.userKey, tags: t.tags))
+                }
                 guard let input = event.issue else { continue }
                 var issueID = existing
                 if issueID == nil {
@@ -181,7 +188,7 @@ public final class SQLiteStore: FaultlineStore, @unchecked Sendable {
     }
 
     private static func flush(_ db: SQLiteDatabase, _ tally: BatchTally, _ issueWriter: IssueWriter) throws {
-        issueWriter.stage(tally.storedEvents)
+        issueWriter.stage(tally.storedEvents, transactions: tally.transactions)
         try issueWriter.apply(tally.issueEvents, db)
         try issueWriter.flushIfDue(db)
         for (k, quantity) in tally.outcomes.counts {

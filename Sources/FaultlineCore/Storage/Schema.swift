@@ -415,6 +415,24 @@ enum Schema {
             CREATE INDEX alert_deliveries_firing ON alert_deliveries (firing_id);
             CREATE INDEX alert_deliveries_due ON alert_deliveries (next_attempt_at) WHERE status = 'pending';
             """)
+        m.register("0014_metric_alerts", """
+            -- Metric alert rules of an organization: the body is Sentry's JSON (with project ids and webhook secrets);
+            -- the state is where the rule stands, moved only together with the firing that announces the change.
+            CREATE TABLE metric_alert_rules (
+                id INTEGER PRIMARY KEY,
+                organization_id INTEGER NOT NULL,
+                body TEXT NOT NULL,
+                state TEXT NOT NULL DEFAULT 'ok',
+                state_changed_at REAL,
+                last_value REAL,
+                created_at REAL NOT NULL
+            );
+            CREATE INDEX metric_alert_rules_organization ON metric_alert_rules (organization_id);
+            -- Firings of metric rules (one per state change) share the firing and delivery tables with issue rules.
+            ALTER TABLE alert_firings ADD COLUMN kind TEXT NOT NULL DEFAULT 'issue';
+            DROP INDEX alert_firings_rule;
+            CREATE INDEX alert_firings_rule ON alert_firings (kind, rule_id, id);
+            """)
         return m
     }
 }

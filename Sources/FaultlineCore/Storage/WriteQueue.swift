@@ -225,6 +225,8 @@ struct BatchTally {
     /// Every stored event's id, for `event_ids`; the keys also answer "stored earlier in this batch?".
     var storedEvents: [IssueAggregates.StoredEventID] = []
     var storedEventKeys: Set<IssueAggregates.EventKey> = []
+    /// Stored transactions of projects with metric alerts over them.
+    var transactions: [MetricSample] = []
 
     mutating func add(_ o: Outcome) { outcomes.add(o) }
 
@@ -233,6 +235,7 @@ struct BatchTally {
         issueEvents += other.issueEvents
         storedEvents += other.storedEvents
         storedEventKeys.formUnion(other.storedEventKeys)
+        transactions += other.transactions
     }
 }
 

@@ -64,7 +64,7 @@ struct AlertRulesEndpoint: Sendable {
     /// One rule's firings, newest first, with each delivery's state.
     func history(_ request: HTTPRequest, _ p: [String: String]) throws -> HTTPResponse {
         let (_, rule) = try ruleFor(request, p, scopes: Self.readScopes)
-        return try historyResponse(request, ruleID: rule.id, projectIDs: [])
+        return try Self.historyResponse(store, request, rule: (.issue, rule.id), projectIDs: [])
     }
 
     /// `GET /api/0/organizations/{org}/alert-history/` (`project=ID` repeated to narrow it).
@@ -81,17 +81,19 @@ struct AlertRulesEndpoint: Sendable {
             }
             projects = projects.filter { ids.contains($0) }
         }
-        return try historyResponse(request, ruleID: nil, projectIDs: projects)
+        return try Self.historyResponse(store, request, rule: nil, projectIDs: projects)
     }
 
-    private func historyResponse(_ request: HTTPRequest, ruleID: Int?, projectIDs: [Int]) throws -> HTTPResponse {
+    /// Firings newest first, 50 a page (Sentry's cursor links): of one rule or of the projects given.
+    static func historyResponse(_ store: any FaultlineStore, _ request: HTTPRequest, rule: (kind: AlertFiring.Kind, id: Int)?,
+                                projectIDs: [Int]) throws -> HTTPResponse {
         let limit = try Pagination.limit(request, default: 50)
         var before: Int?
         if let cursor = request.queryValue("cursor"), !cursor.isEmpty {
             guard let id = Int(cursor.split(separator: ":").first ?? ""), id > 0 else { throw APIError.badRequest("Invalid cursor.") }
             before = id
         }
-        let firings = try store.alertFirings(ruleID: ruleID, projectIDs: projectIDs, limit: limit + 1, beforeID: before)
+        let firings = try store.alertFirings(rule: rule, projectIDs: projectIDs, limit: limit + 1, beforeID: before)
         let page = Array(firings.prefix(limit))
         var response = HTTPResponse.json(.array(page.map(Self.firing)))
         let next = firings.count > limit ? page.last.map { "\($0.id):0:0" } : nil
@@ -100,9 +102,21 @@ struct AlertRulesEndpoint: Sendable {
     }
 
     static func firing(_ f: AlertFiring) -> JSONValue {
-        .object([
+        // A metric firing shows what was measured and the states it moved between (from the payload it sent).
+        var metric: JSONValue = .null
+        if let payload = f.payload, let doc = try? JSONDocument(bytes: Array(payload.utf8)), let m = doc.root["metric"] {
+            metric = .object([
+                ("value", m["value"]?.double.map(JSONValue.double) ?? .null),
+                ("threshold", m["threshold"]?.double.map(JSONValue.double) ?? .null),
+                ("previousState", m["previousState"]?.string.map(JSONValue.string) ?? .null),
+                ("state", m["state"]?.string.map(JSONValue.string) ?? .null),
+            ])
+        }
+        return .object([
             ("id", .string(String(f.id))),
+            ("kind", .string(f.kind.rawValue)),
             ("rule", .object([("id", .string(String(f.ruleID)))])),
+            ("metric", metric),
             ("projectID", .string(String(f.projectID))),
             ("trigger", .string(f.trigger)),
             ("issue", f.issueID.map { .object([("id", .string(String($0)))]) } ?? .null),

@@ -17,14 +17,7 @@ enum IssueSearch {
         var member: (String) throws -> Int? = { _ in nil }
     }
 
-    struct Term: Equatable {
-        var negated: Bool
-        /// Nil for free text.
-        var key: String?
-        var values: [String]
-        /// Where the term starts (0-based character offset), for errors.
-        var position: Int
-    }
+    typealias Term = SearchTerm
 
     static func apply(_ text: String, to query: inout IssueQuery, context: Context = Context()) throws {
         var freeText: [String] = []
@@ -169,109 +162,12 @@ enum IssueSearch {
         return [.date(field, comparison, time)]
     }
 
-    // MARK: Tokens
-
-    /// Splits a query into terms: `[!]key:value`, `key:"quoted value"`, `key:[a, "b c"]`, and free words or
-    /// quoted phrases. Fails on an unclosed quote or bracket, or a key without a value.
+    /// The query's terms; a syntax error is a 400 naming its position.
     static func terms(_ text: String) throws -> [Term] {
-        let chars = Array(text)
-        var terms: [Term] = []
-        var i = 0
-        func isSpace(_ c: Character) -> Bool { c == " " || c == "\t" || c == "\n" }
-        func fail(_ at: Int, _ why: String) -> APIError {
-            APIError.badRequest("Invalid search at position \(at + 1): \(why)")
+        do {
+            return try SearchTerms.parse(text)
+        } catch {
+            throw APIError.badRequest(error.description)
         }
-        /// A quoted string starting at `j` (on the quote): its text and the index after the closing quote.
-        func quoted(_ j: Int) throws -> (String, Int) {
-            var k = j + 1
-            var out = ""
-            while k < chars.count {
-                if chars[k] == "\\", k + 1 < chars.count, chars[k + 1] == "\"" {
-                    out.append("\"")
-                    k += 2
-                    continue
-                }
-                if chars[k] == "\"" { return (out, k + 1) }
-                out.append(chars[k])
-                k += 1
-            }
-            throw fail(j, "unclosed quote")
-        }
-        while i < chars.count {
-            if isSpace(chars[i]) {
-                i += 1
-                continue
-            }
-            let start = i
-            if chars[i] == "\"" {
-                let (phrase, next) = try quoted(i)
-                if !phrase.isEmpty { terms.append(Term(negated: false, key: nil, values: [phrase], position: start)) }
-                i = next
-                continue
-            }
-            // A word, up to a space, or a key up to its colon.
-            var word = ""
-            var bracketDepth = 0
-            while i < chars.count, !isSpace(chars[i]) || bracketDepth > 0 {
-                if chars[i] == ":" && bracketDepth == 0 { break }
-                if chars[i] == "[" { bracketDepth += 1 }
-                if chars[i] == "]" { bracketDepth -= 1 }
-                word.append(chars[i])
-                i += 1
-            }
-            guard bracketDepth == 0 else { throw fail(start, "unbalanced '[' in '\(word.prefix(40))'") }
-            guard i < chars.count, chars[i] == ":", !word.isEmpty, word != "!" else {
-                terms.append(Term(negated: false, key: nil, values: [word], position: start))
-                continue
-            }
-            i += 1
-            let negated = word.hasPrefix("!")
-            let key = negated ? String(word.dropFirst()) : word
-            guard i < chars.count, !isSpace(chars[i]) else { throw fail(start, "'\(key.prefix(40))' has no value") }
-            var values: [String] = []
-            if chars[i] == "\"" {
-                let (value, next) = try quoted(i)
-                values = [value]
-                i = next
-            } else if chars[i] == "[" {
-                let open = i
-                i += 1
-                var current = ""
-                var sawQuote = false
-                while true {
-                    guard i < chars.count else { throw fail(open, "unclosed '['") }
-                    let c = chars[i]
-                    if c == "\"" {
-                        let (value, next) = try quoted(i)
-                        current = current.trimmingCharacters(in: .whitespaces) + value
-                        sawQuote = true
-                        i = next
-                        continue
-                    }
-                    if c == "," || c == "]" {
-                        let item = sawQuote ? current : current.trimmingCharacters(in: .whitespaces)
-                        guard !item.isEmpty else { throw fail(open, "empty value in a list") }
-                        values.append(item)
-                        current = ""
-                        sawQuote = false
-                        i += 1
-                        if c == "]" { break }
-                        continue
-                    }
-                    if !(sawQuote && isSpace(c)) { current.append(c) }
-                    i += 1
-                }
-            } else {
-                var value = ""
-                while i < chars.count, !isSpace(chars[i]) {
-                    value.append(chars[i])
-                    i += 1
-                }
-                values = [value]
-            }
-            guard values.allSatisfy({ !$0.isEmpty }) else { throw fail(start, "'\(key.prefix(40))' has an empty value") }
-            terms.append(Term(negated: negated, key: key, values: values, position: start))
-        }
-        return terms
     }
 }

@@ -1,0 +1,213 @@
+import Foundation
+
+/// One committed error or transaction, as metric alerts see it.
+public struct MetricSample: Sendable {
+    public enum Kind: String, Sendable { case error, transaction }
+    public var kind: Kind
+    public var projectID: Int
+    public var environment: String?
+    public var release: String?
+    public var level: String?
+    public var platform: String?
+    public var transaction: String?
+    /// Transactions: `contexts.trace.op` and `.status`, and the duration in milliseconds.
+    public var op: String?
+    public var status: String?
+    public var durationMS: Double?
+    public var userKey: String?
+    public var tags: [(key: String, value: String)]
+    /// Errors: the message (or the exception's value) and exception types, the issue's title and status.
+    public var message: String?
+    public var title: String?
+    public var exceptionTypes: [String]
+    public var issueStatus: IssueStatus?
+    public var unhandled: Bool
+
+    public init(kind: Kind, projectID: Int, environment: String? = nil, release: String? = nil, level: String? = nil,
+                platform: String? = nil, transaction: String? = nil, op: String? = nil, status: String? = nil,
+                durationMS: Double? = nil, userKey: String? = nil, tags: [(key: String, value: String)] = [],
+                message: String? = nil, title: String? = nil, exceptionTypes: [String] = [],
+                issueStatus: IssueStatus? = nil, unhandled: Bool = false) {
+        self.kind = kind
+        self.projectID = projectID
+        self.environment = environment
+        self.release = release
+        self.level = level
+        self.platform = platform
+        self.transaction = transaction
+        self.op = op
+        self.status = status
+        self.durationMS = durationMS
+        self.userKey = userKey
+        self.tags = tags
+        self.message = message
+        self.title = title
+        self.exceptionTypes = exceptionTypes
+        self.issueStatus = issueStatus
+        self.unhandled = unhandled
+    }
+
+    /// A transaction failed unless its status is ok, cancelled or unknown (Sentry's failure_rate).
+    var failed: Bool {
+        guard let status else { return false }
+        return !["ok", "cancelled", "unknown", "unknown_error"].contains(status)
+    }
+
+    init(_ signal: AlertSignal) {
+        let facts = signal.input.facts
+        self.init(kind: .error, projectID: signal.projectID, environment: signal.environment, release: signal.release,
+                  level: signal.input.descriptor.level, platform: facts.platform, transaction: facts.transaction,
+                  userKey: signal.userKey, tags: signal.tags, message: signal.message, title: signal.issue.title,
+                  exceptionTypes: facts.exceptions.compactMap(\.type), issueStatus: signal.issue.status,
+                  unhandled: signal.issue.isUnhandled)
+    }
+}
+
+/// A metric alert's query: Sentry's search terms over one event, all of which must hold. `event.type:`,
+/// `is:unresolved|resolved|ignored|unhandled|handled`, `level:`, `environment:`, `release:`, `transaction:`,
+/// `transaction.op:`, `transaction.status:`, `platform:`, `message:`, `title:`, `error.type:`, `error.unhandled:`,
+/// `user.id:`/`user.email:`/…, `has:key`, any tag `key:value` or `tags[key]:value`, `!` to negate, `[a, b]` lists,
+/// `*` wildcards, and free text (in the message or title).
+public struct EventQuery: Sendable {
+    enum Field: String, Sendable {
+        case eventType = "event.type", level, environment, release, transaction, op = "transaction.op"
+        case status = "transaction.status", platform, message, title, errorType = "error.type"
+    }
+
+    enum Term: Sendable {
+        case field(Field, [TextMatch], negated: Bool)
+        case tag(String, [TextMatch], negated: Bool)
+        case has(String, negated: Bool)
+        case issueStatus([IssueStatus], negated: Bool)
+        case unhandled(Bool)
+        case text(TextMatch)
+    }
+
+    let terms: [Term]
+
+    public init(_ text: String) throws(SearchSyntaxError) {
+        var terms: [Term] = []
+        var freeText: [String] = []
+        for term in try SearchTerms.parse(text) {
+            guard let key = term.key else {
+                freeText += term.values
+                continue
+            }
+            let matches = term.values.map(TextMatch.init)
+            func fail(_ why: String) -> SearchSyntaxError {
+                SearchSyntaxError("Invalid query at position \(term.position + 1) ('\(key.prefix(40))'): \(why)")
+            }
+            if let field = Field(rawValue: key) {
+                terms.append(.field(field, matches, negated: term.negated))
+                continue
+            }
+            switch key {
+            case "is":
+                for value in term.values {
+                    switch value {
+                    case "unresolved": terms.append(.issueStatus([.unresolved], negated: term.negated))
+                    case "resolved": terms.append(.issueStatus([.resolved], negated: term.negated))
+                    case "ignored", "archived": terms.append(.issueStatus([.ignored], negated: term.negated))
+                    case "unhandled", "handled": terms.append(.unhandled((value == "unhandled") != term.negated))
+                    default: throw fail("use unresolved, resolved, ignored, unhandled or handled")
+                    }
+                }
+            case "error.unhandled", "error.handled":
+                guard term.values.count == 1, let flag = ["true": true, "1": true, "false": false, "0": false][term.values[0]] else {
+                    throw fail("takes true or false")
+                }
+                let unhandled = key == "error.unhandled" ? flag : !flag
+                terms.append(.unhandled(unhandled != term.negated))
+            case "has":
+                for value in term.values { terms.append(.has(value, negated: term.negated)) }
+            case "user.id", "user.email", "user.username", "user.ip":
+                let prefix = key == "user.ip" ? "ip:" : String(key.dropFirst(5)) + ":"
+                terms.append(.tag("user", term.values.map { TextMatch(prefix + $0) }, negated: term.negated))
+            default:
+                if key.hasPrefix("tags[") {
+                    guard key.hasSuffix("]"), key.count > 6 else { throw fail("expected tags[key]") }
+                    terms.append(.tag(String(key.dropFirst(5).dropLast()), matches, negated: term.negated))
+                } else {
+                    guard !key.hasSuffix(")") else { throw fail("functions are not supported in a query") }
+                    terms.append(.tag(key, matches, negated: term.negated))
+                }
+            }
+        }
+        if !freeText.isEmpty { terms.append(.text(TextMatch("*" + freeText.joined(separator: " ") + "*"))) }
+        self.terms = terms
+    }
+
+    public var isEmpty: Bool { terms.isEmpty }
+
+    public func matches(_ s: MetricSample) -> Bool {
+        terms.allSatisfy { holds($0, s) }
+    }
+
+    private func holds(_ term: Term, _ s: MetricSample) -> Bool {
+        switch term {
+        case .field(let field, let matches, let negated):
+            let values = Self.values(field, s)
+            return matches.contains { m in values.contains { Self.match(m, $0) } } != negated
+        case .tag(let key, let matches, let negated):
+            return matches.contains { m in s.tags.contains { $0.key == key && Self.match(m, $0.value) } } != negated
+        case .has(let key, let negated):
+            let present = s.tags.contains { $0.key == key } || Field(rawValue: key).map { !Self.values($0, s).isEmpty } == true
+            return present != negated
+        case .issueStatus(let statuses, let negated):
+            guard let status = s.issueStatus else { return false }
+            return statuses.contains(status) != negated
+        case .unhandled(let wanted):
+            return s.kind == .error && s.unhandled == wanted
+        case .text(let m):
+            return [s.message, s.title, s.transaction].contains { $0.map { Self.match(m, $0) } ?? false }
+        }
+    }
+
+    private static func values(_ field: Field, _ s: MetricSample) -> [String] {
+        switch field {
+        case .eventType: [s.kind == .transaction ? "transaction" : "error"]
+        case .level: s.level.map { [$0] } ?? []
+        case .environment: s.environment.map { [$0] } ?? []
+        case .release: s.release.map { [$0] } ?? []
+        case .transaction: s.transaction.map { [$0] } ?? []
+        case .op: s.op.map { [$0] } ?? []
+        case .status: s.status.map { [$0] } ?? []
+        case .platform: s.platform.map { [$0] } ?? []
+        case .message: s.message.map { [$0] } ?? []
+        case .title: s.title.map { [$0] } ?? []
+        case .errorType: s.exceptionTypes
+        }
+    }
+
+    /// Exact values compare as written; `*` patterns ignore case.
+    static func match(_ m: TextMatch, _ value: String) -> Bool {
+        switch m {
+        case .exact(let wanted): return value == wanted
+        case .pattern(let pattern): return wildcard(Array(pattern.lowercased().utf8), Array(value.lowercased().utf8))
+        case .latestRelease: return false
+        }
+    }
+
+    /// `*` matches any run of bytes; iterative with one backtrack point, so linear in practice.
+    static func wildcard(_ p: [UInt8], _ s: [UInt8]) -> Bool {
+        var i = 0, j = 0, star = -1, mark = 0
+        while j < s.count {
+            if i < p.count, p[i] != 0x2A, p[i] == s[j] {
+                i += 1
+                j += 1
+            } else if i < p.count, p[i] == 0x2A {
+                star = i
+                mark = j
+                i += 1
+            } else if star >= 0 {
+                i = star + 1
+                mark += 1
+                j = mark
+            } else {
+                return false
+            }
+        }
+        while i < p.count, p[i] == 0x2A { i += 1 }
+        return i == p.count
+    }
+}
