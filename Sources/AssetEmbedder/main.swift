@@ -1,7 +1,9 @@
 import Foundation
 
-// Usage: AssetEmbedder OUTPUT.swift ROOT FILE... — writes `EmbeddedAssets.files`, each file's path under ROOT and
-// its bytes as a base64 string literal (run by DashboardAssetsPlugin at build time).
+// Usage: AssetEmbedder OUTPUT.swift ROOT [FILE...] — writes `EmbeddedAssets.files`, each file's path under ROOT and
+// its bytes as a base64 string literal (run by DashboardAssetsPlugin at build time). Every file under ROOT is
+// embedded, not only the FILEs named: SwiftPM may run this with the file list of an earlier plan, which lacks a page
+// just added (the change that adds one also edits the files that import it, so this runs).
 let arguments = CommandLine.arguments
 guard arguments.count >= 3 else {
     FileHandle.standardError.write(Data("usage: AssetEmbedder OUTPUT ROOT FILE...\n".utf8))
@@ -15,7 +17,13 @@ var source = """
         static let files: [(path: String, base64: StaticString)] = [
 
     """
-for path in arguments.dropFirst(3) {
+var paths: [String] = []
+if let files = FileManager.default.enumerator(at: URL(fileURLWithPath: root), includingPropertiesForKeys: [.isRegularFileKey]) {
+    for case let url as URL in files where (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true {
+        paths.append(url.path)
+    }
+}
+for path in paths.sorted() {
     guard path.hasPrefix(root) else { continue }
     let relative = String(path.dropFirst(root.count))
     // Hidden files (editor swap files, .DS_Store) are not part of the dashboards.

@@ -8,6 +8,7 @@ import * as issue from './pages/issue.js';
 import * as projects from './pages/projects.js';
 import * as settings from './pages/settings.js';
 import * as alerts from './pages/alerts.js';
+import * as metricAlerts from './pages/metric-alerts.js';
 
 const routes = [
   { pattern: /^\/auth\/login\/$/, page: login, public: true },
@@ -18,6 +19,8 @@ const routes = [
   { pattern: /^\/organizations\/([^/]+)\/alerts\/rules\/$/, page: alerts, names: ['org'], nav: 'alerts' },
   { pattern: /^\/organizations\/([^/]+)\/alerts\/rules\/new\/$/, page: alerts, names: ['org'], nav: 'alerts', isNew: true },
   { pattern: /^\/organizations\/([^/]+)\/alerts\/rules\/([^/]+)\/(\d+)\/$/, page: alerts, names: ['org', 'project', 'ruleId'], nav: 'alerts' },
+  { pattern: /^\/organizations\/([^/]+)\/alerts\/metric-rules\/new\/$/, page: metricAlerts, names: ['org'], nav: 'alerts' },
+  { pattern: /^\/organizations\/([^/]+)\/alerts\/metric-rules\/(\d+)\/$/, page: metricAlerts, names: ['org', 'metricRuleId'], nav: 'alerts' },
   { pattern: /^\/settings\/projects\/([^/]+)\/$/, page: settings, names: ['project'], nav: 'settings' },
   { pattern: /^\/settings\/([^/]+)\/projects\/([^/]+)\/$/, page: settings, names: ['org', 'project'], nav: 'settings' },
 ];

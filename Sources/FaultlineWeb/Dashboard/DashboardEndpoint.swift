@@ -16,6 +16,8 @@ struct DashboardEndpoint: Sendable {
         "/organizations/{org}/alerts/rules/",
         "/organizations/{org}/alerts/rules/new/",
         "/organizations/{org}/alerts/rules/{project}/{rule_id}/",
+        "/organizations/{org}/alerts/metric-rules/new/",
+        "/organizations/{org}/alerts/metric-rules/{rule_id}/",
         "/settings/projects/{project}/",
         "/settings/{org}/projects/{project}/",
     ]

@@ -3,6 +3,7 @@
 import { api } from '../api.js';
 import { h, replace, toast, errorBox } from '../dom.js';
 import { relativeTime, absoluteTime } from '../format.js';
+import { section as metricSection } from './metric-alerts.js';
 
 const ID = {
   firstSeen: 'sentry.rules.conditions.first_seen_event.FirstSeenEventCondition',
@@ -43,6 +44,8 @@ export async function render(ctx) {
   const lists = await Promise.all(projects.map((p) => api(`/projects/${encodeURIComponent(org)}/${encodeURIComponent(p.slug)}/rules/`)
     .then((rules) => rules.map((r) => ({ ...r, project: p })))));
   if (!ctx.isCurrent()) return;
+  const metrics = await metricSection(ctx, org);
+  if (!ctx.isCurrent()) return;
   const rules = lists.flat();
   const rows = rules.map((rule) => {
     const base = `/projects/${encodeURIComponent(org)}/${encodeURIComponent(rule.project.slug)}/rules/${encodeURIComponent(rule.id)}/`;
@@ -66,13 +69,14 @@ export async function render(ctx) {
   });
   replace(ctx.main,
     h('div', { class: 'toolbar' }, h('h1', null, 'Alert rules'),
-      projects.length ? h('a', { class: 'button primary', id: 'new-rule', href: `/organizations/${encodeURIComponent(org)}/alerts/rules/new/?project=${encodeURIComponent(projects[0].slug)}` }, 'New alert rule') : null),
+      projects.length ? h('a', { class: 'button primary', id: 'new-rule', href: `/organizations/${encodeURIComponent(org)}/alerts/rules/new/?project=${encodeURIComponent(projects[0].slug)}` }, 'New issue alert') : null),
     rules.length
       ? h('section', { class: 'panel' }, h('table', { class: 'kv rules' },
         h('thead', null, h('tr', null, ['Name', 'Project', 'When', 'Actions', 'Status', ''].map((t) => h('th', null, t)))),
         h('tbody', null, rows)))
-      : h('div', { class: 'panel empty', id: 'no-rules' }, h('h2', null, 'No alert rules yet'),
-        h('p', null, 'Rules tell you when a new error appears, an old one comes back, or an issue gets busy.')));
+      : h('div', { class: 'panel empty', id: 'no-rules' }, h('h2', null, 'No issue alert rules yet'),
+        h('p', null, 'Issue alerts tell you when a new error appears, an old one comes back, or an issue gets busy.')),
+    metrics);
 }
 
 async function editor(ctx) {
