@@ -100,8 +100,8 @@ public final class AlertEngine: AlertSink, @unchecked Sendable {
     public func receive(_ signals: [AlertSignal], transactions: [MetricSample]) {
         queue.async { [self] in
             if !signals.isEmpty { evaluate(signals) }
-            var samples = signals.filter { metrics.wantsErrors(projectID: $0.projectID) }.map(MetricSample.init)
-            samples += transactions
+            var samples = transactions
+            for signal in signals where metrics.wantsErrors(projectID: signal.projectID) { samples.append(MetricSample(signal)) }
             metrics.receive(samples)
         }
     }

@@ -8,7 +8,8 @@ import Synchronization
 /// event) and all rules on a timer, so values also fall as windows move. A change of state is recorded with its
 /// notification in one transaction that checks the stored state, so it is announced once, restarts included.
 public final class MetricAlertEngine: @unchecked Sendable {
-    // Invariant: `live` and the timers are touched only on `queue`; `watched` is a Mutex read by the writer thread.
+    // Invariant: `live`, `byProject` (and the `Live` objects) and the timers are touched only on `queue`; `watched` is a
+    // Mutex read by the writer thread.
     private let store: any FaultlineStore
     private let dispatcher: AlertDispatcher?
     private let logger: Logger
@@ -24,20 +25,30 @@ public final class MetricAlertEngine: @unchecked Sendable {
 
     private let watched = Mutex(Watched())
 
-    /// A rule as the engine runs it: its compiled query, its window and where it stands.
-    private struct Live {
-        var rule: MetricAlertRule
-        var query: EventQuery
+    /// A rule as the engine runs it: its compiled query, its window and where it stands. A class, so that counting a
+    /// sample changes the window in place (a struct in the table would be copied out and back per sample).
+    private final class Live {
+        let rule: MetricAlertRule
+        let query: EventQuery
         var window: MetricWindow
         var state: MetricAlertRule.State
         /// When this run began counting the window (a restart or an edit starts it afresh).
-        var countingSince: Int
+        let countingSince: Int
         var lastValue: Double?
         var dirty = false
+
+        init(rule: MetricAlertRule, query: EventQuery, state: MetricAlertRule.State, countingSince: Int, lastValue: Double?) {
+            self.rule = rule
+            self.query = query
+            window = MetricWindow(span: rule.timeWindow * 60, aggregate: rule.aggregate)
+            self.state = state
+            self.countingSince = countingSince
+            self.lastValue = lastValue
+        }
     }
 
     private var live: [Int: Live] = [:]
-    private var byProject: [Int: [Int]] = [:]
+    private var byProject: [Int: [Live]] = [:]
     private var measureScheduled = false
     private var timer: (any DispatchSourceTimer)?
 
@@ -102,21 +113,21 @@ public final class MetricAlertEngine: @unchecked Sendable {
     private func load(_ records: [MetricAlertRecord]) {
         let now = Int(clock())
         var next: [Int: Live] = [:]
-        var projects: [Int: [Int]] = [:]
+        var projects: [Int: [Live]] = [:]
         var watch = Watched()
         for record in records where !record.rule.isMuted {
             let rule = record.rule
-            if var kept = live[rule.id], kept.rule == rule {
+            let entry: Live
+            if let kept = live[rule.id], kept.rule == rule {
                 kept.state = record.state
-                next[rule.id] = kept
+                entry = kept
             } else {
                 guard let query = try? EventQuery(rule.query) else { continue }
-                next[rule.id] = Live(rule: rule, query: query,
-                                     window: MetricWindow(span: rule.timeWindow * 60, aggregate: rule.aggregate),
-                                     state: record.state, countingSince: now, lastValue: record.lastValue)
+                entry = Live(rule: rule, query: query, state: record.state, countingSince: now, lastValue: record.lastValue)
             }
+            next[rule.id] = entry
             for p in rule.projectIDs {
-                projects[p, default: []].append(rule.id)
+                projects[p, default: []].append(entry)
                 if rule.countsErrors { watch.errors.insert(p) }
                 if rule.countsTransactions { watch.transactions.insert(p) }
             }
@@ -129,15 +140,14 @@ public final class MetricAlertEngine: @unchecked Sendable {
     private func count(_ samples: [MetricSample]) {
         let now = Int(clock())
         for sample in samples {
-            guard let ids = byProject[sample.projectID] else { continue }
-            for id in ids {
-                // Through the table's optional chaining, so each window is changed in place, never copied.
-                guard let rule = live[id]?.rule else { continue }
+            guard let entries = byProject[sample.projectID] else { continue }
+            for entry in entries {
+                let rule = entry.rule
                 guard sample.kind == .error ? rule.countsErrors : rule.countsTransactions else { continue }
                 if let environment = rule.environment, sample.environment != environment { continue }
-                guard live[id]?.query.matches(sample) == true else { continue }
-                live[id]?.window.add(sample, at: now)
-                live[id]?.dirty = true
+                guard entry.query.matches(sample) else { continue }
+                entry.window.add(sample, at: now)
+                entry.dirty = true
             }
         }
         guard !measureScheduled else { return }
@@ -150,17 +160,16 @@ public final class MetricAlertEngine: @unchecked Sendable {
         let now = clock()
         let second = Int(now)
         var changes: [MetricTransition] = []
-        for id in Array(live.keys) {
-            guard let dirty = live[id]?.dirty, all || dirty else { continue }
-            let value = live[id]?.window.value(at: second)
-            live[id]?.dirty = false
-            live[id]?.lastValue = value
-            guard let value, let rule = live[id]?.rule, let state = live[id]?.state, let since = live[id]?.countingSince else { continue }
-            let warmedUp = second - since >= rule.timeWindow * 60
-            guard let next = MetricAlertStates.next(rule, from: state, value: value, warmedUp: warmedUp) else { continue }
-            changes.append(MetricTransition(rule: rule, from: state, to: next, value: value, at: now,
-                                            payload: payload(rule, from: state, to: next, value: value, at: now)))
-            live[id]?.state = next
+        for entry in live.values where all || entry.dirty {
+            entry.dirty = false
+            let value = entry.window.value(at: second)
+            entry.lastValue = value
+            guard let value else { continue }
+            let warmedUp = second - entry.countingSince >= entry.rule.timeWindow * 60
+            guard let next = MetricAlertStates.next(entry.rule, from: entry.state, value: value, warmedUp: warmedUp) else { continue }
+            changes.append(MetricTransition(rule: entry.rule, from: entry.state, to: next, value: value, at: now,
+                                            payload: payload(entry.rule, from: entry.state, to: next, value: value, at: now)))
+            entry.state = next
         }
         guard !changes.isEmpty else { return }
         var recorded = 0

@@ -7,7 +7,7 @@ import Synchronization
 
 /// The alert part of `faultline bench`: a data directory with 20 active issue alert rules (one sends new issues to a
 /// webhook receiver in this process; the others count frequencies and users or filter on tags, so every event is
-/// evaluated against all of them), and a probe that, while the load runs, sends events of new issues one at a
+/// evaluated against all of them) and 10 metric alert rules (counts, users, error rate, p95), and a probe that, while the load runs, sends events of new issues one at a
 /// time and times each from its 200 to the webhook's arrival.
 final class AlertBench: @unchecked Sendable {
     private let arrivals = Mutex<[String: UInt64]>([:])
@@ -30,7 +30,7 @@ final class AlertBench: @unchecked Sendable {
     }
 
     /// A new data directory with the first start's objects and `count` rules; its DSN key and project id.
-    static func prepare(rules count: Int, receiverPort: Int) throws -> (data: String, key: String, projectID: String) {
+    static func prepare(rules count: Int, metricRules: Int, receiverPort: Int) throws -> (data: String, key: String, projectID: String) {
         let data = FileManager.default.temporaryDirectory.appendingPathComponent("faultline-bench-\(UUID().uuidString)").path
         let store = try Environment.openStore(data)
         defer { store.close() }
@@ -50,6 +50,19 @@ final class AlertBench: @unchecked Sendable {
                                    actions: [.webhook(url: "http://127.0.0.1:\(receiverPort)/never/\(i)", secret: "bench")]))
         }
         for rule in rules.prefix(count) { _ = try store.createAlertRule(rule) }
+        // Metric rules that match every error (or a query) but never cross their thresholds: each event is counted
+        // into their windows and each commit measures them, as on a server where nothing is wrong.
+        let kinds: [(MetricAlertRule.Aggregate, String)] = [(.count, ""), (.uniqueUsers, ""), (.errorRate, ""),
+                                                            (.count, "level:error !environment:staging"),
+                                                            (.percentile(0.95), "transaction:/checkout")]
+        for i in 0..<metricRules {
+            let (aggregate, query) = kinds[i % kinds.count]
+            let never = MetricAlertRule.Trigger(label: .critical, alertThreshold: 1e12,
+                                                actions: [.webhook(url: "http://127.0.0.1:\(receiverPort)/never/m\(i)", secret: "bench")])
+            _ = try store.createMetricAlertRule(MetricAlertRule(organizationID: bootstrap.organization.id, name: "metric \(i)",
+                                                                projectIDs: [project], aggregate: aggregate, query: query,
+                                                                timeWindow: [1, 5, 60, 1440][i % 4], triggers: [never]))
+        }
         return (data, bootstrap.key.publicKey, String(project))
     }
 
