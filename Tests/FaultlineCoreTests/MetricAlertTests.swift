@@ -214,4 +214,25 @@ private let errorsPerMinute = """
         #expect(h.engine.metrics.current(ruleID: rate.id)?.value == 2.0 / 30)
         #expect(try states(h, rate) == ["critical"])
     }
+
+    @Test func failureRateCountsTransactionsThatDidNotEndWell() throws {
+        let h = try AlertHarness()
+        let failures = try create(h, """
+            {"name": "Failing API", "aggregate": "failure_rate()", "timeWindow": 10, "projects": ["web"],
+             "query": "transaction.op:http.server",
+             "triggers": [{"label": "critical", "alertThreshold": 0.25, "actions": []}], "resolveThreshold": 0.1}
+            """)
+        func transaction(status: String?, op: String = "http.server") throws {
+            var trace: [String: Any] = ["trace_id": String(repeating: "a", count: 32), "span_id": String(repeating: "b", count: 16), "op": op]
+            if let status { trace["status"] = status }
+            try h.base.event(["type": "transaction", "transaction": "/api", "platform": "python", "start_timestamp": 1_800_000_000.0,
+                              "timestamp": 1_800_000_000.2, "contexts": ["trace": trace]])
+        }
+        // ok, cancelled and unknown are not failures; a missing status is not either; another op does not count.
+        for status in ["ok", "ok", "cancelled", "unknown", nil, "internal_error", "deadline_exceeded"] { try transaction(status: status) }
+        for _ in 0..<5 { try transaction(status: "internal_error", op: "queue.task") }
+        h.engine.drain()
+        #expect(h.engine.metrics.current(ruleID: failures.id)?.value == 2.0 / 7)
+        #expect(try states(h, failures) == ["critical"])
+    }
 }
