@@ -209,10 +209,15 @@ private let errorsPerMinute = """
         let value = h.engine.metrics.current(ruleID: p95.id)?.value ?? 0
         #expect(abs(value - 1500) < 30, "p95 \(value)")
         #expect(try states(h, p95) == ["warning"])
+        let payload = try h.base.store.alertFirings(rule: (.metric, p95.id), projectIDs: [], limit: 1, beforeID: nil).first?.payload ?? ""
+        let message = String(decoding: AlertMessages.slack(Array(payload.utf8)), as: UTF8.self)
+        #expect(message.contains("p95(transaction.duration) is 15") && message.contains(" ms over 5 min (threshold 1000 ms)"), "\(message)")
         #expect(h.engine.metrics.current(ruleID: rate.id)?.state == .ok)
         try errors(h, 2)
         #expect(h.engine.metrics.current(ruleID: rate.id)?.value == 2.0 / 30)
         #expect(try states(h, rate) == ["critical"])
+        let ratePayload = try h.base.store.alertFirings(rule: (.metric, rate.id), projectIDs: [], limit: 1, beforeID: nil).first?.payload ?? ""
+        #expect(String(decoding: AlertMessages.slack(Array(ratePayload.utf8)), as: UTF8.self).contains("error_rate() is 6.7 % over 5 min (threshold 5 %)"))
     }
 
     @Test func failureRateCountsTransactionsThatDidNotEndWell() throws {

@@ -19,8 +19,14 @@ enum AlertMessages {
             let state = metric["state"]?.string ?? ""
             let r = root["rule"]
             let aggregate = r?["aggregate"]?.string ?? ""
-            let value = metric["value"]?.double.map(number) ?? "—"
-            let threshold = metric["threshold"]?.double.map(number) ?? "—"
+            // In the aggregate's unit: durations in ms, rates in %.
+            func shown(_ v: Double) -> String {
+                if aggregate.contains("transaction.duration") { return "\(number(v.rounded())) ms" }
+                if aggregate == "error_rate()" || aggregate == "failure_rate()" { return "\(number((v * 10_000).rounded() / 100)) %" }
+                return number(v)
+            }
+            let value = metric["value"]?.double.map(shown) ?? "—"
+            let threshold = metric["threshold"]?.double.map(shown) ?? "—"
             let window = r?["timeWindow"]?.int ?? 0
             let projects = root["projects"]?.elements.compactMap(\.string).joined(separator: ", ") ?? ""
             let query = r?["query"]?.string ?? ""

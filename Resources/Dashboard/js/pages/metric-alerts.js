@@ -92,13 +92,14 @@ export async function render(ctx) {
     const t = trigger(label);
     const threshold = h('input', { type: 'number', step: 'any', id: `${label}-threshold`, value: t ? toShown(t.alertThreshold) : '', 'aria-label': `${title} threshold` });
     const list = (type, key) => (t ? t.actions.filter((a) => a.type === type).map((a) => a[key]).join('\n') : '');
-    const webhooks = h('textarea', { id: `${label}-webhooks`, rows: 2, placeholder: 'webhook URLs, one per line (signed with HMAC-SHA256)' }, list('webhook', 'url'));
-    const slacks = h('textarea', { id: `${label}-slack`, rows: 2, placeholder: 'Slack-compatible webhook URLs, one per line' }, list('slack', 'targetIdentifier'));
-    const emails = h('textarea', { id: `${label}-emails`, rows: 1, placeholder: 'email addresses, one per line' }, list('email', 'targetIdentifier'));
+    const webhooks = h('textarea', { id: `${label}-webhooks`, rows: 2, placeholder: 'https://pager.example.com/hook (one per line)' }, list('webhook', 'url'));
+    const slacks = h('textarea', { id: `${label}-slack`, rows: 2, placeholder: 'https://hooks.slack.com/services/… (one per line)' }, list('slack', 'targetIdentifier'));
+    const emails = h('textarea', { id: `${label}-emails`, rows: 1, placeholder: 'oncall@example.com (one per line)' }, list('email', 'targetIdentifier'));
     const node = h('fieldset', { class: 'stack', id: `${label}-trigger` }, h('legend', null, title),
       h('div', { class: 'row' }, h('span', { class: 'muted small' }, `${title} when the value is`), h('span', { class: 'small direction' }),
         threshold, h('span', { class: 'muted small unit' })),
-      webhooks, slacks, emails);
+      h('label', null, 'Webhooks (signed with HMAC-SHA256)', webhooks), h('label', null, 'Slack-compatible webhooks', slacks),
+      h('label', null, 'Email', emails));
     return { threshold, webhooks, slacks, emails, node };
   };
   const critical = triggerBlock('critical', 'Critical');
