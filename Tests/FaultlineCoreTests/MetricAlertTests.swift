@@ -115,6 +115,14 @@ private let errorsPerMinute = """
         #expect(MetricAlertStates.next(rule, from: .critical, value: 4, warmedUp: true) == .warning)
         #expect(MetricAlertStates.next(rule, from: .warning, value: 4, warmedUp: true) == nil)
         #expect(MetricAlertStates.next(rule, from: .warning, value: 2, warmedUp: true) == .resolved)
+        // A "below" rule (too few transactions) is not judged on a half-counted window.
+        var quiet = rule
+        quiet.thresholdType = .below
+        quiet.resolveThreshold = nil
+        quiet.triggers = [MetricAlertRule.Trigger(label: .critical, alertThreshold: 5, actions: [])]
+        #expect(MetricAlertStates.next(quiet, from: .ok, value: 0, warmedUp: false) == nil)
+        #expect(MetricAlertStates.next(quiet, from: .ok, value: 0, warmedUp: true) == .critical)
+        #expect(MetricAlertStates.next(quiet, from: .critical, value: 9, warmedUp: true) == .resolved)
         // Routing: the trigger entered and the trigger left hear of it.
         #expect(MetricAlertStates.actions(rule, from: .ok, to: .critical).count == 1)
         #expect(MetricAlertStates.actions(rule, from: .critical, to: .warning).count == 2)

@@ -1,73 +1,10 @@
 import Foundation
 
-/// One committed error or transaction, as metric alerts see it.
-public struct MetricSample: Sendable {
-    public enum Kind: String, Sendable { case error, transaction }
-    public var kind: Kind
-    public var projectID: Int
-    public var environment: String?
-    public var release: String?
-    public var level: String?
-    public var platform: String?
-    public var transaction: String?
-    /// Transactions: `contexts.trace.op` and `.status`, and the duration in milliseconds.
-    public var op: String?
-    public var status: String?
-    public var durationMS: Double?
-    public var userKey: String?
-    public var tags: [(key: String, value: String)]
-    /// Errors: the message (or the exception's value) and exception types, the issue's title and status.
-    public var message: String?
-    public var title: String?
-    public var exceptionTypes: [String]
-    public var issueStatus: IssueStatus?
-    public var unhandled: Bool
-
-    public init(kind: Kind, projectID: Int, environment: String? = nil, release: String? = nil, level: String? = nil,
-                platform: String? = nil, transaction: String? = nil, op: String? = nil, status: String? = nil,
-                durationMS: Double? = nil, userKey: String? = nil, tags: [(key: String, value: String)] = [],
-                message: String? = nil, title: String? = nil, exceptionTypes: [String] = [],
-                issueStatus: IssueStatus? = nil, unhandled: Bool = false) {
-        self.kind = kind
-        self.projectID = projectID
-        self.environment = environment
-        self.release = release
-        self.level = level
-        self.platform = platform
-        self.transaction = transaction
-        self.op = op
-        self.status = status
-        self.durationMS = durationMS
-        self.userKey = userKey
-        self.tags = tags
-        self.message = message
-        self.title = title
-        self.exceptionTypes = exceptionTypes
-        self.issueStatus = issueStatus
-        self.unhandled = unhandled
-    }
-
-    /// A transaction failed unless its status is ok, cancelled or unknown (Sentry's failure_rate).
-    var failed: Bool {
-        guard let status else { return false }
-        return !["ok", "cancelled", "unknown", "unknown_error"].contains(status)
-    }
-
-    init(_ signal: AlertSignal) {
-        let facts = signal.input.facts
-        self.init(kind: .error, projectID: signal.projectID, environment: signal.environment, release: signal.release,
-                  level: signal.input.descriptor.level, platform: facts.platform, transaction: facts.transaction,
-                  userKey: signal.userKey, tags: signal.tags, message: signal.message, title: signal.issue.title,
-                  exceptionTypes: facts.exceptions.compactMap(\.type), issueStatus: signal.issue.status,
-                  unhandled: signal.issue.isUnhandled)
-    }
-}
-
 /// A metric alert's query: Sentry's search terms over one event, all of which must hold. `event.type:`,
 /// `is:unresolved|resolved|ignored|unhandled|handled`, `level:`, `environment:`, `release:`, `transaction:`,
 /// `transaction.op:`, `transaction.status:`, `platform:`, `message:`, `title:`, `error.type:`, `error.unhandled:`,
 /// `user.id:`/`user.email:`/…, `has:key`, any tag `key:value` or `tags[key]:value`, `!` to negate, `[a, b]` lists,
-/// `*` wildcards, and free text (in the message or title).
+/// `*` wildcards, and free text (in the message, title or transaction name).
 public struct EventQuery: Sendable {
     enum Field: String, Sendable {
         case eventType = "event.type", level, environment, release, transaction, op = "transaction.op"
@@ -179,11 +116,12 @@ public struct EventQuery: Sendable {
         }
     }
 
-    /// Exact values compare as written; `*` patterns ignore case.
+    /// Exact values compare as written; `*` patterns ignore case and look at the first 1,024 bytes (a pattern with many
+    /// stars costs up to pattern × text steps, and this runs for every event a rule watches).
     static func match(_ m: TextMatch, _ value: String) -> Bool {
         switch m {
         case .exact(let wanted): return value == wanted
-        case .pattern(let pattern): return wildcard(Array(pattern.lowercased().utf8), Array(value.lowercased().utf8))
+        case .pattern(let pattern): return wildcard(Array(pattern.lowercased().utf8), Array(value.lowercased().utf8.prefix(1024)))
         case .latestRelease: return false
         }
     }

@@ -86,7 +86,7 @@ public final class MetricAlertEngine: @unchecked Sendable {
         queue.sync { load(records) }
     }
 
-    /// Measures every rule now (the test clock moved; `POST …/internal/clock/`), returning once changes are recorded.
+    /// Measures every rule now (the test clock moved: `POST /api/0/internal/test-clock/`), returning once changes are recorded.
     public func measureNow() {
         queue.sync { measure(all: true) }
     }

@@ -114,10 +114,12 @@ public struct MetricAlertRule: Sendable, Equatable {
 
 /// Where a metric alert moves for a measured value: pure, so the engine and the tests share it.
 public enum MetricAlertStates {
-    /// The state after `value`, or nil to stay. `warmedUp`: the window has been counted for its whole length (after a
-    /// restart or an edit a partly counted window can only raise the state, never lower it).
+    /// The state after `value`, or nil to stay. `warmedUp`: the window has been counted for its whole length. After a
+    /// restart or an edit a partly counted window can only raise an "above" rule's state (what it counted so far is
+    /// there), never lower it; a "below" rule waits for the whole window (too little counted looks like a drop).
     public static func next(_ rule: MetricAlertRule, from current: MetricAlertRule.State, value: Double,
                             warmedUp: Bool) -> MetricAlertRule.State? {
+        if !warmedUp && rule.thresholdType == .below { return nil }
         func crosses(_ threshold: Double) -> Bool {
             rule.thresholdType == .above ? value > threshold : value < threshold
         }

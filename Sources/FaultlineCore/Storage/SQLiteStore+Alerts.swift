@@ -123,10 +123,8 @@ extension SQLiteStore {
 
     public func alertFirings(rule: (kind: AlertFiring.Kind, id: Int)?, projectIDs: [Int], limit: Int, beforeID: Int?) throws -> [AlertFiring] {
         try readers.read { db in
-            var sql = """
-                SELECT id, kind, rule_id, project_id, issue_id, event_id, trigger, fired_at,
-                       CASE WHEN kind = 'metric' THEN payload END FROM alert_firings WHERE\u{20}
-                """
+            var sql = "SELECT id, kind, rule_id, project_id, issue_id, event_id, trigger, fired_at, "
+                + "CASE WHEN kind = 'metric' THEN payload END FROM alert_firings WHERE "
             var values: [any SQLiteBindable] = []
             if let rule {
                 sql += "kind = ? AND rule_id = ?"
