@@ -353,3 +353,45 @@ sentry_sdk.flush()
     assert json.loads(receiver.requests[0]["body"])["event"]["message"] == "login refused: AUTH_INVALID_TOKEN"
     assert "deleted alert rule" in faultline("alert", "delete", "--data", data, rule["id"]).stdout
     assert json.loads(faultline("alert", "list", "--data", data, "--json").stdout) == []
+
+
+def test_a_burst_of_1000_events_fires_a_frequency_rule_once_per_interval(tmp_path, receiver):
+    """1,000 events of one issue sent at once (eight connections, so they share group commits): one firing; after the
+    5-minute action interval (the test clock, not a sleep) the next burst fires once more."""
+    import concurrent.futures
+    import urllib.request
+    server = Server(tmp_path, extra_args=["--alerts-allow", "127.0.0.0/8", "--test-clock"])
+    try:
+        make_rule(server, name="Busy", frequency=5, conditions=[{"id": FREQUENCY, "value": 100, "interval": "1m"}],
+                  actions=[{"id": "webhook", "url": receiver.url}])
+        auth = f"Sentry sentry_key={server.key}, sentry_version=7, sentry_client=e2e/1.0"
+        body = json.dumps({"platform": "python", "level": "error", "exception": {"values": [
+            {"type": "TimeoutError", "value": "payment gateway timed out",
+             "stacktrace": {"frames": [{"module": "shop.pay", "function": "charge", "lineno": 3, "in_app": True}]}}]}})
+
+        def send(_):
+            req = urllib.request.Request(f"{server.url}/api/{server.project_id}/store/", data=body.encode(), method="POST",
+                                         headers={"Content-Type": "application/json", "X-Sentry-Auth": auth})
+            with urllib.request.urlopen(req, timeout=10) as r:
+                return r.status
+
+        def burst():
+            with concurrent.futures.ThreadPoolExecutor(8) as pool:
+                assert set(pool.map(send, range(1000))) == {200}
+
+        def firings():
+            return call(server, "GET", "/api/0/organizations/faultline/alert-history/")[1]
+
+        burst()
+        assert wait_for(lambda: len(receiver.requests) == 1, timeout=10)
+        issues = call(server, "GET", "/api/0/projects/faultline/default/issues/")[1]
+        assert len(issues) == 1 and int(issues[0]["count"]) == 1000
+        burst()  # within the interval: nothing more
+        status, _ = call(server, "POST", "/api/0/internal/test-clock/", {"advance": 6 * 60})
+        assert status == 200 and len(firings()) == 1 and len(receiver.requests) == 1
+        burst()
+        assert wait_for(lambda: len(receiver.requests) == 2, timeout=10)
+        time.sleep(1)
+        assert len(receiver.requests) == 2 and [f["trigger"] for f in firings()] == ["event_frequency"] * 2
+    finally:
+        server.stop()
