@@ -26,9 +26,9 @@ struct MetricAlertCommand: ParsableCommand {
         @Option(name: .long, help: "Project slug (repeatable).") var project: [String] = []
         @Option(name: .long, help: "The rule's name.") var name: String?
         @Option(name: .long, help: "The whole rule as JSON: a file, or - for standard input.") var json: String?
-        @Option(name: .long, help: "What to measure. Default count() (errors).") var aggregate = "count()"
+        @Option(name: .long, help: "What to measure (count(): errors).") var aggregate = "count()"
         @Option(name: .long, help: "Which events count (Sentry's search syntax).") var query = ""
-        @Option(name: .long, help: "Window in minutes. Default 1.") var window = 1
+        @Option(name: .long, help: "Window in minutes, 1 to 1440.") var window = 1
         @Option(name: .long, help: "Only events of this environment.") var environment: String?
         @Option(name: .long, help: "Critical threshold.") var critical: Double?
         @Option(name: .long, help: "Warning threshold.") var warning: Double?
@@ -36,12 +36,12 @@ struct MetricAlertCommand: ParsableCommand {
         @Flag(name: .long, help: "Alert when the value falls below the thresholds.") var below = false
         @Option(name: .long, help: "Webhook paged on critical (and told when it ends).") var page: [String] = []
         @Option(name: .long, help: "Slack-compatible webhook told of warnings.") var chat: [String] = []
-        @Option(name: .customLong("critical-webhook")) var criticalWebhook: [String] = []
-        @Option(name: .customLong("critical-slack")) var criticalSlack: [String] = []
-        @Option(name: .customLong("critical-email")) var criticalEmail: [String] = []
-        @Option(name: .customLong("warning-webhook")) var warningWebhook: [String] = []
-        @Option(name: .customLong("warning-slack")) var warningSlack: [String] = []
-        @Option(name: .customLong("warning-email")) var warningEmail: [String] = []
+        @Option(name: .customLong("critical-webhook"), help: "Webhook told of critical (repeatable).") var criticalWebhook: [String] = []
+        @Option(name: .customLong("critical-slack"), help: "Slack-compatible webhook told of critical (repeatable).") var criticalSlack: [String] = []
+        @Option(name: .customLong("critical-email"), help: "Email address told of critical (repeatable).") var criticalEmail: [String] = []
+        @Option(name: .customLong("warning-webhook"), help: "Webhook told of warning (repeatable).") var warningWebhook: [String] = []
+        @Option(name: .customLong("warning-slack"), help: "Slack-compatible webhook told of warning (repeatable).") var warningSlack: [String] = []
+        @Option(name: .customLong("warning-email"), help: "Email address told of warning (repeatable).") var warningEmail: [String] = []
 
         func run() throws {
             let (store, organization) = try target.open()

@@ -58,6 +58,9 @@ private let errorsPerMinute = """
         }
         #expect(error { $0.replacingOccurrences(of: "\"timeWindow\": 1", with: "\"timeWindow\": 0") }.contains("'timeWindow'"))
         #expect(error { $0.replacingOccurrences(of: "\"timeWindow\": 1", with: "\"timeWindow\": 1441") }.contains("'timeWindow'"))
+        #expect(error { $0.replacingOccurrences(of: "\"timeWindow\": 1", with: "\"timeWindow\": 1e300") }.contains("'timeWindow'"))
+        #expect(error { $0.replacingOccurrences(of: "\"timeWindow\": 1", with: "\"timeWindow\": 1.5") }.contains("'timeWindow'"))
+        #expect(error { $0.replacingOccurrences(of: "\"alertThreshold\": 10", with: "\"alertThreshold\": 1e999") }.contains("alertThreshold"))
         #expect(error { $0.replacingOccurrences(of: "count()", with: "max(x)") }.contains("'aggregate'"))
         #expect(error { $0.replacingOccurrences(of: "[\"web\"]", with: "[\"nope\"]") }.contains("'projects[0]'"))
         #expect(error { $0.replacingOccurrences(of: "\"query\": \"\"", with: "\"query\": \"message:\\\"open\"") }.contains("'query'"))

@@ -74,7 +74,8 @@ public enum MetricAlertRuleCodec {
         } catch {
             throw AlertRuleError("'query': \(error.description)")
         }
-        guard let window = root["timeWindow"].flatMap({ $0.int ?? $0.string.flatMap { Int($0) } ?? $0.double.map { Int($0) } }),
+        // `Int(exactly:)`: a huge or fractional number is refused, not trapped on or rounded.
+        guard let window = root["timeWindow"].flatMap({ $0.int ?? $0.string.flatMap { Int($0) } ?? $0.double.flatMap { Int(exactly: $0) } }),
               (1...1440).contains(window) else {
             throw AlertRuleError("'timeWindow' must be 1 to 1440 minutes.")
         }
