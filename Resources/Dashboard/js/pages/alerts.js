@@ -4,6 +4,7 @@ import { api } from '../api.js';
 import { h, replace, toast, errorBox } from '../dom.js';
 import { relativeTime, absoluteTime } from '../format.js';
 import { section as metricSection } from './metric-alerts.js';
+import { keepSecrets, secretNotice, deliveryList } from '../alert-parts.js';
 
 const ID = {
   firstSeen: 'sentry.rules.conditions.first_seen_event.FirstSeenEventCondition',
@@ -170,12 +171,8 @@ async function editor(ctx) {
     event.preventDefault();
     try {
       const saved = await api(ruleURL(projectSelect.value, isNew ? null : rule.id), { method: isNew ? 'POST' : 'PUT', body: body() });
-      const shown = (saved.actions || []).filter((a) => a.secret);
+      keepSecrets(saved.actions || []);
       const target = `/organizations/${encodeURIComponent(org)}/alerts/rules/${encodeURIComponent(projectSelect.value)}/${encodeURIComponent(saved.id)}/`;
-      if (shown.length) {
-        // Shown once: the page that follows cannot read them again.
-        sessionStorage.setItem('faultline:secrets', JSON.stringify(shown.map((a) => [a.url, a.secret])));
-      }
       toast(isNew ? 'Rule created' : 'Rule saved');
       ctx.navigate(target, { replace: !isNew });
     } catch (error) {
@@ -183,14 +180,7 @@ async function editor(ctx) {
     }
   });
 
-  const kept = sessionStorage.getItem('faultline:secrets');
-  if (kept && !isNew) {
-    sessionStorage.removeItem('faultline:secrets');
-    try {
-      replace(secrets, h('div', { class: 'notice', id: 'secret-notice' }, h('strong', null, 'Signing secrets (shown once): '),
-        JSON.parse(kept).map(([url, secret]) => h('div', { class: 'mono small' }, `${url}: ${secret}`))));
-    } catch { /* nothing to show */ }
-  }
+  if (!isNew) replace(secrets, secretNotice());
 
   replace(ctx.main,
     h('div', { class: 'toolbar' }, h('a', { href: `/organizations/${encodeURIComponent(org)}/alerts/rules/` }, '← Alert rules'), h('h1', null, isNew ? 'New alert rule' : rule.name)),
@@ -206,8 +196,6 @@ function historyPanel(org, firings) {
         h('td', { title: absoluteTime(f.dateFired) }, relativeTime(f.dateFired)),
         h('td', null, f.trigger.replace(/_/g, ' ')),
         h('td', null, f.issue ? h('a', { href: `/organizations/${encodeURIComponent(org)}/issues/${encodeURIComponent(f.issue.id)}/` }, `#${f.issue.id}`) : '—'),
-        h('td', null, f.deliveries.map((d) => h('div', { class: 'small' },
-          h('span', { class: `badge ${d.status === 'delivered' ? 'resolved' : d.status === 'failed' ? 'unhandled' : 'ignored'}` }, d.status),
-          ` ${d.kind} · ${d.attempts} ${d.attempts === 1 ? 'attempt' : 'attempts'}`, d.lastError ? ` · ${d.lastError}` : '')))))))
+        h('td', null, deliveryList(f.deliveries))))))
       : h('p', { class: 'muted' }, 'This rule has not fired yet.'));
 }

@@ -3,6 +3,7 @@
 import { api } from '../api.js';
 import { h, replace, toast, errorBox } from '../dom.js';
 import { relativeTime, absoluteTime } from '../format.js';
+import { keepSecrets, secretNotice, deliveryList } from '../alert-parts.js';
 
 const AGGREGATES = [
   ['count()', 'Number of errors'],
@@ -153,23 +154,14 @@ export async function render(ctx) {
     event.preventDefault();
     try {
       const saved = await api(rulesURL(org, isNew ? null : rule.id), { method: isNew ? 'POST' : 'PUT', body: body() });
-      const shown = saved.triggers.flatMap((t) => t.actions).filter((a) => a.secret);
-      // Shown once: the page that follows cannot read them again.
-      if (shown.length) sessionStorage.setItem('faultline:secrets', JSON.stringify(shown.map((a) => [a.url, a.secret])));
+      keepSecrets(saved.triggers.flatMap((t) => t.actions));
       toast(isNew ? 'Metric alert created' : 'Metric alert saved');
       ctx.navigate(pageURL(org, saved.id), { replace: !isNew });
     } catch (error) {
       replace(message, errorBox(error));
     }
   });
-  const kept = sessionStorage.getItem('faultline:secrets');
-  if (kept && !isNew) {
-    sessionStorage.removeItem('faultline:secrets');
-    try {
-      replace(message, h('div', { class: 'notice', id: 'secret-notice' }, h('strong', null, 'Signing secrets (shown once): '),
-        JSON.parse(kept).map(([url, secret]) => h('div', { class: 'mono small' }, `${url}: ${secret}`))));
-    } catch { /* nothing to show */ }
-  }
+  if (!isNew) replace(message, secretNotice());
 
   replace(ctx.main,
     h('div', { class: 'toolbar' }, h('a', { href: `/organizations/${encodeURIComponent(org)}/alerts/rules/` }, '← Alert rules'),
@@ -189,8 +181,6 @@ function historyPanel(rule, changes) {
         h('td', null, c.metric ? `${c.metric.previousState} → ` : '', stateBadge(c.trigger)),
         h('td', null, c.metric ? formatValue(rule.aggregate, c.metric.value) : '—',
           c.metric && c.metric.threshold !== null ? h('span', { class: 'muted small' }, ` (threshold ${formatValue(rule.aggregate, c.metric.threshold)})`) : null),
-        h('td', null, c.deliveries.length ? c.deliveries.map((d) => h('div', { class: 'small' },
-          h('span', { class: `badge ${d.status === 'delivered' ? 'resolved' : d.status === 'failed' ? 'unhandled' : 'ignored'}` }, d.status),
-          ` ${d.kind} · ${d.attempts} ${d.attempts === 1 ? 'attempt' : 'attempts'}`, d.lastError ? ` · ${d.lastError}` : '')) : h('span', { class: 'muted small' }, 'no actions'))))))
+        h('td', null, c.deliveries.length ? deliveryList(c.deliveries) : h('span', { class: 'muted small' }, 'no actions'))))))
       : h('p', { class: 'muted' }, 'No changes of state yet.'));
 }
