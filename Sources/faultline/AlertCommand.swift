@@ -43,8 +43,7 @@ struct AlertCommand: ParsableCommand {
             }
             let body: [UInt8]
             if let json {
-                body = json == "-" ? Array(FileHandle.standardInput.readDataToEndOfFile())
-                    : Array(try Data(contentsOf: URL(fileURLWithPath: json)))
+                body = try ruleJSON(json)
             } else {
                 body = try flagsRule().serialized
             }
@@ -145,4 +144,9 @@ struct AlertCommand: ParsableCommand {
             print("deleted alert rule \(id) (\(rule.name))")
         }
     }
+}
+
+/// A rule given with `--json`: the file's bytes, or standard input's for `-`.
+func ruleJSON(_ path: String) throws -> [UInt8] {
+    path == "-" ? Array(FileHandle.standardInput.readDataToEndOfFile()) : Array(try Data(contentsOf: URL(fileURLWithPath: path)))
 }

@@ -49,8 +49,7 @@ struct MetricAlertCommand: ParsableCommand {
             let projects = try store.projects(organizationSlug: organization.slug)
             let body: [UInt8]
             if let json {
-                body = json == "-" ? Array(FileHandle.standardInput.readDataToEndOfFile())
-                    : Array(try Data(contentsOf: URL(fileURLWithPath: json)))
+                body = try ruleJSON(json)
             } else {
                 body = try flagsRule().serialized
             }

@@ -1,6 +1,7 @@
-// What the issue and metric alert editors share: webhook secrets carried once to the page after saving, and the
-// list of a firing's deliveries.
-import { h } from './dom.js';
+// What the issue and metric alert editors share: webhook secrets carried once to the page after saving, the delete
+// button, and the list of a firing's deliveries.
+import { api } from './api.js';
+import { h, toast } from './dom.js';
 
 const SECRETS_KEY = 'faultline:secrets';
 
@@ -29,4 +30,18 @@ export function deliveryList(deliveries) {
   return deliveries.map((d) => h('div', { class: 'small' },
     h('span', { class: `badge ${d.status === 'delivered' ? 'resolved' : d.status === 'failed' ? 'unhandled' : 'ignored'}` }, d.status),
     ` ${d.kind} · ${d.attempts} ${d.attempts === 1 ? 'attempt' : 'attempts'}`, d.lastError ? ` · ${d.lastError}` : ''));
+}
+
+/// A button that deletes the rule at `url` (after asking) and goes back to the alerts page.
+export function deleteButton(ctx, { id, what, name, url }) {
+  return h('button', { type: 'button', id, onclick: async () => {
+    if (!window.confirm(`Delete the ${what} “${name}”?`)) return;
+    try {
+      await api(url, { method: 'DELETE' });
+      toast(`${what[0].toUpperCase()}${what.slice(1)} deleted`);
+      ctx.navigate(`/organizations/${encodeURIComponent(ctx.params.org)}/alerts/rules/`);
+    } catch (error) {
+      toast(error.message);
+    }
+  } }, 'Delete');
 }

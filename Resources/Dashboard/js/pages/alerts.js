@@ -4,7 +4,7 @@ import { api } from '../api.js';
 import { h, replace, toast, errorBox } from '../dom.js';
 import { relativeTime, absoluteTime } from '../format.js';
 import { section as metricSection } from './metric-alerts.js';
-import { keepSecrets, secretNotice, deliveryList } from '../alert-parts.js';
+import { keepSecrets, secretNotice, deliveryList, deleteButton } from '../alert-parts.js';
 
 const ID = {
   firstSeen: 'sentry.rules.conditions.first_seen_event.FirstSeenEventCondition',
@@ -157,16 +157,7 @@ async function editor(ctx) {
     h('div', { class: 'row' }, h('span', { class: 'muted small' }, 'At most once per issue every'), every),
     secrets,
     h('div', { class: 'row' }, h('button', { type: 'submit', class: 'primary', id: 'rule-save' }, isNew ? 'Create rule' : 'Save rule'),
-      isNew ? null : h('button', { type: 'button', id: 'rule-delete', onclick: async () => {
-        if (!window.confirm(`Delete the rule “${rule.name}”?`)) return;
-        try {
-          await api(ruleURL(slug, rule.id), { method: 'DELETE' });
-          toast('Rule deleted');
-          ctx.navigate(`/organizations/${encodeURIComponent(org)}/alerts/rules/`);
-        } catch (error) {
-          toast(error.message);
-        }
-      } }, 'Delete')));
+      isNew ? null : deleteButton(ctx, { id: 'rule-delete', what: 'rule', name: rule.name, url: ruleURL(slug, rule.id) })));
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     try {

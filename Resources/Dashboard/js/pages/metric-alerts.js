@@ -3,7 +3,7 @@
 import { api } from '../api.js';
 import { h, replace, toast, errorBox } from '../dom.js';
 import { relativeTime, absoluteTime } from '../format.js';
-import { keepSecrets, secretNotice, deliveryList } from '../alert-parts.js';
+import { keepSecrets, secretNotice, deliveryList, deleteButton } from '../alert-parts.js';
 
 const AGGREGATES = [
   ['count()', 'Number of errors'],
@@ -140,16 +140,7 @@ export async function render(ctx) {
     h('label', { class: 'row', for: 'metric-muted' }, muted, 'Muted (not measured, nothing sent)'),
     message,
     h('div', { class: 'row' }, h('button', { type: 'submit', class: 'primary', id: 'metric-save' }, isNew ? 'Create metric alert' : 'Save metric alert'),
-      isNew ? null : h('button', { type: 'button', id: 'metric-delete', onclick: async () => {
-        if (!window.confirm(`Delete the metric alert “${rule.name}”?`)) return;
-        try {
-          await api(rulesURL(org, rule.id), { method: 'DELETE' });
-          toast('Metric alert deleted');
-          ctx.navigate(`/organizations/${encodeURIComponent(org)}/alerts/rules/`);
-        } catch (error) {
-          toast(error.message);
-        }
-      } }, 'Delete')));
+      isNew ? null : deleteButton(ctx, { id: 'metric-delete', what: 'metric alert', name: rule.name, url: rulesURL(org, rule.id) })));
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     try {
