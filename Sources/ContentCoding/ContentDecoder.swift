@@ -17,24 +17,41 @@ public enum ContentDecoder {
         return bytes
     }
 
+    /// The first `maxBytes` decoded bytes (fewer when the body is shorter), whatever follows: a truncated or
+    /// oversized stream is not an error here. For reading an envelope's header before its sender is known, with
+    /// work bounded by `maxBytes`, not by the 200 MiB a whole envelope may inflate to.
+    public static func decodePrefix(_ body: [UInt8], encodings: [ContentEncoding], maxBytes: Int) throws(ContentDecodingError) -> [UInt8] {
+        var bytes = body
+        for encoding in encodings.reversed() {
+            bytes = try decode(bytes, encoding: encoding, limit: maxBytes, truncating: true)
+        }
+        return bytes.count > maxBytes ? Array(bytes[..<maxBytes]) : bytes
+    }
+
     public static func decode(_ body: [UInt8], encoding: ContentEncoding, limit: Int) throws(ContentDecodingError) -> [UInt8] {
+        try decode(body, encoding: encoding, limit: limit, truncating: false)
+    }
+
+    /// `truncating`: past `limit`, or at a stream's premature end, answer what was decoded instead of failing.
+    private static func decode(_ body: [UInt8], encoding: ContentEncoding, limit: Int, truncating: Bool) throws(ContentDecodingError) -> [UInt8] {
         switch encoding {
         case .identity:
+            if truncating { return Array(body.prefix(limit)) }
             guard body.count <= limit else { throw .tooLarge(limit: limit) }
             return body
         case .gzip:
             if let fast = gunzipWhole(body, limit: limit) { return fast }
-            return try inflate(body, windowBits: 15 + 16, encoding: .gzip, limit: limit)
+            return try inflate(body, windowBits: 15 + 16, encoding: .gzip, limit: limit, truncating: truncating)
         case .deflate:
             // RFC 9110 says zlib-wrapped (RFC 1950), but some clients send raw RFC 1951 (Bugsink only
             // accepts that form); the two-byte zlib header check tells them apart.
             let zlibWrapped = body.count >= 2 && body[0] & 0x0F == 8 && body[0] >> 4 <= 7
                 && (UInt16(body[0]) << 8 | UInt16(body[1])) % 31 == 0
-            return try inflate(body, windowBits: zlibWrapped ? 15 : -15, encoding: .deflate, limit: limit)
+            return try inflate(body, windowBits: zlibWrapped ? 15 : -15, encoding: .deflate, limit: limit, truncating: truncating)
         case .br:
-            return try brotli(body, limit: limit)
+            return try brotli(body, limit: limit, truncating: truncating)
         case .zstd:
-            return try zstd(body, limit: limit)
+            return try zstd(body, limit: limit, truncating: truncating)
         }
     }
 
@@ -73,7 +90,8 @@ public enum ContentDecoder {
         return min(limit + 1, max(4096, body.count * 4))
     }
 
-    private static func inflate(_ body: [UInt8], windowBits: Int32, encoding: ContentEncoding, limit: Int) throws(ContentDecodingError) -> [UInt8] {
+    private static func inflate(_ body: [UInt8], windowBits: Int32, encoding: ContentEncoding, limit: Int,
+                                truncating: Bool) throws(ContentDecodingError) -> [UInt8] {
         guard !body.isEmpty else { throw .corrupt(encoding, "empty body") }
         var stream = z_stream()
         guard CZlib_inflateInit2(&stream, windowBits) == Z_OK else { throw .corrupt(encoding, "cannot initialise zlib") }
@@ -106,6 +124,9 @@ public enum ContentDecoder {
                 return
             }
         }
+        if truncating && (produced > limit || status == Z_MEM_ERROR || status == Z_BUF_ERROR) {
+            return Array(output[0..<min(produced, limit)])
+        }
         if produced > limit || status == Z_MEM_ERROR { throw .tooLarge(limit: limit) }
         switch status {
         case Z_STREAM_END:
@@ -119,7 +140,7 @@ public enum ContentDecoder {
         }
     }
 
-    private static func brotli(_ body: [UInt8], limit: Int) throws(ContentDecodingError) -> [UInt8] {
+    private static func brotli(_ body: [UInt8], limit: Int, truncating: Bool) throws(ContentDecodingError) -> [UInt8] {
         guard !body.isEmpty else { throw .corrupt(.br, "empty body") }
         guard let state = BrotliDecoderCreateInstance(nil, nil, nil) else { throw .corrupt(.br, "cannot initialise") }
         defer { BrotliDecoderDestroyInstance(state) }
@@ -144,6 +165,9 @@ public enum ContentDecoder {
                 if result != BROTLI_DECODER_RESULT_NEEDS_MORE_OUTPUT { return }
             }
         }
+        if truncating && (produced > limit || result == BROTLI_DECODER_RESULT_NEEDS_MORE_INPUT) {
+            return Array(output[0..<min(produced, limit)])
+        }
         if produced > limit { throw .tooLarge(limit: limit) }
         switch result {
         case BROTLI_DECODER_RESULT_SUCCESS:
@@ -157,7 +181,7 @@ public enum ContentDecoder {
         }
     }
 
-    private static func zstd(_ body: [UInt8], limit: Int) throws(ContentDecodingError) -> [UInt8] {
+    private static func zstd(_ body: [UInt8], limit: Int, truncating: Bool) throws(ContentDecodingError) -> [UInt8] {
         guard !body.isEmpty else { throw .corrupt(.zstd, "empty body") }
         guard let context = ZSTD_createDCtx() else { throw .corrupt(.zstd, "cannot initialise") }
         defer { ZSTD_freeDCtx(context) }
@@ -188,6 +212,7 @@ public enum ContentDecoder {
                 if inBuffer.pos == inBuffer.size && produced < output.count { return }
             }
         }
+        if truncating && (produced > limit || (failure == nil && !finished)) { return Array(output[0..<min(produced, limit)]) }
         if produced > limit { throw .tooLarge(limit: limit) }
         if let failure { throw .corrupt(.zstd, failure) }
         guard finished else { throw .corrupt(.zstd, "truncated stream") }

@@ -29,6 +29,11 @@ public enum EventNormalizer {
     public static let maxSecondsInPast = 30.0 * 86_400
     public static let maxTagKeyLength = 200
     public static let maxTagValueLength = 200
+    /// Tags kept per event (its own and derived ones). Each is stored, indexed and counted on the issue: an event
+    /// with thousands took seconds of the single writer's time and made its issue's tag list megabytes long.
+    public static let maxTags = 100
+    /// Processing notes kept per event: one line each, and a hostile event could earn thousands.
+    public static let maxNotes = 20
 
     public static let platforms: Set<String> = [
         "as3", "c", "cfml", "cocoa", "csharp", "elixir", "go", "groovy", "haskell", "java", "javascript", "native",
@@ -111,8 +116,19 @@ public enum EventNormalizer {
            email != "[Filtered]" {
             add("user.email", String(email.prefix(200)))
         }
+        var dropped = 0
         for (key, value) in facts.tags {
+            guard tags.count < maxTags else {
+                dropped += 1
+                continue
+            }
             add(key, value)
+        }
+        if dropped > 0 { notes.append("tags: \(dropped) over the limit of \(maxTags) dropped") }
+        if notes.count > maxNotes {
+            let extra = notes.count - maxNotes
+            notes.removeLast(extra + 1)
+            notes.append("and \(extra + 1) more notes")
         }
         return NormalizedFields(timestamp: timestamp, level: level, platform: platform, logger: logger, release: release,
                                 environment: environment, dist: dist, serverName: serverName, transaction: transaction,

@@ -11,9 +11,19 @@
 /// on the same frame. `!` negates a matcher.
 public struct FingerprintRules: Sendable, Equatable {
     public struct Matcher: Sendable, Equatable {
-        public var key: String
-        public var pattern: String
-        public var negated: Bool
+        public let key: String
+        public let pattern: String
+        public let negated: Bool
+        /// The pattern compiled once, with the case and path rules of its key.
+        let glob: Glob
+
+        init(key: String, pattern: String, negated: Bool) {
+            self.key = key
+            self.pattern = pattern
+            self.negated = negated
+            let caseInsensitive = ["error.value", "message", "level", "stack.abs_path", "stack.package"].contains(key)
+            glob = Glob(pattern, caseInsensitive: caseInsensitive, path: key == "stack.abs_path" || key == "stack.package")
+        }
 
         var isFrameMatcher: Bool {
             ["stack.abs_path", "stack.module", "stack.function", "stack.package", "family", "app"].contains(key)
@@ -29,6 +39,9 @@ public struct FingerprintRules: Sendable, Equatable {
     }
 
     public var rules: [Rule]
+    /// Bounds on what a project may configure, so grouping one event stays bounded work (rules × matchers × text).
+    public static let maxRules = 200
+    public static let maxPatternBytes = 512
     public static let none = FingerprintRules(rules: [])
 
     public init(rules: [Rule]) {
@@ -63,15 +76,18 @@ public struct FingerprintRules: Sendable, Equatable {
                     t.removeFirst()
                 }
                 guard let colon = t.firstIndex(of: ":") else {
-                    throw ParseError(line: index + 1, message: "expected matcher:value, got '\(token)'")
+                    throw ParseError(line: index + 1, message: "expected matcher:value")
                 }
                 var key = String(t[..<colon])
                 key = aliases[key] ?? key
                 guard keys.contains(key) || key.hasPrefix("tags.") else {
-                    throw ParseError(line: index + 1, message: "unknown matcher '\(key)'")
+                    throw ParseError(line: index + 1, message: "unknown matcher")
                 }
-                matchers.append(Matcher(key: key, pattern: RuleTokenizer.unquote(String(t[t.index(after: colon)...])),
-                                        negated: negated))
+                let pattern = RuleTokenizer.unquote(String(t[t.index(after: colon)...]))
+                guard pattern.utf8.count <= maxPatternBytes else {
+                    throw ParseError(line: index + 1, message: "a pattern is longer than 512 bytes")
+                }
+                matchers.append(Matcher(key: key, pattern: pattern, negated: negated))
             }
             guard !matchers.isEmpty else { throw ParseError(line: index + 1, message: "a rule needs at least one matcher") }
             guard let arrow = line.range(ofText: "->") else { throw ParseError(line: index + 1, message: "missing '->'") }
@@ -84,6 +100,7 @@ public struct FingerprintRules: Sendable, Equatable {
             let values = rhs.split(separator: ",").map { RuleTokenizer.unquote(String($0).trimmingCharacters(in: " ")) }
                 .filter { !$0.isEmpty }
             guard !values.isEmpty else { throw ParseError(line: index + 1, message: "a rule needs a fingerprint after '->'") }
+            guard rules.count < maxRules else { throw ParseError(line: index + 1, message: "more than 200 rules") }
             rules.append(Rule(matchers: matchers, fingerprint: values, title: title, source: line))
         }
         return FingerprintRules(rules: rules)
@@ -108,19 +125,19 @@ public struct FingerprintRules: Sendable, Equatable {
     private func eventMatch(_ m: Matcher, _ facts: EventFacts) -> Bool {
         switch m.key {
         case "error.type":
-            return facts.exceptions.contains { Glob.match(m.pattern, $0.type ?? "") }
+            return facts.exceptions.contains { m.glob.matches($0.type ?? "") }
         case "error.value":
-            return facts.exceptions.contains { Glob.match(m.pattern, $0.value ?? "", caseInsensitive: true) }
+            return facts.exceptions.contains { m.glob.matches($0.value ?? "") }
         case "message":
             let texts = [facts.messageFormatted].compactMap { $0 } + facts.exceptions.compactMap(\.value)
-            return texts.contains { Glob.match(m.pattern, $0, caseInsensitive: true) }
-        case "logger": return Glob.match(m.pattern, facts.logger ?? "")
-        case "level": return Glob.match(m.pattern, facts.level ?? "error", caseInsensitive: true)
-        case "transaction": return Glob.match(m.pattern, facts.transaction ?? "")
+            return texts.contains { m.glob.matches($0) }
+        case "logger": return m.glob.matches(facts.logger ?? "")
+        case "level": return m.glob.matches(facts.level ?? "error")
+        case "transaction": return m.glob.matches(facts.transaction ?? "")
         default:
             if m.key.hasPrefix("tags.") {
                 let key = m.key.dropFirst(5)
-                return facts.tags.contains { $0.key == key && Glob.match(m.pattern, $0.value) }
+                return facts.tags.contains { $0.key == key && m.glob.matches($0.value) }
             }
             return false
         }
@@ -129,10 +146,10 @@ public struct FingerprintRules: Sendable, Equatable {
     private func frameMatch(_ m: Matcher, _ frame: StackFrame, _ facts: EventFacts) -> Bool {
         switch m.key {
         case "stack.abs_path":
-            return [frame.absPath, frame.filename].contains { $0.map { Glob.match(m.pattern, $0, caseInsensitive: true, path: true) } ?? false }
-        case "stack.module": return Glob.match(m.pattern, frame.module ?? "")
-        case "stack.function": return Glob.match(m.pattern, frame.function ?? "")
-        case "stack.package": return Glob.match(m.pattern, frame.package ?? "", caseInsensitive: true, path: true)
+            return [frame.absPath, frame.filename].contains { $0.map { m.glob.matches($0) } ?? false }
+        case "stack.module": return m.glob.matches(frame.module ?? "")
+        case "stack.function": return m.glob.matches(frame.function ?? "")
+        case "stack.package": return m.glob.matches(frame.package ?? "")
         case "app":
             let inApp = frame.inApp
             return ["yes", "true", "1"].contains(m.pattern.lowercased()) ? inApp : !inApp
@@ -180,44 +197,5 @@ struct RuleTokenizer {
     static func unquote(_ s: String) -> String {
         if s.count >= 2, s.hasPrefix("\""), s.hasSuffix("\"") { return String(s.dropFirst().dropLast()) }
         return s
-    }
-}
-
-/// Glob matching as fingerprint rules use it: `*` any run (not across `/` in paths), `**` any run,
-/// `?` one character, `\` escapes the next character.
-public enum Glob {
-    public static func match(_ pattern: String, _ text: String, caseInsensitive: Bool = false, path: Bool = false) -> Bool {
-        let p = Array(caseInsensitive ? pattern.lowercased() : pattern)
-        let t = Array(caseInsensitive ? text.lowercased() : text)
-        var memo = [Int: Bool]()
-        func go(_ pi: Int, _ ti: Int) -> Bool {
-            let key = pi * (t.count + 1) + ti
-            if let known = memo[key] { return known }
-            var result: Bool
-            if pi == p.count {
-                result = ti == t.count
-            } else if p[pi] == "*" {
-                let double = pi + 1 < p.count && p[pi + 1] == "*"
-                let next = double ? pi + 2 : pi + 1
-                let crosses = double || !path
-                result = go(next, ti)
-                var k = ti
-                while !result && k < t.count && (crosses || t[k] != "/") {
-                    k += 1
-                    result = go(next, k)
-                }
-            } else if ti == t.count {
-                result = false
-            } else if p[pi] == "?" {
-                result = go(pi + 1, ti + 1)
-            } else if p[pi] == "\\", pi + 1 < p.count {
-                result = p[pi + 1] == t[ti] && go(pi + 2, ti + 1)
-            } else {
-                result = p[pi] == t[ti] && go(pi + 1, ti + 1)
-            }
-            memo[key] = result
-            return result
-        }
-        return go(0, 0)
     }
 }

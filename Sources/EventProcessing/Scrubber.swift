@@ -67,6 +67,17 @@ public enum Scrubber {
         }
     }
 
+    /// Keys whose string values are URLs: `request.url`, breadcrumb `data.url` / `to` / `from`, span `http.url`.
+    static func isURLKey(_ key: UnsafeBufferPointer<UInt8>) -> Bool {
+        switch key.count {
+        case 2: key.equals("to")
+        case 3: key.equals("url")
+        case 4: key.equals("from")
+        case 8: key.equals("http.url") || key.equals("url.full")
+        default: false
+        }
+    }
+
     static func isIPKey(_ key: UnsafeBufferPointer<UInt8>) -> Bool {
         key.equals("ip_address") || key.equals("REMOTE_ADDR") || key.equals("client_ip")
     }
@@ -160,6 +171,8 @@ public enum Scrubber {
             var skipValue = false
             var nullValue = false
             var queryValue = false
+            /// The value is a URL (`request.url`, a breadcrumb's `data.url`): its query string is scrubbed by key.
+            var urlValue = false
             var isPair = false
         }
 
@@ -221,6 +234,10 @@ public enum Scrubber {
                                 i = next
                                 continue
                             }
+                            if top.urlValue, n.kind == .string, !sensitive, url(bytes, n) {
+                                i = next
+                                continue
+                            }
                         } else {
                             sensitive = top.sensitive
                             role = top.role
@@ -258,6 +275,7 @@ public enum Scrubber {
             frame.skipValue = false
             frame.nullValue = false
             frame.queryValue = false
+            frame.urlValue = false
             frame.pendingRole = .other
             frame.pendingSensitive = frame.sensitive
             let range = Int(n.start)..<Int(n.end)
@@ -284,7 +302,8 @@ public enum Scrubber {
                 return
             }
             if !frame.pendingSensitive && matchesPattern(key) { frame.pendingSensitive = true }
-            frame.queryValue = key.equals(Scrubber.queryString)
+            frame.queryValue = key.equals(Scrubber.queryString) || key.equals("http.query")
+            frame.urlValue = Scrubber.isURLKey(key)
             frame.pendingRole = Scrubber.role(key)
         }
 
@@ -294,6 +313,21 @@ public enum Scrubber {
             var writer = JSONWriter()
             writer.string(scrubbed)
             replacements.append((Int(n.start - 1)..<Int(n.end + 1), writer.bytes))
+        }
+
+        /// Scrubs the query of a URL value (`https://h/p?token=…#f`); false when it had nothing to scrub.
+        private func url(_ bytes: UnsafeBufferPointer<UInt8>, _ n: JSONDocument.Node) -> Bool {
+            let range = Int(n.start)..<Int(n.end)
+            guard bytes[range].contains(UInt8(ascii: "?")) else { return false }
+            let text = JSONStrings.decode(bytes, range)
+            guard let question = text.firstIndex(of: "?") else { return false }
+            let fragmentStart = text[question...].firstIndex(of: "#") ?? text.endIndex
+            let query = String(text[text.index(after: question)..<fragmentStart])
+            guard let scrubbed = scrubQuery(query) else { return false }
+            var writer = JSONWriter()
+            writer.string(text[...question] + scrubbed + text[fragmentStart...])
+            replacements.append((Int(n.start - 1)..<Int(n.end + 1), writer.bytes))
+            return true
         }
 
         private func string(_ bytes: UnsafeBufferPointer<UInt8>, _ n: JSONDocument.Node, sensitive: Bool,

@@ -56,8 +56,11 @@ enum ErrorResponses {
         writer.raw("{\"detail\":")
         writer.string(detail)
         writer.raw("}")
-        return HTTPResponse(status: status, contentType: "application/json", body: writer.bytes)
+        return HTTPResponse(status: status, headers: jsonHeaders, body: writer.bytes)
     }
+
+    /// Error bodies are JSON, never sniffed as anything else (the server's own 400s go out without `WebApp`).
+    private static let jsonHeaders = HTTPHeaders([("Content-Type", "application/json")] + SecurityHeaders.fields)
 
     static func response(for error: IngestError) -> HTTPResponse {
         var response = json(status(for: error), error.description)

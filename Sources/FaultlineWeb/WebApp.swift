@@ -26,8 +26,9 @@ public final class WebApp: HTTPHandler {
 
     /// `testClock`: the alerting clock of a server started with `--test-clock`, which tests move forward through
     /// `POST /api/0/internal/test-clock/` (the route exists only then).
+    /// `trustedProxies`: reverse proxies whose `X-Forwarded-For` names the client (for login throttling).
     public init(store: any FaultlineStore, ingest: IngestService, metrics: Metrics, logger: Logger, alerts: AlertEngine? = nil,
-                testClock: AlertClock? = nil) {
+                testClock: AlertClock? = nil, trustedProxies: [IPBlock] = []) {
         self.logger = logger
         requests = CounterCache(metrics) {
             .init("faultline_http_requests_total", [("route", $0.route), ("status", String($0.status))])
@@ -46,7 +47,7 @@ public final class WebApp: HTTPHandler {
         let releases = ReleasesEndpoint(store: store, auth: auth)
         let users = UsersEndpoint(store: store, auth: auth)
         let stats = StatsEndpoint(store: store, auth: auth)
-        let sessions = SessionEndpoint(store: store, auth: auth)
+        let sessions = SessionEndpoint(store: store, auth: auth, clientAddress: ClientAddress(trustedProxies: trustedProxies))
         let dashboard = DashboardEndpoint(files: StaticFiles())
         let rules = AlertRulesEndpoint(store: store, auth: auth, engine: alerts)
         let metricRules = MetricAlertRulesEndpoint(store: store, auth: auth, engine: alerts?.metrics)
@@ -200,6 +201,8 @@ public final class WebApp: HTTPHandler {
 
     private func finish(_ response: HTTPResponse, route: String, _ responder: HTTPResponder) {
         requests.increment(RouteStatus(route: route, status: response.status.code))
+        var response = response
+        SecurityHeaders.apply(to: &response)
         responder.send(response)
     }
 

@@ -42,9 +42,13 @@ public enum HTTPClient {
         list = curl_slist_append(list, "Expect:")  // no 100-continue round trip
         defer { curl_slist_free_all(list) }
         // `host:port:address` for each approved address, so curl connects to those and no others.
+        // A literal address needs no entry (nothing is looked up, so nothing can be rebound), and curl cannot read
+        // one for an IPv6 literal.
         var resolveList: UnsafeMutablePointer<curl_slist>?
-        let pinned = addresses.map { $0.contains(":") ? "[\($0)]" : $0 }.joined(separator: ",")
-        resolveList = curl_slist_append(resolveList, "\(target.host):\(target.port):\(pinned)")
+        if !target.isLiteralAddress {
+            let pinned = addresses.map { $0.contains(":") ? "[\($0)]" : $0 }.joined(separator: ",")
+            resolveList = curl_slist_append(resolveList, "\(target.host):\(target.port):\(pinned)")
+        }
         defer { curl_slist_free_all(resolveList) }
         let box = ResponseBox()
         let context = Unmanaged.passUnretained(box).toOpaque()
@@ -161,6 +165,12 @@ public enum HTTPClient {
     struct Target {
         var host: String
         var port: Int
+
+        var isLiteralAddress: Bool {
+            var v4 = in_addr()
+            var v6 = in6_addr()
+            return inet_pton(AF_INET, host, &v4) == 1 || inet_pton(AF_INET6, host, &v6) == 1
+        }
 
         init?(_ url: String) {
             guard let parts = URLComponents(string: url), let scheme = parts.scheme?.lowercased(),

@@ -42,6 +42,22 @@ public struct HTTPHeaders: Sendable, Sequence {
 
     public func contains(_ name: String) -> Bool { self[name] != nil }
 
+    /// A field name is an RFC 9110 token: visible ASCII without separators.
+    public static func isValidName(_ name: String) -> Bool {
+        guard !name.isEmpty else { return false }
+        return name.utf8.allSatisfy(isTokenByte)
+    }
+
+    /// A field value may hold visible bytes, spaces, tabs and UTF-8 (obs-text), never CR, LF, NUL or another
+    /// control byte (RFC 9110 §5.5): those are how a value would end its line and start another.
+    public static func isValidValue(_ value: String) -> Bool {
+        var value = value
+        return value.withUTF8 { bytes in
+            for b in bytes where (b < 0x20 && b != 0x09) || b == 0x7F { return false }
+            return true
+        }
+    }
+
     public func makeIterator() -> IndexingIterator<[(name: String, value: String)]> {
         fields.makeIterator()
     }

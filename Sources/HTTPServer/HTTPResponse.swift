@@ -32,7 +32,9 @@ public struct HTTPResponse: Sendable {
         out.append(32)
         append(status.reason)
         out += crlf
-        for field in headers.fields {
+        for field in headers.fields where HTTPHeaders.isValidName(field.name) && HTTPHeaders.isValidValue(field.value) {
+            // A field that could end the line early (CR, LF, NUL or another control byte) or is not a token name is
+            // left out whole: no text can add a header line or start the body, whoever built the response.
             append(field.name)
             out += [58, 32]
             append(field.value)

@@ -31,10 +31,12 @@ public struct EnvelopeItem: Sendable {
     /// Byte range of the payload within `Envelope.bytes`.
     public let payload: Range<Int>
 
-    /// The item count of a container item (`item_count`), or 1.
-    public var quantity: Int {
-        max(1, header.root["item_count"]?.int ?? 1)
-    }
+    /// The item count of a container item (`item_count`), or 1; checked against `maxItemCount` by the parser.
+    public let quantity: Int
+
+    /// The most items one container item may say it holds. SDKs batch at most a few thousand spans or logs; the
+    /// bound keeps every sum of counts over a request, an hour or a year far from overflowing.
+    public static let maxItemCount = 100_000
 }
 
 /// Parses envelope framing exactly as the spec gives it (develop.sentry.dev/sdk/envelopes):
@@ -43,7 +45,7 @@ public enum EnvelopeParser {
     public static func parse(_ bytes: [UInt8]) throws(ProtocolError) -> Envelope {
         guard !bytes.isEmpty else { throw .emptyBody }
         let headerEnd = firstLF(bytes, from: 0) ?? bytes.count
-        let header = try object(bytes, 0..<headerEnd, what: "envelope header")
+        let header = try object(bytes, 0..<headerEnd, isItem: false)
         if let id = header.root["event_id"], !id.isNull {
             guard let text = id.string, EventID(text) != nil else { throw .invalidEventID }
         }
@@ -57,7 +59,7 @@ public enum EnvelopeParser {
                 continue
             }
             let itemHeaderEnd = firstLF(bytes, from: position) ?? bytes.count
-            let itemHeader = try object(bytes, position..<itemHeaderEnd, what: "item header")
+            let itemHeader = try object(bytes, position..<itemHeaderEnd, isItem: true)
             guard let typeName = itemHeader.root["type"]?.string, !typeName.isEmpty else {
                 throw .invalidEnvelope("item header without a type")
             }
@@ -67,20 +69,27 @@ public enum EnvelopeParser {
             if let lengthRef = itemHeader.root["length"], !lengthRef.isNull {
                 guard let length = lengthRef.int, length >= 0 else { throw .invalidEnvelope("invalid item length") }
                 guard length <= bytes.count - payloadStart else {
-                    throw .invalidEnvelope("item of type '\(typeName)' is shorter than its length")
+                    throw .invalidEnvelope("an item is shorter than its length")
                 }
                 payload = payloadStart..<(payloadStart + length)
                 // After a length-delimited payload comes a newline or the end (anything else is malformed).
                 if payload.upperBound < bytes.count && bytes[payload.upperBound] != UInt8(ascii: "\n") {
-                    throw .invalidEnvelope("item of type '\(typeName)' is longer than its length")
+                    throw .invalidEnvelope("an item is longer than its length")
                 }
             } else {
                 payload = payloadStart..<(firstLF(bytes, from: payloadStart) ?? bytes.count)
             }
             guard payload.count <= type.maxPayloadBytes else {
-                throw .itemTooLarge(type: typeName, limit: type.maxPayloadBytes)
+                throw .itemTooLarge(type: type, limit: type.maxPayloadBytes)
             }
-            items.append(EnvelopeItem(type: type, header: itemHeader, payload: payload))
+            var quantity = 1
+            if let count = itemHeader.root["item_count"], !count.isNull {
+                guard let n = count.int, (0...EnvelopeItem.maxItemCount).contains(n) else {
+                    throw .invalidEnvelope("item_count must be a whole number from 0 to 100000")
+                }
+                quantity = max(1, n)
+            }
+            items.append(EnvelopeItem(type: type, header: itemHeader, payload: payload, quantity: quantity))
             position = payload.upperBound + 1
         }
         try checkConstraints(items)
@@ -93,18 +102,20 @@ public enum EnvelopeParser {
         guard eventLike <= 1 else { throw .invalidEnvelope("more than one event or transaction item") }
     }
 
-    private static func object(_ bytes: [UInt8], _ range: Range<Int>, what: String) throws(ProtocolError) -> JSONDocument {
+    private static func object(_ bytes: [UInt8], _ range: Range<Int>, isItem: Bool) throws(ProtocolError) -> JSONDocument {
         var range = range
         // A CR before the LF belongs to the header line only in broken clients; JSON treats it as whitespace.
-        if range.count == 0 { throw .invalidEnvelope("empty \(what)") }
+        if range.count == 0 { throw .invalidEnvelope(isItem ? "empty item header" : "empty envelope header") }
         if bytes[range.upperBound - 1] == UInt8(ascii: "\r") { range = range.lowerBound..<(range.upperBound - 1) }
         let document: JSONDocument
         do {
             document = try JSONDocument(bytes: bytes, range: range)
         } catch {
-            throw .invalidEnvelope("\(what) is not valid JSON (\(error.message))")
+            throw .invalidEnvelope(isItem ? "item header is not valid JSON" : "envelope header is not valid JSON", error)
         }
-        guard document.root.kind == .object else { throw .invalidEnvelope("\(what) is not a JSON object") }
+        guard document.root.kind == .object else {
+            throw .invalidEnvelope(isItem ? "item header is not a JSON object" : "envelope header is not a JSON object")
+        }
         return document
     }
 

@@ -69,6 +69,13 @@ public enum ItemType: Hashable, Sendable {
         }
     }
 
+    /// The name for metrics, outcomes and error text: a known type's name, or `other` for any name we do not know
+    /// (a client could otherwise mint a new metric series, or put its own text into an error, with each request).
+    public var label: String {
+        if case .unknown = self { return "other" }
+        return name
+    }
+
     /// Items whose payload is an event document, stored in the events table.
     public var isEvent: Bool { self == .event || self == .transaction }
 

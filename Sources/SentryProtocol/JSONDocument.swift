@@ -67,7 +67,7 @@ public struct JSONDocument: Sendable {
 }
 
 public struct JSONError: Error, Equatable, CustomStringConvertible, Sendable {
-    public let message: String
+    public let message: FixedText
     public let offset: Int
 
     public var description: String { "\(message) at byte \(offset)" }
@@ -302,13 +302,20 @@ extension JSONRef {
 
     /// A time as SDKs send it: seconds since the epoch (a number or numeric text) or RFC 3339 text. RFC 3339 is
     /// read from the bytes in place, without building a `String` (every event and envelope carries one).
+    /// Times outside `Timestamp.validRange` (negative, past the year 5000, not finite) are nil: every later
+    /// computation (durations, clock drift, hour buckets) can then trust its inputs.
     public var timestampValue: Double? {
-        if let seconds = double { return seconds }
-        guard let (range, escaped) = stringContents else { return nil }
-        if !escaped, let time = document.bytes.withUnsafeBufferPointer({ Timestamp.parse(bytes: UnsafeBufferPointer(rebasing: $0[range])) }) {
-            return time
+        let time: Double?
+        if let seconds = double {
+            time = seconds
+        } else if let (range, escaped) = stringContents, !escaped,
+                  let parsed = document.bytes.withUnsafeBufferPointer({ Timestamp.parse(bytes: UnsafeBufferPointer(rebasing: $0[range])) }) {
+            time = parsed
+        } else {
+            time = string.flatMap { Double($0) ?? Timestamp.parse($0) }
         }
-        return string.flatMap { Double($0) ?? Timestamp.parse($0) }
+        guard let time, Timestamp.validRange.contains(time) else { return nil }
+        return time
     }
 
     /// A scalar rendered as text (strings as they are, numbers as written, booleans as true/false); nil for

@@ -88,7 +88,7 @@ struct JSONTapeParser {
         switch c {
         case UInt8(ascii: "{"), UInt8(ascii: "["):
             guard stack.count < JSONDocument.maxDepth else {
-                throw JSONError(message: "JSON nested deeper than \(JSONDocument.maxDepth) levels", offset: start)
+                throw JSONError(message: "JSON nested too deeply", offset: start)
             }
             stack.append(tape.count)
             tape.append(.init(kind: c == UInt8(ascii: "{") ? .object : .array, escaped: false,

@@ -90,7 +90,7 @@ public struct SentryAuth: Equatable, Sendable {
         guard let key, !key.isEmpty else { throw .invalidAuth("missing sentry_key") }
         if let version, let v = Int(version.prefix { $0 != "." }), v > 8 {
             // Relay rejects protocol versions it does not know (request_meta.rs).
-            throw .invalidAuth("unsupported protocol version \(version)")
+            throw .invalidAuth("unsupported protocol version")
         }
         return SentryAuth(publicKey: key, secretKey: secret, version: version, client: client)
     }

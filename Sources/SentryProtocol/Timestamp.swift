@@ -1,5 +1,7 @@
 /// RFC 3339 timestamps as SDKs send them, without Foundation's formatters (slow, and locale-sensitive).
 public enum Timestamp {
+    /// The times accepted from clients: the epoch to the year 5000. Anything else is not a time an SDK meant.
+    public static let validRange: ClosedRange<Double> = 0...95_617_584_000
     /// Parses `2026-11-22T10:00:00[.ffffff][Z|±hh:mm]`; a missing zone means UTC (Sentry's rule).
     public static func parse(_ text: String) -> Double? {
         var text = text
@@ -61,7 +63,9 @@ public enum Timestamp {
     }
 
     /// Formats seconds since the epoch as `2026-11-22T10:00:00.123456Z` (Sentry's API shape).
+    /// A value outside `validRange` (only stored data could hold one) is shown clamped, never a trap.
     public static func format(_ seconds: Double) -> String {
+        let seconds = seconds.isNaN ? 0 : min(max(seconds, validRange.lowerBound), validRange.upperBound)
         let whole = Int(seconds.rounded(.down))
         let micros = Int(((seconds - Double(whole)) * 1_000_000).rounded())
         let (days, rem) = whole.quotientAndRemainder(dividingBy: 86400)

@@ -21,6 +21,9 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .customLong("alerts-allow"), help: "Comma-separated hosts, addresses or CIDR blocks alert deliveries may reach although they are loopback or private (env FAULTLINE_ALERTS_ALLOW).")
     var alertsAllow: String?
 
+    @Option(name: .customLong("trusted-proxies"), help: "Comma-separated addresses or CIDR blocks of reverse proxies whose X-Forwarded-For names the client, for login throttling (env FAULTLINE_TRUSTED_PROXIES). Default none: the header is ignored.")
+    var trustedProxies: String?
+
     @Option(name: .customLong("smtp-url"), help: "SMTP server for alert emails: smtp://host:port (STARTTLS when offered) or smtps://host:port (env FAULTLINE_SMTP_URL).")
     var smtpURL: String?
 
@@ -73,6 +76,9 @@ struct ServeCommand: ParsableCommand {
         } catch {
             throw CommandError("cannot open the data directory \(dataDirectory): \(error)")
         }
+        if store.repairedValues > 0 {
+            logger.warning("repaired impossible stored values", metadata: ["outcome_rows": "\(store.repairedValues)"])
+        }
         let metrics = Metrics()
         metrics.register(histogram: store.batchSizeHistogram, name: "faultline_commit_batch_size",
                          help: "Write jobs committed per transaction (group commit).")
@@ -109,7 +115,15 @@ struct ServeCommand: ParsableCommand {
             throw CommandError("cannot load the alert rules: \(error)")
         }
         dispatcher.start()
-        let app = WebApp(store: store, ingest: ingest, metrics: metrics, logger: logger, alerts: alerts, testClock: clock)
+        let proxies = try Environment.value(trustedProxies, "FAULTLINE_TRUSTED_PROXIES", default: "")
+            .split(separator: ",").map { entry in
+                guard let block = IPBlock(String(entry)) else {
+                    throw CommandError("--trusted-proxies: '\(entry)' is not an address or CIDR block")
+                }
+                return block
+            }
+        let app = WebApp(store: store, ingest: ingest, metrics: metrics, logger: logger, alerts: alerts, testClock: clock,
+                         trustedProxies: proxies)
         let server = HTTPServer(configuration: configuration, handler: app, logger: logger)
         do {
             try server.start()

@@ -46,14 +46,14 @@ def detail(body):
 
 @pytest.mark.parametrize("body,why", [
     (b"", "empty"),
-    (b"not json at all\n", "not valid JSON"),
+    (b"not json at all\n", "envelope header is not valid JSON"),
     (b'{"event_id":"zz"}\n{"type":"event"}\n{}\n', "invalid event id"),
     (b'{}\n{"length":3}\nabc\n', "without a type"),
     (b'{}\n{"type":"event","length":500}\n{"message":"short"}\n', "shorter than its length"),
     (b'{}\n{"type":"event","length":2}\n{"message":"long"}\n', "longer than its length"),
     (b'{}\n{"type":"event"}\n{"message": "unterminated\n', "invalid JSON"),
     (b'{}\n{"type":"event"}\n[1,2,3]\n', "not a JSON object"),
-    (b'{}\n{"type":"event"}\n' + b"[" * 5000 + b"\n", "nested deeper"),
+    (b'{}\n{"type":"event"}\n' + b"[" * 5000 + b"\n", "nested too deeply"),
     (b'{}\n{"type":"event"}\n{"message":"\xff\xfe"}\n', "UTF-8"),
     (b'{"sent_at":"a","sent_at":"b"}\n', "duplicate key"),
     (b'{}\n{"type":"event"}\n{}\n{"type":"transaction"}\n{}\n', "more than one event"),

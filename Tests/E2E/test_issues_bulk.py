@@ -76,11 +76,11 @@ def test_bulk_update_input(server):
 
     # Nothing matched: an unknown id (or another project's) is skipped, not confirmed.
     assert bulk(server, "?id=999999", {"status": "resolved"})[0] == 204
-    for query, payload, word in [("?id=abc", {"status": "resolved"}, "abc"),
-                                 (f"?id={ids['KeyError']}", {"status": "gone"}, "gone"),
+    for query, payload, word in [("?id=abc", {"status": "resolved"}, "Invalid issue id"),
+                                 (f"?id={ids['KeyError']}", {"status": "gone"}, "Invalid status"),
                                  (f"?id={ids['KeyError']}", {"status": "resolved", "snoozeDuration": 5}, "snoozeDuration"),
                                  (f"?id={ids['KeyError']}", {"status": "ignored", "snoozeDuration": -1}, "snoozeDuration"),
-                                 ("?query=is:bogus", {"status": "resolved"}, "bogus")]:
+                                 ("?query=is:bogus", {"status": "resolved"}, "unknown value")]:
         status, body = bulk(server, query, payload)
         assert status == 400 and word in body["detail"], (query, payload, body)
 

@@ -43,13 +43,13 @@ def test_tokens_through_the_api(server):
 
     # No escalation: the reader may not mint a token with more than it has, nor revoke a stronger one.
     status, body = call(server, "POST", "/api/0/api-tokens/", {"scopes": ["project:write"]}, token=reader)
-    assert status == 403 and "project:write" in body["detail"]
+    assert status == 403 and "org:admin" in body["detail"]
     bootstrap_id = next(t["id"] for t in listed if t["id"] != created["id"])
     status, body = call(server, "DELETE", f"/api/0/api-tokens/{bootstrap_id}/", token=reader)
     assert status == 403
 
     # Bad requests say what is wrong.
-    for bad, word in [({"scopes": ["root"]}, "root"), ({"scopes": []}, "at least one"), ({}, "scopes"),
+    for bad, word in [({"scopes": ["root"]}, "known scopes"), ({"scopes": []}, "at least one"), ({}, "scopes"),
                       ({"scopes": "org:read"}, "scopes"), ({"scopes": ["org:read"], "name": 5}, "name")]:
         status, body = call(server, "POST", "/api/0/api-tokens/", bad)
         assert status == 400 and word in body["detail"], (bad, body)

@@ -49,7 +49,8 @@ def test_user_create_and_tokens_for_a_member(server):
     assert server.api("/api/0/organizations/faultline/members/999/")[0] == 404
     assert server.api("/api/0/organizations/other/members/")[0] == 404
 
-    token = json.loads(faultline("token", "create", "--user", "dev@example.com", "--data", data, "--json").stdout)["token"]
+    token = json.loads(faultline("token", "create", "--user", "dev@example.com", "--scopes", "org:read,org:admin,event:read",
+                                 "--data", data, "--json").stdout)["token"]
     assert server.api("/api/0/users/me/", token=token)[1]["email"] == "dev@example.com"
     assert server.api("/api/0/organizations/faultline/members/me/", token=token)[1]["email"] == "dev@example.com"
     # A token made through the API acts for the same user as the token that made it.

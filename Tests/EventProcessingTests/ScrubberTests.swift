@@ -37,6 +37,29 @@ import Testing
         #expect(extra?["count"] as? Int == 3)
     }
 
+    /// The review found `request.url` and breadcrumb URLs keeping `?password=…&token=…&api_key=…`.
+    @Test func queryStringsInsideURLValues() throws {
+        let out = try #require(try scrubbed([
+            "request": ["url": "https://shop.example/login?user=jane&password=hunter2&next=%2Fhome#top"],
+            "breadcrumbs": ["values": [
+                ["category": "http", "data": ["url": "https://api.example/v1?token=t-1&api_key=k-2&page=3", "method": "GET"]],
+                ["category": "navigation", "data": ["from": "/a?session=s-9", "to": "/b?q=shoes"]],
+                ["category": "http", "data": ["url": "https://api.example/plain"]],
+            ]],
+            "spans": [["op": "http.client", "data": ["http.url": "https://x/y?secret=s", "http.query": "auth=a&x=1"]]],
+        ]))
+        let request = out["request"] as? [String: Any]
+        #expect(request?["url"] as? String == "https://shop.example/login?user=jane&password=[Filtered]&next=%2Fhome#top")
+        let crumbs = ((out["breadcrumbs"] as? [String: Any])?["values"] as? [[String: Any]])?.map { $0["data"] as? [String: Any] }
+        #expect(crumbs?[0]?["url"] as? String == "https://api.example/v1?token=[Filtered]&api_key=[Filtered]&page=3")
+        #expect(crumbs?[1]?["from"] as? String == "/a?session=[Filtered]")
+        #expect(crumbs?[1]?["to"] as? String == "/b?q=shoes")
+        #expect(crumbs?[2]?["url"] as? String == "https://api.example/plain")
+        let span = ((out["spans"] as? [[String: Any]])?.first?["data"]) as? [String: Any]
+        #expect(span?["http.url"] as? String == "https://x/y?secret=[Filtered]")
+        #expect(span?["http.query"] as? String == "auth=[Filtered]&x=1")
+    }
+
     /// The key matcher's table-driven fast path against the rule as stated: a key is sensitive when, lower-cased
     /// with `-` read as `_`, it contains a default pattern. Patterns at the start, the end, overlapping, and near misses.
     @Test func defaultKeyMatchingAgreesWithTheRule() throws {

@@ -148,10 +148,15 @@ struct AlertHarness {
     @Test func outboundPolicyRefusesInternalAddressesUnlessAllowed() {
         let strict = OutboundPolicy()
         for address in ["127.0.0.1", "10.1.2.3", "172.20.0.1", "192.168.1.1", "169.254.169.254", "::1", "fd00::1", "fe80::1",
-                        "::ffff:127.0.0.1", "0.0.0.0", "100.64.0.1"] {
+                        "::ffff:127.0.0.1", "0.0.0.0", "100.64.0.1", "::", "::",
+                        // The review's bypasses: NAT64, IPv4-compatible, SIIT and 6to4 forms of internal addresses.
+                        "64:ff9b::7f00:1", "64:ff9b::a9fe:a9fe", "::127.0.0.1", "::10.0.0.1", "::ffff:0:a00:1",
+                        "2002:7f00:1::", "2002:a9fe:a9fe::1", "2001:db8::1", "2001:0:4136:e378::1", "64:ff9b:1::1"] {
             #expect(strict.refusal(host: "h", addresses: [address]) != nil, "\(address)")
         }
         #expect(strict.refusal(host: "h", addresses: ["93.184.216.34", "2606:2800:220:1::1"]) == nil)
+        #expect(strict.refusal(host: "h", addresses: ["64:ff9b::5db8:d822", "2002:5db8:d822::1"]) == nil,
+                "the same forms of a public address are fine")
         #expect(strict.refusal(host: "h", addresses: ["93.184.216.34", "10.0.0.1"]) != nil, "every address must be allowed")
         let allowing = OutboundPolicy(allow: ["127.0.0.0/8", "hooks.internal", "fd00::/8"])
         #expect(allowing.refusal(host: "x", addresses: ["127.0.0.5"]) == nil)

@@ -58,11 +58,14 @@ import Testing
         ("", ProtocolError.emptyBody),
         ("[]", .invalidEnvelope("envelope header is not a JSON object")),
         ("{\"event_id\":\"nope\"}", .invalidEventID),
-        ("{}\n{\"type\":\"event\",\"length\":10}\nabc", .invalidEnvelope("item of type 'event' is shorter than its length")),
-        ("{}\n{\"type\":\"event\",\"length\":1}\nabc", .invalidEnvelope("item of type 'event' is longer than its length")),
+        ("{}\n{\"type\":\"event\",\"length\":10}\nabc", .invalidEnvelope("an item is shorter than its length")),
+        ("{}\n{\"type\":\"event\",\"length\":1}\nabc", .invalidEnvelope("an item is longer than its length")),
         ("{}\n{\"type\":\"event\",\"length\":-1}\nabc", .invalidEnvelope("invalid item length")),
         ("{}\n{\"length\":1}\na", .invalidEnvelope("item header without a type")),
         ("{\"a\":1,\"a\":2}", .invalidEnvelope("duplicate key in envelope header")),
+        ("{}\n{\"type\":\"log\",\"item_count\":9223372036854775807}\n{}", .invalidEnvelope("item_count must be a whole number from 0 to 100000")),
+        ("{}\n{\"type\":\"log\",\"item_count\":-1}\n{}", .invalidEnvelope("item_count must be a whole number from 0 to 100000")),
+        ("{}\n{\"type\":\"log\",\"item_count\":\"5\"}\n{}", .invalidEnvelope("item_count must be a whole number from 0 to 100000")),
     ])
     func rejects(text: String, error: ProtocolError) {
         #expect(throws: error) { try EnvelopeParser.parse(Array(text.utf8)) }
@@ -70,7 +73,7 @@ import Testing
 
     @Test func eventItemSizeLimit() {
         let big = "{}\n{\"type\":\"event\"}\n{\"m\":\"" + String(repeating: "x", count: 1024 * 1024) + "\"}"
-        #expect(throws: ProtocolError.itemTooLarge(type: "event", limit: 1024 * 1024)) {
+        #expect(throws: ProtocolError.itemTooLarge(type: .event, limit: 1024 * 1024)) {
             try EnvelopeParser.parse(Array(big.utf8))
         }
     }

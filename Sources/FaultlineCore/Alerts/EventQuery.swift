@@ -1,3 +1,4 @@
+import EventProcessing
 import Foundation
 
 /// A metric alert's query: Sentry's search terms over one event, all of which must hold. `event.type:`,
@@ -116,36 +117,14 @@ public struct EventQuery: Sendable {
         }
     }
 
-    /// Exact values compare as written; `*` patterns ignore case and look at the first 1,024 bytes (a pattern with many
-    /// stars costs up to pattern × text steps, and this runs for every event a rule watches).
+    /// Exact values compare as written; `*` patterns ignore case and look at the first 1,024 characters (this runs for
+    /// every event a rule watches; `Glob` matches in linear time whatever the stars).
     static func match(_ m: TextMatch, _ value: String) -> Bool {
         switch m {
         case .exact(let wanted): return value == wanted
-        case .pattern(let pattern): return wildcard(Array(pattern.lowercased().utf8), Array(value.lowercased().utf8.prefix(1024)))
+        case .pattern(let pattern):
+            return Glob(pattern, caseInsensitive: true, starsOnly: true).matches(String(String.UnicodeScalarView(value.unicodeScalars.prefix(1024))))
         case .latestRelease: return false
         }
-    }
-
-    /// `*` matches any run of bytes; iterative with one backtrack point, so linear in practice.
-    static func wildcard(_ p: [UInt8], _ s: [UInt8]) -> Bool {
-        var i = 0, j = 0, star = -1, mark = 0
-        while j < s.count {
-            if i < p.count, p[i] != 0x2A, p[i] == s[j] {
-                i += 1
-                j += 1
-            } else if i < p.count, p[i] == 0x2A {
-                star = i
-                mark = j
-                i += 1
-            } else if star >= 0 {
-                i = star + 1
-                mark += 1
-                j = mark
-            } else {
-                return false
-            }
-        }
-        while i < p.count, p[i] == 0x2A { i += 1 }
-        return i == p.count
     }
 }

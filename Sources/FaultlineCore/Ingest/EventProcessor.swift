@@ -29,11 +29,11 @@ struct EventProcessor {
             do {
                 document = try JSONDocument(bytes: scrubbed)
             } catch {
-                throw .invalidJSON("scrubbed event: \(error.description)")
+                throw .invalidJSON("scrubbed event", error)
             }
         }
         let root = document.root
-        guard root.kind == .object else { throw .invalidJSON("event payload is not a JSON object") }
+        guard root.kind == .object else { throw .invalidJSON("event payload is not a JSON object", nil) }
         let facts = EventFacts(root)
         var payloadID: EventID?
         if let id = facts.eventIDMember, !id.isNull {

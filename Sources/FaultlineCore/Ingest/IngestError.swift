@@ -11,7 +11,8 @@ public enum IngestError: Error, Sendable, CustomStringConvertible {
     case body(ContentDecodingError)
     /// The DSN key's rate limit is used up for this many more seconds.
     case rateLimited(retryAfter: Int)
-    case storage(String)
+    /// Storage failed; what went wrong is logged where it happened and never sent (it may name SQL or paths).
+    case storage
 
     public var description: String {
         switch self {
@@ -22,7 +23,7 @@ public enum IngestError: Error, Sendable, CustomStringConvertible {
         case .protocol(let e): e.description
         case .body(let e): e.description
         case .rateLimited(let seconds): "this DSN key's rate limit is reached; retry in \(seconds) s"
-        case .storage(let why): "the event could not be stored: \(why)"
+        case .storage: "the event could not be stored right now; try again later"
         }
     }
 

@@ -42,7 +42,9 @@ public final class IngestService: Sendable {
             return
         } catch {
             store.cancelExpectedCommit()
-            completion(.failure(.storage("\(error)")))
+            logger.error("ingest failed", metadata: ["error": "\(error)"])
+            metrics.increment(.init("faultline_events_rejected_total", [("reason", "internal")]))
+            completion(.failure(.storage))
             return
         }
         let (batch, responseID) = prepared
@@ -56,7 +58,7 @@ public final class IngestService: Sendable {
             case .failure(let error):
                 logger.error("commit failed", metadata: ["error": "\(error)"])
                 metrics.increment(.init("faultline_events_rejected_total", [("reason", "internal")]))
-                completion(.failure(.storage("\(error)")))
+                completion(.failure(.storage))
             }
         }
     }
@@ -82,6 +84,12 @@ public final class IngestService: Sendable {
 
         let isEnvelope = request.isEnvelope
         let encodings = ContentEncoding.parseHeader(request.contentEncoding)
+        if key == nil {
+            // Only the envelope header's `dsn` can name the key: read just enough of the body to find it, so an
+            // unauthenticated sender never gets the whole envelope inflated.
+            guard isEnvelope else { throw IngestError.protocol(.missingAuth) }
+            key = try authorizeFromEnvelopeHeader(request.body, encodings: encodings, pathProject: pathProject)
+        }
         let limit = isEnvelope ? IngestLimits.maxEnvelopeBytes : IngestLimits.maxEventBytes
         let decoded: [UInt8]
         do {
@@ -96,12 +104,6 @@ public final class IngestService: Sendable {
         let storeEvent: JSONDocument?
         (envelope, storeEvent) = try Self.parse(decoded, isEnvelope: isEnvelope)
 
-        if key == nil {
-            guard let dsn = envelope?.dsn else { throw IngestError.protocol(.missingAuth) }
-            guard let parsed = DSN(dsn) else { throw IngestError.protocol(.invalidAuth("invalid dsn in envelope header")) }
-            key = try authorize(SentryAuth(publicKey: parsed.publicKey, secretKey: parsed.secretKey),
-                                pathProject: pathProject ?? Int(parsed.projectID))
-        }
         guard let key else { throw IngestError.protocol(.missingAuth) }
         let projectID = key.projectID
         if let limit = key.rateLimit {
@@ -140,6 +142,26 @@ public final class IngestService: Sendable {
             throw IngestError.protocol(error)
         }
         return (batch, responseID)
+    }
+
+    /// The key named by the envelope header's `dsn`, read from at most `IngestLimits.maxUnauthenticatedBytes` of
+    /// decoded body.
+    private func authorizeFromEnvelopeHeader(_ body: [UInt8], encodings: [ContentEncoding], pathProject: Int?) throws -> ProjectKey {
+        let head: [UInt8]
+        do {
+            head = try ContentDecoder.decodePrefix(body, encodings: encodings, maxBytes: IngestLimits.maxUnauthenticatedBytes)
+        } catch {
+            throw IngestError.body(error)
+        }
+        guard let headerEnd = head.firstIndex(of: 0x0A) ?? (head.count < IngestLimits.maxUnauthenticatedBytes ? head.count : nil),
+              let header = try? JSONDocument(bytes: head, range: 0..<headerEnd), header.root.kind == .object,
+              let dsn = header.root["dsn"]?.string
+        else {
+            throw IngestError.protocol(.missingAuth)
+        }
+        guard let parsed = DSN(dsn) else { throw IngestError.protocol(.invalidAuth("invalid dsn in envelope header")) }
+        return try authorize(SentryAuth(publicKey: parsed.publicKey, secretKey: parsed.secretKey),
+                             pathProject: pathProject ?? Int(parsed.projectID))
     }
 
     /// The key for `auth`, if it may send to `pathProject`.
@@ -183,7 +205,7 @@ public final class IngestService: Sendable {
         do {
             return (nil, try JSONDocument(bytes: decoded))
         } catch {
-            throw .protocol(.invalidJSON(error.description))
+            throw .protocol(.invalidJSON("request body", error))
         }
     }
 
@@ -202,7 +224,7 @@ public final class IngestService: Sendable {
                 do {
                     document = try JSONDocument(bytes: envelope.bytes, range: item.payload)
                 } catch {
-                    throw .invalidJSON("\(type.name) item: \(error.description)")
+                    throw .invalidJSON(type == .transaction ? "transaction item" : "event item", error)
                 }
                 // The envelope header's event_id wins over the payload's (develop docs, envelopes).
                 let processed = try processor.process(document, id: headerID, type: type.name, index: index)
@@ -217,8 +239,8 @@ public final class IngestService: Sendable {
                 }
                 batch.items.append(.init(type: type.name, eventID: headerID, quantity: item.quantity, itemIndex: index))
             } else {
-                dropped[type.dataCategory, default: 0] += item.quantity
-                metrics.increment(.init("faultline_items_dropped_total", [("type", type.name)]), by: item.quantity)
+                dropped[type.dataCategory, default: 0].saturatingAdd(item.quantity)
+                metrics.increment(.init("faultline_items_dropped_total", [("type", type.label)]), by: item.quantity)
                 continue
             }
             batch.outcomes.append(Outcome(projectID: batch.projectID, timestamp: batch.receivedAt, category: type.dataCategory,

@@ -1,3 +1,4 @@
+import SentryProtocol
 import Synchronization
 
 /// DSN keys' rate limits as fixed windows aligned to the epoch (as Relay's quotas are): a key may send `count` error
@@ -17,10 +18,10 @@ final class KeyRateLimiter: Sendable {
         return windows.withLock { windows in
             var window = windows[keyID] ?? Window(start: start, used: 0)
             if window.start != start { window = Window(start: start, used: 0) }
-            guard window.used + quantity <= limit.count else {
+            guard window.used.saturatingAdding(quantity) <= limit.count else {
                 return max(1, Int((start + length - now).rounded(.up)))
             }
-            window.used += quantity
+            window.used = window.used.saturatingAdding(quantity)
             windows[keyID] = window
             return nil
         }

@@ -27,7 +27,13 @@ public struct SearchSyntaxError: Error, CustomStringConvertible, Equatable {
 public enum SearchTerms {
     /// Splits a query into terms: `[!]key:value`, `key:"quoted value"`, `key:[a, "b c"]`, and free words or
     /// quoted phrases. Fails on an unclosed quote or bracket, or a key without a value.
+    /// Bounds on one query: each term becomes SQL conditions (SQLite refuses expressions past 1,000 levels) or a
+    /// check per event for alert rules.
+    public static let maxTerms = 100
+    public static let maxLength = 4096
+
     public static func parse(_ text: String) throws(SearchSyntaxError) -> [SearchTerm] {
+        guard text.utf8.count <= maxLength else { throw SearchSyntaxError("Invalid search: longer than 4096 bytes.") }
         let chars = Array(text)
         var terms: [SearchTerm] = []
         var i = 0
@@ -73,7 +79,7 @@ public enum SearchTerms {
                 word.append(chars[i])
                 i += 1
             }
-            guard bracketDepth == 0 else { throw fail(start, "unbalanced '[' in '\(word.prefix(40))'") }
+            guard bracketDepth == 0 else { throw fail(start, "unbalanced '['") }
             guard i < chars.count, chars[i] == ":", !word.isEmpty, word != "!" else {
                 terms.append(SearchTerm(negated: false, key: nil, values: [word], position: start))
                 continue
@@ -81,7 +87,7 @@ public enum SearchTerms {
             i += 1
             let negated = word.hasPrefix("!")
             let key = negated ? String(word.dropFirst()) : word
-            guard i < chars.count, !isSpace(chars[i]) else { throw fail(start, "'\(key.prefix(40))' has no value") }
+            guard i < chars.count, !isSpace(chars[i]) else { throw fail(start, "a key has no value") }
             var values: [String] = []
             if chars[i] == "\"" {
                 let (value, next) = try quoted(i)
@@ -125,6 +131,10 @@ public enum SearchTerms {
             }
             guard values.allSatisfy({ !$0.isEmpty }) else { throw fail(start, "'\(key.prefix(40))' has an empty value") }
             terms.append(SearchTerm(negated: negated, key: key, values: values, position: start))
+        }
+        let values = terms.reduce(0) { $0 + $1.values.count }
+        guard terms.count <= maxTerms, values <= maxTerms else {
+            throw SearchSyntaxError("Invalid search: more than 100 terms or values.")
         }
         return terms
     }

@@ -31,7 +31,7 @@ public struct Bootstrap: Sendable {
                                                          passwordCost: passwordCost)
         let token = Credentials.newToken()
         _ = try store.createToken(organizationID: organization.id, hash: Credentials.hash(token: token),
-                                  name: "bootstrap", scopes: Credentials.defaultScopes, userID: member.user.id)
+                                  name: "bootstrap", scopes: Credentials.ownerTokenScopes, userID: member.user.id)
         return Bootstrap(organization: organization, project: project, key: key, token: token,
                          owner: OwnerAccount(email: member.user.email, password: password))
     }

@@ -52,4 +52,7 @@ public enum Credentials {
     /// Scopes a bootstrap or CLI-created token gets unless told otherwise.
     public static let defaultScopes = ["org:read", "project:read", "project:write", "project:admin",
                                        "project:releases", "event:read", "event:write", "event:admin"]
+
+    /// The first start's token, the owner's: the default scopes and `org:admin`, so it can make other tokens.
+    public static let ownerTokenScopes = defaultScopes + ["org:admin"]
 }

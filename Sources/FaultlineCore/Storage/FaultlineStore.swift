@@ -83,10 +83,14 @@ public protocol FaultlineStore: ReleaseStore, UserStore, AlertStore, MetricAlert
     func setKeyRateLimit(id: Int, _ limit: ProjectKey.RateLimit?) throws
     /// Deletes a DSN key of the project; false when it has no such key. Ingest refuses it within the key cache's 5 s.
     func deleteKey(id: Int, projectID: Int) throws -> Bool
-    func createToken(organizationID: Int, hash: [UInt8], name: String?, scopes: [String], userID: Int?) throws -> APIToken
+    /// `parentID`: the token that created this one (none for a session or the command line); revoking a token
+    /// revokes everything it created, so no child outlives its parent.
+    func createToken(organizationID: Int, hash: [UInt8], name: String?, scopes: [String], userID: Int?,
+                     parentID: Int?) throws -> APIToken
     /// The organization's tokens that are not revoked, oldest first.
     func tokens(organizationID: Int) throws -> [APIToken]
-    /// Revokes a token of the organization; false when there is no such active token.
+    /// Revokes a token of the organization and every token created from it, at any depth; false when there is no
+    /// such active token.
     func revokeToken(id: Int, organizationID: Int) throws -> Bool
 
     /// True when the database answers a trivial query.
@@ -169,5 +173,12 @@ public struct Outcome: Sendable, Hashable {
         self.outcome = outcome
         self.reason = reason
         self.quantity = quantity
+    }
+}
+
+extension FaultlineStore {
+    /// A token made by a person (a session, the command line or the first start), not by another token.
+    public func createToken(organizationID: Int, hash: [UInt8], name: String?, scopes: [String], userID: Int?) throws -> APIToken {
+        try createToken(organizationID: organizationID, hash: hash, name: name, scopes: scopes, userID: userID, parentID: nil)
     }
 }

@@ -56,9 +56,13 @@ extension SQLiteStore {
     public func revokeToken(id: Int, organizationID: Int) throws -> Bool {
         let now = Date().timeIntervalSince1970
         return try writer.sync { db in
-            try db.run("UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND organization_id = ? AND revoked_at IS NULL",
-                       [now, id, organizationID])
-            return db.changes == 1
+            try db.run("""
+                WITH RECURSIVE doomed(id) AS (
+                    SELECT id FROM api_tokens WHERE id = ?2 AND organization_id = ?3 AND revoked_at IS NULL
+                    UNION SELECT t.id FROM api_tokens t JOIN doomed d ON t.parent_id = d.id WHERE t.revoked_at IS NULL)
+                UPDATE api_tokens SET revoked_at = ?1 WHERE id IN (SELECT id FROM doomed)
+                """, [now, id, organizationID])
+            return db.changes >= 1
         }
     }
 
@@ -170,12 +174,14 @@ extension SQLiteStore {
         }
     }
 
-    public func createToken(organizationID: Int, hash: [UInt8], name: String?, scopes: [String], userID: Int?) throws -> APIToken {
+    public func createToken(organizationID: Int, hash: [UInt8], name: String?, scopes: [String], userID: Int?,
+                            parentID: Int?) throws -> APIToken {
         let now = Date().timeIntervalSince1970
         let id = try writer.sync { db in
             try db.run("""
-                INSERT INTO api_tokens (organization_id, token_hash, name, scopes, created_at, user_id) VALUES (?, ?, ?, ?, ?, ?)
-                """, [organizationID, hash, name, scopes.joined(separator: " "), now, userID])
+                INSERT INTO api_tokens (organization_id, token_hash, name, scopes, created_at, user_id, parent_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, [organizationID, hash, name, scopes.joined(separator: " "), now, userID, parentID])
             return Int(db.lastInsertRowID)
         }
         return APIToken(id: id, organizationID: organizationID, name: name, scopes: scopes, createdAt: now, userID: userID)

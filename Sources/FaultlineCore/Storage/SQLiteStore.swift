@@ -28,7 +28,10 @@ public final class SQLiteStore: FaultlineStore, @unchecked Sendable {
         public init() {}
     }
 
-    /// Opens (creating if needed) `directory/faultline.sqlite` and applies migrations.
+    /// Outcome rows whose impossible quantities were clamped when this store opened (logged by the server).
+    public let repairedValues: Int
+
+    /// Opens (creating if needed) `directory/faultline.sqlite`, applies migrations and repairs impossible values.
     public init(directory: String, options: Options = Options()) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         path = (directory as NSString).appendingPathComponent("faultline.sqlite")
@@ -39,6 +42,7 @@ public final class SQLiteStore: FaultlineStore, @unchecked Sendable {
         writeOptions.walAutoCheckpointPages = options.backgroundCheckpoints ? 20_000 : 1000
         let db = try SQLiteDatabase(path: path, options: writeOptions)
         try Schema.migrator.migrate(db)
+        repairedValues = try StoredValueRepair.repair(db)
         let issueWriter = IssueWriter()
         self.issueWriter = issueWriter
         writer = WriteQueue(db: db, flush: { db, tally in try Self.flush(db, tally, issueWriter) },
@@ -194,8 +198,8 @@ public final class SQLiteStore: FaultlineStore, @unchecked Sendable {
         for (k, quantity) in tally.outcomes.counts {
             try db.run("""
                 INSERT INTO outcomes (project_id, hour, category, outcome, reason, quantity) VALUES (?, ?, ?, ?, ?, ?)
-                ON CONFLICT (project_id, hour, category, outcome, reason) DO UPDATE SET quantity = quantity + excluded.quantity
-                """, [k.projectID, k.hour, k.category, k.outcome, k.reason, quantity])
+                ON CONFLICT (project_id, hour, category, outcome, reason) DO UPDATE SET \(StoredValueRepair.addQuantity)
+                """, [k.projectID, k.hour, k.category, k.outcome, k.reason, min(max(quantity, 0), StoredValueRepair.maxQuantity)])
         }
     }
 

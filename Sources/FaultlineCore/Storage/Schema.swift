@@ -433,6 +433,11 @@ enum Schema {
             DROP INDEX alert_firings_rule;
             CREATE INDEX alert_firings_rule ON alert_firings (kind, rule_id, id);
             """)
+        m.register("0015_token_parents", """
+            -- The token that created a token (NULL when a person did): revoking one revokes its descendants.
+            ALTER TABLE api_tokens ADD COLUMN parent_id INTEGER;
+            CREATE INDEX api_tokens_parent ON api_tokens (parent_id) WHERE parent_id IS NOT NULL;
+            """)
         return m
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import SQLite
+import SentryProtocol
 
 /// The single writer with group commit: every job that arrived while the previous transaction ran is
 /// committed together in one `BEGIN IMMEDIATE … COMMIT`, then each job's completion runs. With C
@@ -253,11 +254,11 @@ struct OutcomeTally {
     private(set) var counts: [Key: Int] = [:]
 
     mutating func add(_ o: Outcome) {
-        counts[Key(projectID: o.projectID, hour: Int(o.timestamp / 3600) * 3600, category: o.category,
-                   outcome: o.outcome, reason: o.reason), default: 0] += o.quantity
+        counts[Key(projectID: o.projectID, hour: Int(clamping: o.timestamp / 3600) * 3600, category: o.category,
+                   outcome: o.outcome, reason: o.reason), default: 0].saturatingAdd(o.quantity)
     }
 
     mutating func merge(_ other: OutcomeTally) {
-        for (key, value) in other.counts { counts[key, default: 0] += value }
+        for (key, value) in other.counts { counts[key, default: 0].saturatingAdd(value) }
     }
 }

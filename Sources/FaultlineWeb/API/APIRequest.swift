@@ -3,8 +3,23 @@ import SentryProtocol
 
 extension HTTPRequest {
     /// Where this server is, as the client reached it: the base of `permalink`s and `Link` headers.
+    /// A `Host` that is not a plain host name, address and port is replaced by `localhost`: it goes into `Link` headers
+    /// and permalinks, where `<`, `>`, quotes or spaces would change their meaning.
     var baseURL: String {
-        "http://\(headers["Host"] ?? "localhost")"
+        guard let host = headers["Host"], !host.isEmpty, host.utf8.count <= 255, host.utf8.allSatisfy(Self.isHostByte) else {
+            return "http://localhost"
+        }
+        return "http://\(host)"
+    }
+
+    private static func isHostByte(_ b: UInt8) -> Bool {
+        switch b {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+             UInt8(ascii: "."), UInt8(ascii: "-"), UInt8(ascii: ":"), UInt8(ascii: "["), UInt8(ascii: "]"):
+            true
+        default:
+            false
+        }
     }
 
     /// The body as a JSON object, or a 400 that says why not (every API write takes one).

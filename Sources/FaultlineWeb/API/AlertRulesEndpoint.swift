@@ -88,16 +88,17 @@ struct AlertRulesEndpoint: Sendable {
     static func historyResponse(_ store: any FaultlineStore, _ request: HTTPRequest, rule: (kind: AlertFiring.Kind, id: Int)?,
                                 projectIDs: [Int]) throws -> HTTPResponse {
         let limit = try Pagination.limit(request, default: 50)
+        let cursor = try Pagination.cursor(request)
         var before: Int?
-        if let cursor = request.queryValue("cursor"), !cursor.isEmpty {
-            guard let id = Int(cursor.split(separator: ":").first ?? ""), id > 0 else { throw APIError.badRequest("Invalid cursor.") }
+        if let cursor {
+            guard let id = cursor.rowID else { throw APIError.badRequest("Invalid cursor parameter.") }
             before = id
         }
         let firings = try store.alertFirings(rule: rule, projectIDs: projectIDs, limit: limit + 1, beforeID: before)
         let page = Array(firings.prefix(limit))
         var response = HTTPResponse.json(.array(page.map(Self.firing)))
-        let next = firings.count > limit ? page.last.map { "\($0.id):0:0" } : nil
-        response.headers.add("Link", Pagination.link(request, next: next, current: request.queryValue("cursor")))
+        let next = firings.count > limit ? page.last.map { PageCursor(value: Double($0.id)) } : nil
+        response.headers.add("Link", Pagination.link(request, next: next, current: cursor))
         return response
     }
 

@@ -11,10 +11,10 @@ struct EventsEndpoint: Sendable {
     func list(_ request: HTTPRequest, _ p: [String: String]) throws -> HTTPResponse {
         let project = try auth.project(request, p, scope: "event:read")
         let limit = try Pagination.limit(request, default: 50)
-        let cursor = request.queryValue("cursor").flatMap { $0.isEmpty ? nil : $0 }
+        let cursor = try Pagination.cursor(request)
         var before: Int?
         if let cursor {
-            guard let row = Int(cursor.split(separator: ":").first ?? ""), row > 0 else {
+            guard let row = cursor.rowID else {
                 throw APIError.badRequest("Invalid cursor parameter.")
             }
             before = row
@@ -26,7 +26,7 @@ struct EventsEndpoint: Sendable {
             full ? try EventSerializer.detail(event, projectID: project.id) : try EventSerializer.summary(event, projectID: project.id)
         })
         var response = HTTPResponse.json(body)
-        let next = events.count > limit ? page.last.map { "\($0.rowID):0:0" } : nil
+        let next = events.count > limit ? page.last.map { PageCursor(value: Double($0.rowID)) } : nil
         response.headers.add("Link", Pagination.link(request, next: next, current: cursor))
         return response
     }

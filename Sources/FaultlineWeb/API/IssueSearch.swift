@@ -33,7 +33,7 @@ enum IssueSearch {
 
     private static func apply(_ term: Term, key: String, to query: inout IssueQuery, context: Context) throws {
         func fail(_ why: String) -> APIError {
-            APIError.badRequest("Invalid search at position \(term.position + 1) ('\(key)'): \(why)")
+            APIError.badRequest("Invalid search at position \(term.position + 1): \(why)")
         }
         let values = term.values
         let matches = values.map(TextMatch.init)
@@ -78,7 +78,7 @@ enum IssueSearch {
                 guard let me = context.userID else { throw fail("'me' needs a token that acts for a user") }
                 userID = me
             } else {
-                guard let found = try context.member(wanted) else { throw fail("no member '\(wanted.prefix(60))'") }
+                guard let found = try context.member(wanted) else { throw fail("no member by that name") }
                 userID = found
             }
             query.filters.append(.assigned(userID: userID, negated: term.negated))
@@ -104,7 +104,7 @@ enum IssueSearch {
         case "resolved": status = .resolved
         case "ignored", "archived", "muted": status = .ignored
         case "regressed", "escalating", "new", "ongoing":
-            guard !negated else { throw fail("'!is:\(value)' is not supported") }
+            guard !negated else { throw fail("'!is:' is not supported") }
             query.statuses.append(.unresolved)
             query.substatus = value
             return
@@ -115,7 +115,7 @@ enum IssueSearch {
             query.filters.append(.assigned(userID: nil, negated: (value == "unassigned") != negated))
             return
         default:
-            throw fail("unknown value '\(value.prefix(40))' (use unresolved, resolved, ignored, regressed, new, ongoing, unhandled, assigned or unassigned)")
+            throw fail("unknown value (use unresolved, resolved, ignored, regressed, new, ongoing, unhandled, assigned or unassigned)")
         }
         guard let status else { return }
         if negated {

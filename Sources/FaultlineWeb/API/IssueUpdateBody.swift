@@ -59,7 +59,7 @@ struct IssueUpdateBody {
         case "unresolved": change = IssueStatusChange(status: .unresolved)
         case "ignored", "archived", "muted": change = IssueStatusChange(status: .ignored)
         default:
-            throw APIError.badRequest("Invalid status '\(statusText)': use resolved, resolvedInNextRelease, unresolved or ignored.")
+            throw APIError.badRequest("Invalid status: use resolved, resolvedInNextRelease, unresolved or ignored.")
         }
         change.actor = actor
         if let details = root["statusDetails"], !details.isNull {

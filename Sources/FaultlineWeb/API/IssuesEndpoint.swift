@@ -30,7 +30,7 @@ struct IssuesEndpoint: Sendable {
             var ids: Set<Int> = []
             for text in wanted {
                 guard let id = Int(text), let project = projects.first(where: { $0.id == id }) else {
-                    throw APIError.forbidden("You do not have access to project '\(text.prefix(40))'.")
+                    throw APIError.forbidden("You do not have access to one of the projects named.")
                 }
                 ids.insert(project.id)
             }
@@ -47,16 +47,15 @@ struct IssuesEndpoint: Sendable {
                               context: searchContext(token, organizationID: projects.first?.organizationID ?? token.organizationID))
         if let sort = request.queryValue("sort") {
             guard let s = IssueQuery.Sort(rawValue: sort) else {
-                throw APIError.badRequest("Invalid sort '\(sort)': use date, new, freq or user.")
+                throw APIError.badRequest("Invalid sort: use date, new, freq or user.")
             }
             query.sort = s
         }
         let limit = try Pagination.limit(request, default: 25)
-        let cursorText = request.queryValue("cursor").flatMap { $0.isEmpty ? nil : $0 }
-        let cursor = try cursorText.map(parseCursor)
+        let cursor = try Pagination.cursor(request)
         let period = request.queryValue("statsPeriod") ?? "24h"
         guard ["24h", "14d", ""].contains(period) else {
-            throw APIError.badRequest("Invalid statsPeriod '\(period)': use 24h, 14d or an empty value.")
+            throw APIError.badRequest("Invalid statsPeriod: use 24h, 14d or an empty value.")
         }
         // Pages come from the ordered ids the first page found (see IssueSnapshots), so issues that move while
         // events arrive are neither skipped nor shown twice; past the snapshot (or once it is gone), by value.
@@ -77,13 +76,13 @@ struct IssuesEndpoint: Sendable {
         let pageIDs = Array(ids[offset..<min(offset + limit, ids.count)])
         let issues = try store.issues(ids: pageIDs).filter { byID[$0.projectID] != nil }
         let end = offset + pageIDs.count
-        var next: String?
+        var next: PageCursor?
         // The page's last issue (even when it was deleted since the snapshot: the next page starts after it).
         let lastOfPage = try issues.last ?? pageIDs.last.flatMap { try store.issue(id: $0) }
         if let last = lastOfPage {
-            let keyset = "\(Self.format(sortValue(last, query.sort))):\(last.id):0"
+            let keyset = PageCursor(value: sortValue(last, query.sort), id: last.id)
             if end < ids.count, let snapshotKey {
-                next = keyset + ":\(snapshotKey):\(end)"
+                next = PageCursor(value: keyset.value, id: keyset.id, snapshot: snapshotKey, offset: end)
             } else if ids.count == IssueSnapshots.maxIDs {
                 next = keyset
             }
@@ -98,7 +97,7 @@ struct IssuesEndpoint: Sendable {
             }
         })
         var response = HTTPResponse(status: .ok, contentType: "application/json", body: body.serialized)
-        response.headers.add("Link", Pagination.link(request, next: next, current: cursorText))
+        response.headers.add("Link", Pagination.link(request, next: next, current: cursor))
         // Sentry's match count (the projects page shows it): exact up to the snapshot's size, which X-Max-Hits names.
         if cursor == nil {
             response.headers.add("X-Hits", String(ids.count))
@@ -133,33 +132,6 @@ struct IssuesEndpoint: Sendable {
         case .freq: Double(issue.timesSeen)
         case .user: Double(issue.userCount)
         }
-    }
-
-    static func format(_ v: Double) -> String {
-        v.rounded() == v && abs(v) < 1e15 ? String(Int(v)) : String(v)
-    }
-
-    struct ListCursor {
-        var value: Double
-        var id: Int
-        var snapshot: String?
-        var offset = 0
-    }
-
-    /// Cursors are `value:id:0[:snapshot:offset]`: the last issue's sort value and id, and where the page ends in the
-    /// first page's snapshot (Sentry's cursors are opaque to clients, which pass them back as given).
-    private func parseCursor(_ text: String) throws -> ListCursor {
-        let parts = text.split(separator: ":")
-        guard parts.count >= 2, let value = Double(parts[0]), value.isFinite, let id = Int(parts[1]) else {
-            throw APIError.badRequest("Invalid cursor parameter.")
-        }
-        var cursor = ListCursor(value: value, id: id)
-        if parts.count >= 5 {
-            guard let offset = Int(parts[4]), offset >= 0 else { throw APIError.badRequest("Invalid cursor parameter.") }
-            cursor.snapshot = String(parts[3])
-            cursor.offset = offset
-        }
-        return cursor
     }
 
     // MARK: One issue
@@ -214,7 +186,7 @@ struct IssuesEndpoint: Sendable {
                 update.triage.assignment = IssueTriageChange.Assignment.nobody
             } else {
                 guard let member = try store.members(organizationID: organizationID).named(assignee) else {
-                    throw APIError.badRequest("Unknown assignee '\(assignee.prefix(60))': name a member of the organization (user:ID, an id or an email).")
+                    throw APIError.badRequest("Unknown assignee: name a member of the organization (user:ID, an id or an email).")
                 }
                 update.triage.assignment = IssueTriageChange.Assignment.user(member.user.id)
             }
@@ -239,7 +211,7 @@ struct IssuesEndpoint: Sendable {
         guard !texts.isEmpty else { throw APIError.badRequest("Name the issues to delete with id=… (repeated).") }
         guard texts.count <= Self.bulkLimit else { throw APIError.badRequest("At most \(Self.bulkLimit) issues per request.") }
         let ids = try texts.map { text in
-            guard let id = Int(text), id > 0 else { throw APIError.badRequest("Invalid issue id '\(text.prefix(40))'.") }
+            guard let id = Int(text), id > 0 else { throw APIError.badRequest("Invalid issue id: expected a positive integer.") }
             return id
         }
         // Other projects' ids are skipped, as in the bulk update.
@@ -259,7 +231,7 @@ struct IssuesEndpoint: Sendable {
         let ids = request.queryValues("id")
         if !ids.isEmpty {
             for text in ids {
-                guard let id = Int(text), id > 0 else { throw APIError.badRequest("Invalid issue id '\(text.prefix(40))'.") }
+                guard let id = Int(text), id > 0 else { throw APIError.badRequest("Invalid issue id: expected a positive integer.") }
                 // Other projects' issues are skipped, not reported: their existence is not confirmed.
                 if let issue = try store.issue(id: id), issue.projectID == project.id, !targets.contains(id) { targets.append(id) }
             }
@@ -319,9 +291,10 @@ struct IssuesEndpoint: Sendable {
     func events(_ request: HTTPRequest, _ p: [String: String]) throws -> HTTPResponse {
         let (issue, project) = try issue(request, p, scope: "event:read")
         let limit = try Pagination.limit(request, default: 50)
+        let cursor = try Pagination.cursor(request)
         var after: Int?
-        if let cursor = request.queryValue("cursor"), !cursor.isEmpty {
-            guard let id = Int(cursor.split(separator: ":").first ?? "") else { throw APIError.badRequest("Invalid cursor parameter.") }
+        if let cursor {
+            guard let id = cursor.rowID else { throw APIError.badRequest("Invalid cursor parameter.") }
             after = id
         }
         let full = ["1", "true"].contains(request.queryValue("full") ?? "")
@@ -331,8 +304,8 @@ struct IssuesEndpoint: Sendable {
             full ? try EventSerializer.detail(event, projectID: project.id) : try EventSerializer.summary(event, projectID: project.id)
         })
         var response = HTTPResponse(status: .ok, contentType: "application/json", body: body.serialized)
-        let next = events.count > limit ? page.last.map { "\($0.rowID):0:0" } : nil
-        response.headers.add("Link", Pagination.link(request, next: next, current: request.queryValue("cursor")))
+        let next = events.count > limit ? page.last.map { PageCursor(value: Double($0.rowID)) } : nil
+        response.headers.add("Link", Pagination.link(request, next: next, current: cursor))
         return response
     }
 

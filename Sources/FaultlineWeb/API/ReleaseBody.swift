@@ -83,8 +83,8 @@ struct ReleaseBody {
 
     static func date(_ object: JSONRef, _ key: String) throws -> Double? {
         guard let value = object[key], !value.isNull else { return nil }
-        if let s = value.string, let t = Timestamp.parse(s) { return t }
-        if let n = value.double, n.isFinite, n >= 0 { return n }
+        if let s = value.string, let t = Timestamp.parse(s), Timestamp.validRange.contains(t) { return t }
+        if let n = value.double, Timestamp.validRange.contains(n) { return n }
         throw APIError.badRequest("'\(key)' must be an RFC 3339 date.")
     }
 }

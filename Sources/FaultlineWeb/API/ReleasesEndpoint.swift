@@ -27,21 +27,21 @@ struct ReleasesEndpoint: Sendable {
         } else if !wanted.isEmpty {
             query.projectIDs = try wanted.map { text in
                 guard let id = Int(text), projects.contains(where: { $0.id == id }) else {
-                    throw APIError.forbidden("You do not have access to project '\(text.prefix(40))'.")
+                    throw APIError.forbidden("You do not have access to one of the projects named.")
                 }
                 return id
             }
         }
         query.limit = try Pagination.limit(request, default: 25)
-        let cursor = request.queryValue("cursor").flatMap { $0.isEmpty ? nil : $0 }
-        if let cursor { query.after = try Self.parseCursor(cursor) }
+        let cursor = try Pagination.cursor(request)
+        if let cursor { query.after = ReleaseCursor(dateCreated: cursor.value, id: cursor.id) }
         var probe = query
         probe.limit += 1
         let found = try store.releases(probe)
         let page = Array(found.prefix(query.limit))
         let byID = try projectsByID(organization)
         var response = HTTPResponse.json(.array(page.map { ReleaseSerializer.release($0, projects: byID) }))
-        let next = found.count > query.limit ? page.last.map { "\(IssuesEndpoint.format($0.dateCreated)):\($0.id):0" } : nil
+        let next = found.count > query.limit ? page.last.map { PageCursor(value: $0.dateCreated, id: $0.id) } : nil
         response.headers.add("Link", Pagination.link(request, next: next, current: cursor))
         return response
     }
@@ -173,7 +173,7 @@ struct ReleasesEndpoint: Sendable {
     private func projectIDs(_ names: [String], in projects: [Project]) throws -> [Int] {
         try names.map { name in
             guard let project = projects.first(where: { $0.slug == name || String($0.id) == name }) else {
-                throw APIError.badRequest("Invalid project: '\(name.prefix(40))' is not a project of this organization.")
+                throw APIError.badRequest("Invalid project: one of the projects named is not a project of this organization.")
             }
             return project.id
         }
@@ -181,13 +181,5 @@ struct ReleasesEndpoint: Sendable {
 
     private func projectsByID(_ organization: Organization) throws -> [Int: Project] {
         Dictionary(uniqueKeysWithValues: try store.projects(organizationSlug: organization.slug).map { ($0.id, $0) })
-    }
-
-    private static func parseCursor(_ text: String) throws -> ReleaseCursor {
-        let parts = text.split(separator: ":")
-        guard parts.count >= 2, let value = Double(parts[0]), value.isFinite, let id = Int(parts[1]) else {
-            throw APIError.badRequest("Invalid cursor parameter.")
-        }
-        return ReleaseCursor(dateCreated: value, id: id)
     }
 }

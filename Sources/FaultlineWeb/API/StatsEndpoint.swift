@@ -21,11 +21,11 @@ struct StatsEndpoint: Sendable {
         case "accepted": kept = { $0 == "accepted" }
         case "rejected": kept = { $0 == "rate_limited" || $0 == "invalid" }
         case "blacklisted": kept = { $0 == "filtered" }
-        default: throw APIError.badRequest("Invalid stat '\(stat.prefix(20))': use received, accepted, rejected or blacklisted.")
+        default: throw APIError.badRequest("Invalid stat: use received, accepted, rejected or blacklisted.")
         }
         let resolution = request.queryValue("resolution") ?? "1h"
         guard let step = ["1h": 3600.0, "1d": 86_400.0][resolution] else {
-            throw APIError.badRequest("Invalid resolution '\(resolution.prefix(20))': use 1h or 1d.")
+            throw APIError.badRequest("Invalid resolution: use 1h or 1d.")
         }
         let now = Date().timeIntervalSince1970
         let until = try seconds(request, "until") ?? now
@@ -38,8 +38,8 @@ struct StatsEndpoint: Sendable {
         var counts = [Int](repeating: 0, count: buckets)
         for o in try store.outcomes(projectIDs: [project.id], since: start, until: until + 1)
         where (o.category == "error" || o.category == "default") && kept(o.outcome) {
-            let i = Int((o.timestamp - start) / step)
-            if counts.indices.contains(i) { counts[i] += o.quantity }
+            let i = Int(clamping: (o.timestamp - start) / step)
+            if counts.indices.contains(i) { counts[i].saturatingAdd(o.quantity) }
         }
         return HTTPResponse.json(.array(counts.enumerated().map { i, n in .array([.int(Int(start) + i * Int(step)), .int(n)]) }))
     }
@@ -94,7 +94,7 @@ struct StatsEndpoint: Sendable {
         var groups: [[String]: [Int]] = [:]
         for o in try store.outcomes(projectIDs: projects.map(\.id), since: begin, until: end)
         where (categories.isEmpty || categories.contains(o.category)) && (outcomes.isEmpty || outcomes.contains(o.outcome)) {
-            let i = Int((o.timestamp - begin) / interval)
+            let i = Int(clamping: (o.timestamp - begin) / interval)
             guard i >= 0, i < count else { continue }
             let key = groupBy.map { by -> String in
                 switch by {
@@ -104,7 +104,7 @@ struct StatsEndpoint: Sendable {
                 default: o.reason
                 }
             }
-            groups[key, default: [Int](repeating: 0, count: count)][i] += o.quantity
+            groups[key, default: [Int](repeating: 0, count: count)][i].saturatingAdd(o.quantity)
         }
         let body = JSONValue.object([
             ("start", .string(Timestamp.format(begin))),
@@ -115,7 +115,7 @@ struct StatsEndpoint: Sendable {
                     ("by", .object(zip(groupBy, key).map { by, value in
                         (by, by == "project" ? JSONValue.int(Int(value) ?? 0) : .string(value))
                     })),
-                    ("totals", .object([("sum(quantity)", .int(series.reduce(0, +)))])),
+                    ("totals", .object([("sum(quantity)", .int(series.saturatingSum()))])),
                     ("series", .object([("sum(quantity)", .array(series.map { .int($0) }))])),
                 ])
             })),
@@ -125,7 +125,7 @@ struct StatsEndpoint: Sendable {
 
     private func seconds(_ request: HTTPRequest, _ name: String) throws -> Double? {
         guard let text = request.queryValue(name), !text.isEmpty else { return nil }
-        guard let value = Double(text), value.isFinite, value >= 0 else {
+        guard let value = Double(text), Timestamp.validRange.contains(value) else {
             throw APIError.badRequest("'\(name)' must be a Unix timestamp in seconds.")
         }
         return value
@@ -135,7 +135,7 @@ struct StatsEndpoint: Sendable {
     private func duration(_ text: String, name: String) throws -> Double {
         guard let unit = text.last, let scale = ["m": 60.0, "h": 3600, "d": 86_400, "w": 604_800][String(unit)],
               let amount = Int(text.dropLast()), amount > 0, amount <= 100_000 else {
-            throw APIError.badRequest("Invalid \(name) '\(text.prefix(20))': use a number and a unit (m, h, d, w), like 24h or 14d.")
+            throw APIError.badRequest("Invalid \(name): use a number and a unit (m, h, d, w), like 24h or 14d.")
         }
         return Double(amount) * scale
     }

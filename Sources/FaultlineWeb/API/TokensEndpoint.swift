@@ -4,8 +4,11 @@ import HTTPServer
 import SentryProtocol
 
 /// `GET/POST/DELETE /api/0/api-tokens/` (and `DELETE …/{token_id}/`): the organization's API tokens, in Sentry's
-/// shapes. A new token's value is in the creation response only; the store keeps its hash. A token may create or
-/// revoke only tokens whose scopes it holds itself, so no token can mint a stronger one.
+/// shapes. A new token's value is in the creation response only; the store keeps its hash.
+///
+/// Who may do what: tokens are created from a logged-in session, or by a token with `org:admin`, and never with a
+/// scope their creator lacks; a token made by a token is revoked with it. Anyone may revoke their own tokens (within
+/// their scopes); only owners and admins revoke other people's.
 struct TokensEndpoint: Sendable {
     let store: any FaultlineStore
     let auth: APIAuthenticator
@@ -19,6 +22,9 @@ struct TokensEndpoint: Sendable {
 
     func create(_ request: HTTPRequest) throws -> HTTPResponse {
         let caller = try auth.authenticate(request)
+        guard caller.isSession || caller.scopes.contains("org:admin") else {
+            throw APIError.forbidden("Tokens are created from a logged-in session or with a token that has org:admin.")
+        }
         let body = try request.jsonObjectBody()
         guard let requested = body["scopes"], requested.kind == .array, requested.elements.allSatisfy({ $0.kind == .string }) else {
             throw APIError.badRequest("'scopes' must be a list of scope names.")
@@ -26,7 +32,7 @@ struct TokensEndpoint: Sendable {
         let scopes: [String]
         switch Credentials.validScopes(requested.elements.compactMap(\.string)) {
         case .success(let valid): scopes = valid
-        case .failure(let unknown): throw APIError.badRequest("Invalid scopes: \(unknown.description).")
+        case .failure: throw APIError.badRequest("Invalid scopes: name only known scopes (org:read, project:write, event:admin, …).")
         }
         guard !scopes.isEmpty else { throw APIError.badRequest("'scopes' must name at least one scope.") }
         if let missing = scopes.first(where: { !caller.scopes.contains($0) }) {
@@ -41,7 +47,8 @@ struct TokensEndpoint: Sendable {
         }
         let value = Credentials.newToken()
         let token = try store.createToken(organizationID: caller.organizationID, hash: Credentials.hash(token: value),
-                                          name: name, scopes: scopes, userID: caller.userID)
+                                          name: name, scopes: scopes, userID: caller.userID,
+                                          parentID: caller.isSession ? nil : caller.id)
         return HTTPResponse.json(Self.serialize(token, value: value), status: .created)
     }
 
@@ -66,6 +73,15 @@ struct TokensEndpoint: Sendable {
         }
         if let missing = target.scopes.first(where: { !caller.scopes.contains($0) }) {
             throw APIError.forbidden("A token cannot revoke one with a scope it does not have (\(missing)).")
+        }
+        let ownToken = target.userID != nil && target.userID == caller.userID
+        if !ownToken {
+            let role = try caller.userID.flatMap { user in
+                try store.memberships(userID: user).first { $0.organizationID == caller.organizationID }?.role
+            }
+            guard role == .owner || role == .admin else {
+                throw APIError.forbidden("Only owners and admins revoke other people's tokens.")
+            }
         }
         guard try store.revokeToken(id: id, organizationID: caller.organizationID) else {
             throw APIError.notFound("The requested resource does not exist.")

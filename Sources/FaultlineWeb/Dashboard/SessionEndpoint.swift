@@ -10,13 +10,16 @@ struct SessionEndpoint: Sendable {
     let store: any FaultlineStore
     let auth: APIAuthenticator
     let throttle: LoginThrottle
+    let clientAddress: ClientAddress
     /// scrypt takes 0.1 s and 32 MiB: checks run one at a time, off the event loops.
     private let queue = DispatchQueue(label: "faultline.login")
 
-    init(store: any FaultlineStore, auth: APIAuthenticator, throttle: LoginThrottle = LoginThrottle()) {
+    init(store: any FaultlineStore, auth: APIAuthenticator, throttle: LoginThrottle = LoginThrottle(),
+         clientAddress: ClientAddress = ClientAddress()) {
         self.store = store
         self.auth = auth
         self.throttle = throttle
+        self.clientAddress = clientAddress
     }
 
     func login(_ request: HTTPRequest, respond: @escaping @Sendable (HTTPResponse) -> Void) {
@@ -43,19 +46,29 @@ struct SessionEndpoint: Sendable {
         let password = body["password"]?.string ?? ""
         guard !email.isEmpty, !password.isEmpty else { throw APIError.badRequest("Both 'email' and 'password' are required.") }
         guard email.utf8.count <= 254, password.utf8.count <= 1024 else { throw APIError.badRequest("Invalid email or password.") }
-        if let wait = throttle.retryAfter(email: email, address: request.remoteAddress) {
+        let address = clientAddress.of(request)
+        var throttledFailure: Int?
+        switch throttle.verdict(email: email, address: address) {
+        case .refused(let wait):
             throw APIError.tooManyRequests("Too many failed logins. Try again in \(wait) seconds.", retryAfter: wait)
+        case .checkThenThrottle(let wait):
+            throttledFailure = wait
+        case .allowed:
+            break
         }
         let result: SessionLogin.Result
         do {
-            result = try SessionLogin.login(email: email, password: password, store: store)
+            result = try SessionLogin.login(email: LoginThrottle.normalize(email), password: password, store: store)
         } catch SessionLogin.Failure.invalidCredentials {
-            throttle.recordFailure(email: email, address: request.remoteAddress)
+            throttle.recordFailure(email: email, address: address)
+            if let wait = throttledFailure {
+                throw APIError.tooManyRequests("Too many failed logins. Try again in \(wait) seconds.", retryAfter: wait)
+            }
             throw APIError.badRequest("Invalid email or password.")
         } catch SessionLogin.Failure.noOrganization {
             throw APIError.forbidden("This user belongs to no organization.")
         }
-        throttle.recordSuccess(email: email)
+        throttle.recordSuccess(email: email, address: address)
         let organization = try store.organization(id: result.session.organizationID)
         var response = HTTPResponse.json(.object([
             ("nextUri", .string("/organizations/\(organization?.slug ?? "")/issues/")),

@@ -13,7 +13,7 @@ struct IngestEndpoint: Sendable {
         ("Access-Control-Expose-Headers", "x-sentry-error, x-sentry-rate-limits, retry-after"),
     ]
 
-    static let acceptedHeaders = HTTPHeaders([("Content-Type", "application/json")] + corsHeaders)
+    static let acceptedHeaders = HTTPHeaders([("Content-Type", "application/json")] + corsHeaders + SecurityHeaders.fields)
     static let idPrefix = Array("{\"id\":\"".utf8)
     static let idSuffix = Array("\"}".utf8)
     static let emptyObject = Array("{}".utf8)
@@ -25,8 +25,10 @@ struct IngestEndpoint: Sendable {
         ("Access-Control-Max-Age", "3600"),
     ]
 
+    static let preflightResponseHeaders = HTTPHeaders(preflightHeaders + SecurityHeaders.fields)
+
     func preflight(_ request: HTTPRequest, respond: @escaping @Sendable (HTTPResponse) -> Void) {
-        respond(HTTPResponse(status: .ok, headers: HTTPHeaders(Self.preflightHeaders)))
+        respond(HTTPResponse(status: .ok, headers: Self.preflightResponseHeaders))
     }
 
     func handle(_ request: HTTPRequest, endpoint: IngestRequest.Endpoint, projectID: String?,
@@ -53,6 +55,8 @@ struct IngestEndpoint: Sendable {
                 response = HTTPResponse(status: .ok, headers: Self.acceptedHeaders, body: body)
             case .failure(let error):
                 response = ErrorResponses.response(for: error)
+                // The description is fixed text (`ProtocolError` holds no request data); the writer drops any
+                // header that could still break a line.
                 response.headers.add("X-Sentry-Error", error.description)
                 for (name, value) in Self.corsHeaders { response.headers.add(name, value) }
             }
