@@ -47,6 +47,8 @@ public final class WebApp: HTTPHandler {
         let releases = ReleasesEndpoint(store: store, auth: auth)
         let users = UsersEndpoint(store: store, auth: auth)
         let stats = StatsEndpoint(store: store, auth: auth)
+        let discover = OrganizationEventsEndpoint(store: store, auth: auth)
+        let traces = TraceEndpoint(store: store, auth: auth)
         let sessions = SessionEndpoint(store: store, auth: auth, clientAddress: ClientAddress(trustedProxies: trustedProxies))
         let dashboard = DashboardEndpoint(files: StaticFiles())
         let rules = AlertRulesEndpoint(store: store, auth: auth, engine: alerts)
@@ -107,6 +109,8 @@ public final class WebApp: HTTPHandler {
         r.add("GET", "/api/0/projects/{org}/{project}/events/", .sync { req, p in try events.list(req, p) })
         r.add("GET", "/api/0/projects/{org}/{project}/stats/", .sync { req, p in try stats.project(req, p) })
         r.add("GET", "/api/0/organizations/{org}/stats_v2/", .sync { req, p in try stats.organization(req, p) })
+        r.add("GET", "/api/0/organizations/{org}/events/", .sync { req, p in try discover.table(req, p) })
+        r.add("GET", "/api/0/organizations/{org}/events-trace/{trace_id}/", .sync { req, p in try traces.trace(req, p) })
         r.add("GET", "/api/0/projects/{org}/{project}/events/{event_id}/", .sync { req, p in
             try events.detail(req, p, raw: false)
         })

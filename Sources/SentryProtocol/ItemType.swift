@@ -82,7 +82,7 @@ public enum ItemType: Hashable, Sendable {
     /// Items kept for later features (sessions, crons, logs, feedback, …); the rest are counted and dropped.
     public var isStored: Bool {
         switch self {
-        case .event, .transaction, .attachment, .session, .sessions, .checkIn, .feedback, .userReport, .log, .clientReport:
+        case .event, .transaction, .attachment, .session, .sessions, .checkIn, .feedback, .userReport, .log, .clientReport, .span:
             true
         default:
             false

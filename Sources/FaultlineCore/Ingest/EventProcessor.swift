@@ -57,6 +57,10 @@ struct EventProcessor {
             let timing = facts.transactionTiming
             row.transaction = IngestBatch.TransactionFacts(name: fields.transaction, op: timing.op, status: timing.status,
                                                            durationMS: timing.durationMS, userKey: fields.userKey, tags: fields.tags)
+            var trace = TraceRecords.transaction(root, name: fields.transaction)
+            trace.seal()
+            if trace.droppedSpans > 0 { row.notes.append("spans: \(trace.droppedSpans) over the limit of \(TraceRecords.maxSpans) dropped") }
+            row.trace = trace
         }
         return Processed(row: row, scrubbed: scrubbed)
     }

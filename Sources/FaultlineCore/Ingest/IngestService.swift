@@ -1,4 +1,5 @@
 import ContentCoding
+import EventProcessing
 import Foundation
 import Logging
 import SentryProtocol
@@ -210,7 +211,7 @@ public final class IngestService: Sendable {
     }
 
     /// Item types whose JSON may carry personal data and is kept, so it is scrubbed like events.
-    private static let scrubbedItems: Set<String> = ["feedback", "user_report", "log"]
+    private static let scrubbedItems: Set<String> = ["feedback", "user_report", "log", "span"]
 
     private func add(_ envelope: Envelope, to batch: inout IngestBatch, processor: EventProcessor,
                      replacements: inout [Int: [UInt8]]) throws(ProtocolError) -> EventID? {
@@ -232,6 +233,14 @@ public final class IngestService: Sendable {
                 batch.events.append(processed.row)
                 responseID = processed.row.eventID
             } else if type.isStored {
+                if type == .span, let document = try? JSONDocument(bytes: envelope.bytes, range: item.payload),
+                   document.root.kind == .object {
+                    // Streamed spans: their queryable part; the container is kept as sent, like other items.
+                    let streamed = TraceRecords.streamed(document.root)
+                    batch.streamed.transactions += streamed.transactions
+                    batch.streamed.spans += streamed.spans
+                    if batch.streamed.traceID == nil { batch.streamed.traceID = streamed.traceID }
+                }
                 if Self.scrubbedItems.contains(type.name),
                    let document = try? JSONDocument(bytes: envelope.bytes, range: item.payload),
                    let scrubbed = processor.scrub(document) {
@@ -246,6 +255,7 @@ public final class IngestService: Sendable {
             batch.outcomes.append(Outcome(projectID: batch.projectID, timestamp: batch.receivedAt, category: type.dataCategory,
                                           outcome: "accepted", quantity: item.quantity))
         }
+        batch.streamed.seal()
         for (category, quantity) in dropped {
             batch.outcomes.append(Outcome(projectID: batch.projectID, timestamp: batch.receivedAt, category: category,
                                           outcome: "filtered", reason: "unsupported_item", quantity: quantity))

@@ -1,3 +1,4 @@
+import EventProcessing
 import SentryProtocol
 
 /// Everything Faultline asks of its database, as domain operations. SQLite implements it
@@ -93,6 +94,13 @@ public protocol FaultlineStore: ReleaseStore, UserStore, AlertStore, MetricAlert
     /// such active token.
     func revokeToken(id: Int, organizationID: Int) throws -> Bool
 
+    /// Transactions that ended in `[since, until)` in these projects (and environments, when named), newest first.
+    func transactionSamples(projectIDs: [Int], since: Double, until: Double, environments: [String],
+                            limit: Int) throws -> [TransactionSample]
+
+    /// One trace's transactions (at most `limit`) and the spans stored with them, in these projects.
+    func trace(projectIDs: [Int], traceID: EventID, limit: Int) throws -> (transactions: [TraceTransaction], spans: [SpanRecord])
+
     /// True when the database answers a trivial query.
     func isHealthy() -> Bool
     /// Finishes queued writes and closes the database.
@@ -107,6 +115,8 @@ public struct IngestBatch: Sendable {
     public var events: [EventRow]
     public var items: [ItemRow]
     public var outcomes: [Outcome]
+    /// Streamed spans (`span` items): their segments as transactions, and the spans.
+    public var streamed = TraceRecords.Extracted()
 
     public struct Payload: Sendable {
         /// The request's `Content-Encoding` (one coding), or identity.
@@ -131,6 +141,8 @@ public struct IngestBatch: Sendable {
         public var notes: [String] = []
         /// Transactions: what metric alerts measure.
         public var transaction: TransactionFacts?
+        /// Transactions: the root and spans as queried.
+        public var trace: TraceRecords.Extracted?
     }
 
     public struct TransactionFacts: Sendable {

@@ -137,6 +137,15 @@ public final class SQLiteStore: FaultlineStore, @unchecked Sendable {
                 let eventRow = Int(db.lastInsertRowID)
                 tally.storedEvents.append(.init(key: key, row: eventRow))
                 tally.storedEventKeys.insert(key)
+                if let trace = event.trace {
+                    let block = try TraceRows.insertBlock(trace.block, count: trace.spans.count, projectID: batch.projectID,
+                                                          traceID: trace.transactions.first?.traceID, db)
+                    for t in trace.transactions {
+                        try TraceRows.insert(t, projectID: batch.projectID, eventRow: eventRow, spanBlock: block,
+                                             environment: event.environment, release: event.release,
+                                             userKey: event.transaction?.userKey, db)
+                    }
+                }
                 if let t = event.transaction, let sink = issueWriter.alertSink, sink.wantsTransactions(projectID: batch.projectID) {
                     tally.transactions.append(MetricSample(kind: .transaction, projectID: batch.projectID,
                                                            environment: event.environment, release: event.release,
@@ -156,6 +165,13 @@ public final class SQLiteStore: FaultlineStore, @unchecked Sendable {
                                                         environment: event.environment, projectID: batch.projectID, timestamp: event.timestamp,
                                                         receivedAt: batch.receivedAt, input: input))
                 }
+            }
+            // A streamed container holds one trace's spans (the SDK batches per trace).
+            let streamedBlock = try TraceRows.insertBlock(batch.streamed.block, count: batch.streamed.spans.count,
+                                                          projectID: batch.projectID, traceID: batch.streamed.traceID, db)
+            for t in batch.streamed.transactions {
+                try TraceRows.insert(t, projectID: batch.projectID, eventRow: nil, spanBlock: streamedBlock, environment: nil,
+                                     release: nil, userKey: nil, db)
             }
             let duplicateSet = Set(duplicates)
             let items = batch.items.filter { $0.eventID.map { !duplicateSet.contains($0) } ?? true }

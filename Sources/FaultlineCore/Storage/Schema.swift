@@ -438,6 +438,43 @@ enum Schema {
             ALTER TABLE api_tokens ADD COLUMN parent_id INTEGER;
             CREATE INDEX api_tokens_parent ON api_tokens (parent_id) WHERE parent_id IS NOT NULL;
             """)
+        m.register("0016_transactions_and_spans", """
+            -- The queryable part of transactions (events of type transaction, and streamed segment spans): one row each.
+            -- Ids are numbers (span ids) and 16-byte blobs (trace ids); durations in milliseconds.
+            CREATE TABLE transactions (
+                id INTEGER PRIMARY KEY,
+                project_id INTEGER NOT NULL,
+                event_row INTEGER,
+                trace_id BLOB,
+                span_id INTEGER,
+                parent_span_id INTEGER,
+                name TEXT NOT NULL,
+                op TEXT,
+                status TEXT,
+                environment TEXT,
+                release TEXT,
+                user_key TEXT,
+                http_method TEXT,
+                start REAL NOT NULL,
+                timestamp REAL NOT NULL,
+                duration REAL NOT NULL,
+                self_time REAL NOT NULL,
+                measurements TEXT,
+                span_block INTEGER
+            );
+            CREATE INDEX transactions_project_time ON transactions (project_id, timestamp);
+            CREATE INDEX transactions_trace ON transactions (trace_id) WHERE trace_id IS NOT NULL;
+            -- Spans, a block per transaction or streamed container (SpanBlock: distinct texts once, a fixed record per
+            -- span with its parameterized description, timing, parent and attributes); transactions point at theirs.
+            CREATE TABLE span_blocks (
+                id INTEGER PRIMARY KEY,
+                project_id INTEGER NOT NULL,
+                trace_id BLOB,
+                span_count INTEGER NOT NULL,
+                spans BLOB NOT NULL
+            );
+            CREATE INDEX span_blocks_trace ON span_blocks (trace_id) WHERE trace_id IS NOT NULL;
+            """)
         return m
     }
 }

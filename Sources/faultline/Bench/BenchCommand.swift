@@ -20,16 +20,21 @@ struct BenchCommand: ParsableCommand {
     @Flag(name: .long, help: "Time each event-processing stage in-process instead (no server).") var stages = false
     @Option(name: .customLong("alert-rules"), help: "Active issue alert rules in the alerts run (0: no alerts run).") var alertRules = 20
     @Option(name: .customLong("metric-rules"), help: "Active metric alert rules in the alerts run.") var metricRules = 10
+    @Option(name: .customLong("transactions"), help: "Percent of transactions (the corpus's, ~20-30 spans each) in the mixed run, beside the error-only one (0: no mixed run).")
+    var transactionPercent = 30
 
     func run() throws {
         if stages { return try StageBench.run(fixtures: fixtures) }
-        let templates = try loadTemplates()
+        let templates = try loadTemplates(of: .event)
         guard !templates.isEmpty else { throw CommandError("no usable event envelopes in \(fixtures)") }
+        guard (0...90).contains(transactionPercent) else { throw CommandError("--transactions takes 0 to 90 (percent)") }
+        let mixed = try mixedTemplates(errors: templates)
         let binary = self.binary ?? URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
         print("faultline bench: \(templates.count) fixture envelopes, \(connections) connections, \(Int(duration)) s × \(runs) runs, \(ProcessInfo.processInfo.activeProcessorCount) cores")
         var ingestRuns: [RunFigures] = []
         var baselineRuns: [RunFigures] = []
         var alertRuns: [RunFigures] = []
+        var mixedRuns: [RunFigures] = []
         var latencies: [Double] = []
         var lost = 0
         let receiver = alertRules > 0 ? try AlertBench() : nil
@@ -41,8 +46,14 @@ struct BenchCommand: ParsableCommand {
             }
             // The two ingest runs take turns going first: on a shared machine the second of a pair was often slower.
             let alertsFirst = run % 2 == 0
+            if let mixed, alertsFirst {
+                mixedRuns.append(try measure(binary: binary, label: "ingest, \(transactionPercent)% transactions", templates: mixed, run: run).0)
+            }
             if !alertsFirst || receiver == nil {
                 ingestRuns.append(try measure(binary: binary, label: "ingest gzip envelopes", templates: templates, run: run).0)
+            }
+            if let mixed, !alertsFirst {
+                mixedRuns.append(try measure(binary: binary, label: "ingest, \(transactionPercent)% transactions", templates: mixed, run: run).0)
             }
             if let receiver {
                 let (figures, probe) = try measure(binary: binary, label: "ingest with \(alertRules) + \(metricRules) alert rules", templates: templates,
@@ -59,6 +70,12 @@ struct BenchCommand: ParsableCommand {
         if !baselineRuns.isEmpty { print("median baseline: " + RunFigures.median(baselineRuns).summary) }
         let ingest = RunFigures.median(ingestRuns)
         print("median ingest:   " + ingest.summary)
+        if !mixedRuns.isEmpty {
+            let mix = RunFigures.median(mixedRuns)
+            print("median ingest with \(transactionPercent)% transactions: " + mix.summary)
+            print(String(format: "  throughput mixed / errors only: %.3f (per run: %@)", mix.rate / ingest.rate,
+                         zip(mixedRuns, ingestRuns).map { String(format: "%.3f", $0.rate / $1.rate) }.joined(separator: ", ")))
+        }
         if !alertRuns.isEmpty {
             let withAlerts = RunFigures.median(alertRuns)
             print("median ingest with \(alertRules) issue + \(metricRules) metric alert rules: " + withAlerts.summary)
@@ -70,7 +87,7 @@ struct BenchCommand: ParsableCommand {
                          pct(0.5), pct(0.99), pct(1), sorted.count, lost))
             if lost > 0 { throw CommandError("\(lost) alert deliveries did not arrive") }
         }
-        if (ingestRuns + alertRuns).contains(where: { !$0.consistent }) {
+        if (ingestRuns + alertRuns + mixedRuns).contains(where: { !$0.consistent }) {
             throw CommandError("stored events did not match acknowledged events")
         }
     }
@@ -203,8 +220,29 @@ struct BenchCommand: ParsableCommand {
         try SQLiteStore.eventCount(directory: server.data)
     }
 
-    /// Envelopes with one event item whose id appears in the text, from the gzip and uncompressed captures.
-    private func loadTemplates() throws -> [GzipTemplate] {
+    /// The error templates with the corpus's transactions added so that they are `transactionPercent` of the
+    /// requests (the load generator takes templates in turn); nil when no mixed run is asked for.
+    private func mixedTemplates(errors: [GzipTemplate]) throws -> [GzipTemplate]? {
+        guard transactionPercent > 0 else { return nil }
+        let transactions = try loadTemplates(of: .transaction)
+        guard !transactions.isEmpty else { throw CommandError("no transaction envelopes in \(fixtures)") }
+        let p = Double(transactionPercent) / 100
+        let wanted = Int((Double(errors.count) * p / (1 - p)).rounded())
+        // Interleaved, so every stretch of requests has the same mix.
+        var out: [GzipTemplate] = []
+        var added = 0
+        for (i, template) in errors.enumerated() {
+            out.append(template)
+            while Double(added) < Double(i + 1) * Double(wanted) / Double(errors.count) {
+                out.append(transactions[added % transactions.count])
+                added += 1
+            }
+        }
+        return out
+    }
+
+    /// Envelopes with one item of `type` whose id appears in the text, from the gzip and uncompressed captures.
+    private func loadTemplates(of type: ItemType) throws -> [GzipTemplate] {
         let dir = URL(fileURLWithPath: fixtures)
         let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".decompressed") }.sorted()
         var templates: [GzipTemplate] = []
@@ -213,7 +251,7 @@ struct BenchCommand: ParsableCommand {
         let sentAt = formatter.string(from: Date())
         for name in names {
             var text = Array(try Data(contentsOf: dir.appendingPathComponent(name)))
-            guard let envelope = try? EnvelopeParser.parse(text), envelope.items.contains(where: { $0.type == .event }),
+            guard let envelope = try? EnvelopeParser.parse(text), envelope.items.contains(where: { $0.type == type }),
                   let id = envelope.eventID else { continue }
             // sentry-cli writes the header id hyphenated; rewrite that line to the plain form so that the
             // header id, which wins over the payload's, is replaced too (no length covers the header line).

@@ -66,6 +66,42 @@ enum StageBench {
                 return (try? ContentDecoder.decode(bodies[n % bodies.count], encoding: .gzip, limit: 1 << 24).count) ?? 0
             }
         }
+        try transactions(dir: dir, sink: &sink)
         if sink == 42 { print("") }
+    }
+
+    /// The transaction items of the fixtures: what storing them queryably costs beside parsing and scrubbing.
+    static func transactions(dir: URL, sink: inout Int) throws {
+        var documents: [JSONDocument] = []
+        for name in try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() where name.hasSuffix(".decompressed") {
+            let bytes = Array(try Data(contentsOf: dir.appendingPathComponent(name)))
+            guard let envelope = try? EnvelopeParser.parse(bytes),
+                  let item = envelope.items.first(where: { $0.type == .transaction }) else { continue }
+            documents.append(try JSONDocument(bytes: bytes, range: item.payload))
+        }
+        guard !documents.isEmpty else { return }
+        let spans = documents.map { ($0.root["spans"]?.elements.count ?? 0) }.reduce(0, +) / documents.count
+        print("transactions: \(documents.count), mean \(spans) spans")
+        func time(_ label: String, _ body: (Int) -> Int) {
+            var samples: [Double] = []
+            for _ in 0..<5 {
+                let start = DispatchTime.now().uptimeNanoseconds
+                let rounds = 200
+                for _ in 0..<rounds {
+                    for i in documents.indices { sink &+= body(i) }
+                }
+                samples.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1000 / Double(rounds * documents.count))
+            }
+            samples.sort()
+            print(label.padding(toLength: 20, withPad: " ", startingAt: 0)
+                  + String(format: " %7.2f µs per transaction  [%.2f–%.2f]", samples[2], samples[0], samples[4]))
+        }
+        time("scrub transaction") { Scrubber.scrub(documents[$0])?.count ?? 0 }
+        time("trace records") { TraceRecords.transaction(documents[$0].root, name: nil).spans.count }
+        let descriptions = documents.flatMap { d in (d.root["spans"]?.elements ?? []).compactMap { s in
+            s["description"]?.string.map { (s["op"]?.string ?? "", $0) } } }
+        time("span descriptions") { i in
+            descriptions.reduce(0) { $0 + SpanDescription.normalize(op: $1.0, description: $1.1).utf8.count } / max(1, i + 1)
+        }
     }
 }

@@ -1,0 +1,216 @@
+import EventProcessing
+import SentryProtocol
+
+/// One stored transaction as Discover reads it.
+public struct TransactionSample: Sendable, Equatable {
+    public var projectID: Int
+    public var eventID: EventID?
+    public var traceID: EventID?
+    public var name: String
+    public var op: String?
+    public var status: String?
+    public var environment: String?
+    public var release: String?
+    public var httpMethod: String?
+    public var userKey: String?
+    public var timestamp: Double
+    public var durationMS: Double
+
+    public init(projectID: Int, eventID: EventID? = nil, traceID: EventID? = nil, name: String, op: String? = nil,
+                status: String? = nil, environment: String? = nil, release: String? = nil, httpMethod: String? = nil,
+                userKey: String? = nil, timestamp: Double, durationMS: Double) {
+        self.projectID = projectID
+        self.eventID = eventID
+        self.traceID = traceID
+        self.name = name
+        self.op = op
+        self.status = status
+        self.environment = environment
+        self.release = release
+        self.httpMethod = httpMethod
+        self.userKey = userKey
+        self.timestamp = timestamp
+        self.durationMS = durationMS
+    }
+}
+
+/// Discover's table for transactions: filters, groups by the requested columns, computes the aggregates the way
+/// Sentry defines them, sorts and pages. Pure code over samples; percentiles are exact (sorted durations, linear
+/// interpolation between the two nearest ranks, as ClickHouse's `quantileExact`-style `quantile` Sentry reads).
+public enum TransactionTable {
+    public enum Value: Sendable, Equatable {
+        case string(String?)
+        case number(Double?)
+        case integer(Int)
+    }
+
+    public struct Row: Sendable, Equatable {
+        public var values: [String: Value]
+    }
+
+    /// Sentry's default apdex / misery threshold (`DEFAULT_PROJECT_THRESHOLD`), in milliseconds.
+    public static let defaultThreshold = 300.0
+    /// Statuses that are not failures (`NON_FAILURE_STATUS`): ok, cancelled and unknown (and none at all).
+    static let nonFailure: Set<String> = ["ok", "cancelled", "unknown"]
+
+    /// `window`: the query's range in seconds (for the per-minute and per-second rates). `threshold`: the apdex
+    /// and misery threshold of each project, in ms.
+    public static func rows(_ samples: [TransactionSample], query: DiscoverQuery, window: Double,
+                            threshold: (Int) -> Double = { _ in defaultThreshold },
+                            projectSlug: (Int) -> String = { String($0) }) -> [Row] {
+        let kept = samples.filter { matches($0, query) }
+        var rows: [Row]
+        if query.isAggregate {
+            var groups: [[String]: [TransactionSample]] = [:]
+            var order: [[String]] = []
+            for sample in kept {
+                let key = query.groupColumns.map { text(of: $0, sample, projectSlug) ?? "\u{0}" }
+                if groups[key] == nil { order.append(key) }
+                groups[key, default: []].append(sample)
+            }
+            if groups.isEmpty && query.groupColumns.isEmpty {
+                groups[[]] = []
+                order = [[]]
+            }
+            rows = order.map { key in
+                let members = groups[key] ?? []
+                var values: [String: Value] = [:]
+                for field in query.fields {
+                    switch field {
+                    case .column(let c): values[c.rawValue] = columnValue(c, members.first, projectSlug)
+                    case .aggregate(let f, let p, let k):
+                        values[k] = aggregate(f, parameter: p, members, window: window,
+                                              threshold: members.first.map { threshold($0.projectID) } ?? defaultThreshold)
+                    }
+                }
+                return Row(values: values)
+            }
+        } else {
+            rows = kept.map { sample in
+                var values: [String: Value] = [:]
+                for field in query.fields {
+                    if case .column(let c) = field { values[c.rawValue] = columnValue(c, sample, projectSlug) }
+                }
+                return Row(values: values)
+            }
+        }
+        return sorted(rows, by: query.sort)
+    }
+
+    static func matches(_ s: TransactionSample, _ query: DiscoverQuery) -> Bool {
+        for filter in query.filters {
+            let value = text(of: filter.column, s, { String($0) })
+            let hit = filter.matches.contains { m in value.map { EventQuery.match(m, $0) } ?? false }
+            if hit == filter.negated { return false }
+        }
+        if let text = query.text, !EventQuery.match(text, s.name) { return false }
+        return true
+    }
+
+    static func text(of column: DiscoverQuery.Column, _ s: TransactionSample, _ projectSlug: (Int) -> String) -> String? {
+        switch column {
+        case .transaction: s.name
+        case .op: s.op
+        case .status: s.status
+        case .project: projectSlug(s.projectID)
+        case .release: s.release
+        case .environment: s.environment
+        case .httpMethod: s.httpMethod
+        case .user: s.userKey
+        case .trace: s.traceID?.hex
+        case .id: s.eventID?.hex
+        case .timestamp: Timestamp.format(s.timestamp)
+        case .duration: String(s.durationMS)
+        }
+    }
+
+    static func columnValue(_ c: DiscoverQuery.Column, _ s: TransactionSample?, _ projectSlug: (Int) -> String) -> Value {
+        guard let s else { return .string(nil) }
+        if c == .duration { return .number(s.durationMS) }
+        return .string(text(of: c, s, projectSlug))
+    }
+
+    static func aggregate(_ f: DiscoverQuery.Function, parameter: Double?, _ members: [TransactionSample], window: Double,
+                          threshold: Double) -> Value {
+        let n = members.count
+        let durations = { members.map(\.durationMS) }
+        switch f {
+        case .count: return .integer(n)
+        case .epm, .tpm: return .number(window > 0 ? Double(n) / (window / 60) : nil)
+        case .eps, .tps: return .number(window > 0 ? Double(n) / window : nil)
+        case .p50: return .number(percentile(durations(), 0.5))
+        case .p75: return .number(percentile(durations(), 0.75))
+        case .p90: return .number(percentile(durations(), 0.9))
+        case .p95: return .number(percentile(durations(), 0.95))
+        case .p99: return .number(percentile(durations(), 0.99))
+        case .p100, .max: return .number(durations().max())
+        case .min: return .number(durations().min())
+        case .percentile: return .number(percentile(durations(), parameter ?? 0.5))
+        case .avg: return .number(n == 0 ? nil : durations().reduce(0, +) / Double(n))
+        case .sum: return .number(durations().reduce(0, +))
+        case .failureRate:
+            let failed = members.filter { $0.status.map { !nonFailure.contains($0) } ?? false }.count
+            return .number(n == 0 ? nil : Double(failed) / Double(n))
+        case .apdex:
+            let t = parameter ?? threshold
+            guard n > 0 else { return .number(nil) }
+            let satisfied = members.filter { $0.durationMS <= t }.count
+            let tolerated = members.filter { $0.durationMS > t && $0.durationMS <= 4 * t }.count
+            return .number((Double(satisfied) + Double(tolerated) / 2) / Double(n))
+        case .countUnique:
+            return .integer(Set(members.compactMap(\.userKey)).count)
+        case .countMiserable:
+            let t = parameter ?? threshold
+            return .integer(Set(members.filter { $0.durationMS > 4 * t }.compactMap(\.userKey)).count)
+        case .userMisery:
+            // Sentry's Bayesian form with its priors (α 5.8875, β 111.8625).
+            let t = parameter ?? threshold
+            let users = Double(Set(members.compactMap(\.userKey)).count)
+            let miserable = Double(Set(members.filter { $0.durationMS > 4 * t }.compactMap(\.userKey)).count)
+            return .number((miserable + 5.8875) / (users + 5.8875 + 111.8625))
+        }
+    }
+
+    /// Exact quantile with linear interpolation between closest ranks (nil for no values).
+    public static func percentile(_ values: [Double], _ q: Double) -> Double? {
+        guard !values.isEmpty else { return nil }
+        let sorted = values.sorted()
+        let position = q * Double(sorted.count - 1)
+        let lower = Int(position.rounded(.down))
+        let upper = min(lower + 1, sorted.count - 1)
+        let fraction = position - Double(lower)
+        return sorted[lower] + (sorted[upper] - sorted[lower]) * fraction
+    }
+
+    static func sorted(_ rows: [Row], by order: [(key: String, descending: Bool)]) -> [Row] {
+        guard !order.isEmpty else { return rows }
+        return rows.sorted { a, b in
+            for (key, descending) in order {
+                let c = compare(a.values[key], b.values[key])
+                if c != 0 { return descending ? c > 0 : c < 0 }
+            }
+            return false
+        }
+    }
+
+    /// Numbers by value, strings by text; a missing value sorts lowest.
+    static func compare(_ a: Value?, _ b: Value?) -> Int {
+        func number(_ v: Value?) -> Double? {
+            switch v {
+            case .number(let d)?: d
+            case .integer(let i)?: Double(i)
+            default: nil
+            }
+        }
+        if let x = number(a), let y = number(b) { return x < y ? -1 : (x > y ? 1 : 0) }
+        if case .string(let x)? = a, case .string(let y)? = b {
+            switch (x, y) {
+            case let (x?, y?): return x < y ? -1 : (x > y ? 1 : 0)
+            case (nil, nil): return 0
+            case (nil, _): return -1
+            case (_, nil): return 1
+            }
+        }
+        return 0
+    }
+}

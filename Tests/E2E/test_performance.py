@@ -1,0 +1,210 @@
+"""Performance monitoring with the real sentry-sdk: transactions (static spans) and streamed spans stored queryably,
+span descriptions parameterized by the server, and Discover's table (`/organizations/{org}/events/`)."""
+import json
+import sqlite3
+import time
+import urllib.parse
+
+from conftest import run_sdk
+
+SHOP = r"""
+import os, time, sentry_sdk
+sentry_sdk.init(dsn=os.environ["FAULTLINE_DSN"], traces_sample_rate=1.0, release="shop@1.0", environment="production")
+durations = []
+def checkout(user, items, slow):
+    with sentry_sdk.start_transaction(op="http.server", name="/checkout") as t:
+        sentry_sdk.set_user({"id": user})
+        t.set_http_status(200)
+        with sentry_sdk.start_span(op="db", description="SELECT id, total FROM carts WHERE user_id = %d" % user):
+            time.sleep(0.002)
+        # The classic N+1: one query per cart item, values inlined by the integration.
+        for item in items:
+            with sentry_sdk.start_span(op="db.sql.query", description="SELECT * FROM items WHERE id = %d" % item) as s:
+                s.set_data("db.system", "postgresql")
+                time.sleep(0.004)
+        with sentry_sdk.start_span(op="db", description="SELECT sum(price) FROM prices WHERE sku IN (1, 2, 3) AND region = 'eu'"):
+            time.sleep(slow)
+    durations.append(("/checkout", (t.timestamp - t.start_timestamp).total_seconds() * 1000))
+def search(failing):
+    with sentry_sdk.start_transaction(op="http.server", name="/search") as t:
+        sentry_sdk.set_user({"id": 99})
+        t.set_http_status(500 if failing else 200)
+        with sentry_sdk.start_span(op="http.client", description="GET https://api.example.com/products/%d?q=shoes" % (7 if failing else 8)):
+            time.sleep(0.003)
+    durations.append(("/search", (t.timestamp - t.start_timestamp).total_seconds() * 1000))
+checkout(1, [11, 12, 13, 14, 15, 16], 0.01)
+checkout(2, [21, 22, 23, 24, 25, 26], 0.02)
+checkout(3, [31, 32, 33, 34, 35, 36], 0.08)
+search(False)
+search(True)
+sentry_sdk.flush()
+for name, ms in durations:
+    print(name + "=" + repr(ms))
+"""
+
+STREAMED = r"""
+import os, time, sentry_sdk
+sentry_sdk.init(dsn=os.environ["FAULTLINE_DSN"], traces_sample_rate=1.0, trace_lifecycle="stream",
+                release="api@2.0", environment="production")
+with sentry_sdk.traces.start_span(name="GET /users", attributes={"sentry.op": "http.server"}):
+    for user in (5, 6, 7):
+        with sentry_sdk.traces.start_span(name="SELECT * FROM users WHERE id = %d" % user,
+                                          attributes={"sentry.op": "db", "db.system": "sqlite"}):
+            time.sleep(0.003)
+sentry_sdk.flush()
+"""
+
+
+def discover(server, fields, query="event.type:transaction", sort=None, extra="", expect=200):
+    params = [("field", f) for f in fields] + [("query", query), ("statsPeriod", "1h")]
+    params += [("sort", s) for s in (sort or [])]
+    status, body = server.api("/api/0/organizations/faultline/events/?" + urllib.parse.urlencode(params) + extra)
+    assert status == expect, body
+    return body
+
+
+def exact_percentile(values, q):
+    values = sorted(values)
+    position = q * (len(values) - 1)
+    lower = int(position)
+    upper = min(lower + 1, len(values) - 1)
+    return values[lower] + (values[upper] - values[lower]) * (position - lower)
+
+
+def wait_rows(server, fields, count, query="event.type:transaction"):
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        body = discover(server, fields, query)
+        if sum(row.get("count()", 0) for row in body["data"]) >= count:
+            return body
+        time.sleep(0.1)
+    raise AssertionError(body)
+
+
+def test_transactions_are_queryable_with_exact_percentiles(server):
+    lines = run_sdk(server.dsn, SHOP)
+    measured = {}
+    for line in lines:
+        name, ms = line.split("=")
+        measured.setdefault(name, []).append(float(ms))
+    fields = ["transaction", "count()", "p50()", "p95()", "p100()", "avg()", "failure_rate()", "epm()",
+              "count_unique(user)", "apdex()", "user_misery()"]
+    body = wait_rows(server, fields, 5)
+    assert body["meta"]["fields"]["p95()"] == "duration" and body["meta"]["units"]["p95()"] == "millisecond"
+    assert body["meta"]["fields"]["failure_rate()"] == "percentage" and body["meta"]["units"]["epm()"] == "1/minute"
+    rows = {row["transaction"]: row for row in body["data"]}
+    assert [row["transaction"] for row in body["data"]] == ["/checkout", "/search"], "sorted by count() descending"
+    checkout, search = rows["/checkout"], rows["/search"]
+    assert checkout["count()"] == 3 and search["count()"] == 2
+    for q, key in [(0.5, "p50()"), (0.95, "p95()"), (1.0, "p100()")]:
+        expected = exact_percentile(measured["/checkout"], q)
+        assert abs(checkout[key] - expected) <= 0.01 * expected, (key, checkout[key], expected)
+    assert checkout["failure_rate()"] == 0 and search["failure_rate()"] == 0.5
+    assert checkout["count_unique(user)"] == 3 and search["count_unique(user)"] == 1
+    assert abs(checkout["epm()"] - 3 / 60) < 1e-9
+    assert 0 < checkout["apdex()"] <= 1 and 0 < checkout["user_misery()"] < 1
+
+    # Filters, free text, sorting and the list of single transactions.
+    slow = discover(server, ["transaction", "transaction.duration", "id", "trace", "release", "user"],
+                    query="event.type:transaction transaction:/check* release:shop@1.0", sort=["-transaction.duration"])
+    durations = [row["transaction.duration"] for row in slow["data"]]
+    assert len(durations) == 3 and durations == sorted(durations, reverse=True)
+    assert all(len(row["id"]) == 32 and len(row["trace"]) == 32 for row in slow["data"])
+    assert discover(server, ["count()"], query="event.type:transaction !transaction:/checkout")["data"] == [{"count()": 2}]
+    assert discover(server, ["count()"], query="event.type:transaction SEARCH")["data"] == [{"count()": 2}]
+    assert discover(server, ["count()"], extra="&environment=staging")["data"] == [{"count()": 0}]
+    paged = discover(server, ["transaction", "count()"], extra="&per_page=1")
+    assert len(paged["data"]) == 1
+
+    # Spans: stored with the server's parameterized descriptions, under their transaction, read through the trace view.
+    trace = slow["data"][0]["trace"]
+    status, tree = server.api(f"/api/0/organizations/faultline/events-trace/{trace}/")
+    assert status == 200 and len(tree["transactions"]) == 1, tree
+    root = tree["transactions"][0]
+    assert root["transaction"] == "/checkout" and root["transaction.op"] == "http.server" and root["generation"] == 0
+    assert root["event_id"] == slow["data"][0]["id"] and root["project_slug"] == "default"
+    spans = root["spans"]
+    items = [s for s in spans if s["op"] == "db.sql.query"]
+    assert len(spans) == 8 and len(items) == 6
+    assert {s["description"] for s in items} == {"SELECT * FROM items WHERE id = %s"} and len({s["group"] for s in items}) == 1
+    assert all(s["parent_span_id"] == root["span_id"] and s["data"]["db.system"] == "postgresql" for s in items)
+    assert all(0 <= s["exclusive_time"] <= s["duration"] + 1e-3 for s in spans)
+    assert [s["start_timestamp"] for s in spans] == sorted(s["start_timestamp"] for s in spans)
+    assert {s["description"] for s in spans if s["op"] == "db"} == {
+        "SELECT .. FROM carts WHERE user_id = %s", "SELECT sum(price) FROM prices WHERE sku IN (%s) AND region = %s"}
+    status, tree = server.api(f"/api/0/organizations/faultline/events-trace/{'0' * 32}/")
+    assert status == 200 and tree["transactions"] == []
+    assert server.api("/api/0/organizations/faultline/events-trace/nothex/")[0] == 404
+    db = sqlite3.connect(str(server.data / "faultline.sqlite"))
+    txn = db.execute("SELECT name, op, status, environment, release, user_key, duration, self_time FROM transactions "
+                     "WHERE name = '/checkout'").fetchall()
+    db.close()
+    assert len(txn) == 3 and all(t[1] == "http.server" and t[2] == "ok" and t[3] == "production" and t[4] == "shop@1.0"
+                                 and t[7] < t[6] for t in txn)
+    status, search_rows = server.api("/api/0/organizations/faultline/events/?field=trace&field=transaction"
+                                     "&query=transaction:/search&statsPeriod=1h")
+    status, tree = server.api(f"/api/0/organizations/faultline/events-trace/{search_rows['data'][0]['trace']}/")
+    assert {s["description"] for s in tree["transactions"][0]["spans"]} == {"GET https://api.example.com/products/*"}
+
+
+def test_streamed_spans_are_stored_and_queryable(server):
+    run_sdk(server.dsn, STREAMED)
+    body = wait_rows(server, ["transaction", "transaction.op", "count()", "p50()"], 1)
+    assert [(r["transaction"], r["transaction.op"], r["count()"]) for r in body["data"]] == [("GET /users", "http.server", 1)]
+    status, rows = server.api("/api/0/organizations/faultline/events/?field=trace&field=release&field=environment"
+                              "&query=event.type:transaction&statsPeriod=1h")
+    assert rows["data"][0]["release"] == "api@2.0" and rows["data"][0]["environment"] == "production"
+    status, tree = server.api(f"/api/0/organizations/faultline/events-trace/{rows['data'][0]['trace']}/")
+    segment = tree["transactions"][0]
+    assert segment["transaction"] == "GET /users" and segment["event_id"] is None
+    spans = segment["spans"]
+    assert len(spans) == 3 and {s["description"] for s in spans} == {"SELECT * FROM users WHERE id = %s"}
+    assert all(s["op"] == "db" and s["data"]["db.system"] == "sqlite" and s["parent_span_id"] == segment["span_id"] for s in spans)
+
+
+def envelope(server, items):
+    body = b'{"event_id":"%s"}\n' % (b"%032x" % time.time_ns())
+    for header, payload in items:
+        header = dict(header, length=len(payload))
+        body += json.dumps(header).encode() + b"\n" + payload + b"\n"
+    return server.envelope(body)
+
+
+def test_hostile_traces_are_clamped_never_a_crash(server):
+    trace = "0123456789abcdef0123456789abcdef"
+    spans = [{"span_id": "%016x" % (i + 1), "parent_span_id": "%016x" % ((i + 1) % 5000 + 1), "op": "db",
+              "start_timestamp": 100.0 + i, "timestamp": 50.0, "description": "SELECT %d" % i} for i in range(5000)]
+    transaction = {"type": "transaction", "transaction": "/hostile", "start_timestamp": time.time(),
+                   "timestamp": time.time() - 3600, "contexts": {"trace": {"trace_id": trace, "span_id": "00000000000000aa"}},
+                   "spans": spans}
+    payload = json.dumps(transaction).encode()
+    status, _, body = envelope(server, [({"type": "transaction"}, payload)])
+    assert status in (200, 413), body
+    huge = json.dumps({"version": 2, "items": [{"trace_id": trace, "span_id": "00000000000000bb", "name": "x" * (8 * 1024 * 1024),
+                                                "start_timestamp": 1e300, "end_timestamp": -5,
+                                                "attributes": {"sentry.op": {"type": "string", "value": "db"}}}]}).encode()
+    status, _, body = envelope(server, [({"type": "span", "item_count": 1,
+                                          "content_type": "application/vnd.sentry.items.span.v2+json"}, huge)])
+    assert status == 200, body
+    status, _, body = envelope(server, [({"type": "span", "item_count": 10 ** 12}, b'{"items":[]}')])
+    assert status == 400, body
+    assert server.healthy()
+    status, tree = server.api(f"/api/0/organizations/faultline/events-trace/{trace}/")
+    assert status == 200
+    nodes = tree["transactions"]
+    spans = [s for n in nodes for s in n["spans"]]
+    assert all(s["duration"] >= 0 and s["exclusive_time"] >= 0 and len(s["description"]) <= 2048 for s in spans)
+    assert all(n["transaction.duration"] >= 0 for n in nodes)
+    assert len([s for n in nodes for s in n["spans"] if s["op"] == "db"]) <= 2001
+
+
+def test_bad_discover_queries_are_400s(server):
+    for fields, query, sort, word in [(["bogus"], "", [], "Unknown field"), (["p95(user)"], "", [], "arguments"),
+                                      (["count()"], "", ["p95()"], "sort"), ([], "", [], "field"),
+                                      (["count()"], "nonsense.key:1", [], "search key"),
+                                      (["count()"], 'transaction:"open', [], "unclosed quote")]:
+        body = discover(server, fields, query=query, sort=sort, expect=400)
+        assert word in body["detail"], (fields, body)
+    body = discover(server, ["count()"], extra="&project=999", expect=403)
+    status, _, raw = server.request("GET", "/api/0/organizations/faultline/events/?field=count()")
+    assert status == 401
