@@ -40,20 +40,26 @@ extension SQLiteStore {
         guard !projectIDs.isEmpty else { return ([], []) }
         let projects = projectIDs.map { _ in "?" }.joined(separator: ", ")
         return try readers.read { db in
+            var blockIDs: [Int] = []
             let transactions = try db.rows("""
-                SELECT t.project_id, e.event_id, t.span_id, t.parent_span_id, t.name, t.op, t.status, t.start, t.timestamp, t.duration
+                SELECT t.project_id, e.event_id, t.span_id, t.parent_span_id, t.name, t.op, t.status, t.start, t.timestamp,
+                       t.duration, t.span_block
                 FROM transactions t LEFT JOIN events e ON e.id = t.event_row
                 WHERE t.trace_id = ? AND t.project_id IN (\(projects)) ORDER BY t.start LIMIT ?
                 """, [traceID.bytes] + projectIDs + [limit]) { r in
-                TraceTransaction(projectID: r.int(0), eventID: r.blob(1).flatMap { EventID(bytes: $0) },
-                                 spanID: r.isNull(2) ? nil : UInt64(bitPattern: Int64(r.int(2))),
-                                 parentSpanID: r.isNull(3) ? nil : UInt64(bitPattern: Int64(r.int(3))), name: r.string(4) ?? "",
-                                 op: r.string(5), status: r.string(6), start: r.double(7), end: r.double(8), durationMS: r.double(9))
+                if !r.isNull(10), !blockIDs.contains(r.int(10)) { blockIDs.append(r.int(10)) }
+                return TraceTransaction(projectID: r.int(0), eventID: r.blob(1).flatMap { EventID(bytes: $0) },
+                                        spanID: r.isNull(2) ? nil : UInt64(bitPattern: Int64(r.int(2))),
+                                        parentSpanID: r.isNull(3) ? nil : UInt64(bitPattern: Int64(r.int(3))), name: r.string(4) ?? "",
+                                        op: r.string(5), status: r.string(6), start: r.double(7), end: r.double(8),
+                                        durationMS: r.double(9))
             }
-            let blocks = try db.rows("""
-                SELECT spans FROM span_blocks WHERE trace_id = ? AND project_id IN (\(projects)) ORDER BY id LIMIT ?
-                """, [traceID.bytes] + projectIDs + [limit]) { $0.blob(0) ?? [] }
-            return (transactions, blocks.flatMap { SpanBlock.decode($0) ?? [] })
+            var spans: [SpanRecord] = []
+            for id in blockIDs {
+                let block = try db.first("SELECT spans FROM span_blocks WHERE id = ?", [id]) { $0.blob(0) ?? [] }
+                spans += block.flatMap { SpanBlock.decode($0) } ?? []
+            }
+            return (transactions, spans)
         }
     }
 }

@@ -465,7 +465,9 @@ enum Schema {
             CREATE INDEX transactions_project_time ON transactions (project_id, timestamp);
             CREATE INDEX transactions_trace ON transactions (trace_id) WHERE trace_id IS NOT NULL;
             -- Spans, a block per transaction or streamed container (SpanBlock: distinct texts once, a fixed record per
-            -- span with its parameterized description, timing, parent and attributes); transactions point at theirs.
+            -- span with its parameterized description, timing, parent and attributes); transactions point at theirs, and
+            -- a trace's blocks are found through its transactions (one random-key index per transaction, not two: each
+            -- puts a random page into the commit).
             CREATE TABLE span_blocks (
                 id INTEGER PRIMARY KEY,
                 project_id INTEGER NOT NULL,
@@ -473,7 +475,6 @@ enum Schema {
                 span_count INTEGER NOT NULL,
                 spans BLOB NOT NULL
             );
-            CREATE INDEX span_blocks_trace ON span_blocks (trace_id) WHERE trace_id IS NOT NULL;
             """)
         return m
     }
