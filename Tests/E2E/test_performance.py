@@ -208,3 +208,41 @@ def test_bad_discover_queries_are_400s(server):
     body = discover(server, ["count()"], extra="&project=999", expect=403)
     status, _, raw = server.request("GET", "/api/0/organizations/faultline/events/?field=count()")
     assert status == 401
+
+
+def test_events_stats_series_and_top_events(server):
+    run_sdk(server.dsn, SHOP)
+    wait_rows(server, ["count()"], 5)
+
+    def stats(params, expect=200):
+        status, body = server.api("/api/0/organizations/faultline/events-stats/?" + urllib.parse.urlencode(params))
+        assert status == expect, body
+        return body
+
+    one = stats([("yAxis", "count()"), ("query", "event.type:transaction"), ("statsPeriod", "1h"), ("interval", "5m")])
+    assert len(one["data"]) in (12, 13) and one["end"] - one["start"] == 300 * len(one["data"])
+    assert sum(point[1][0]["count"] for point in one["data"]) == 5
+    assert all(one["data"][i + 1][0] - one["data"][i][0] == 300 for i in range(len(one["data"]) - 1))
+    assert one["meta"]["fields"]["count()"] == "integer"
+
+    several = stats([("yAxis", "count()"), ("yAxis", "p95()"), ("statsPeriod", "1h"), ("interval", "1h")])
+    assert several["count()"]["order"] == 0 and several["p95()"]["order"] == 1
+    assert max(point[1][0]["count"] for point in several["p95()"]["data"]) > 0
+    assert several["p95()"]["meta"]["units"]["p95()"] == "millisecond"
+
+    top = stats([("yAxis", "count()"), ("topEvents", "1"), ("field", "transaction"), ("field", "count()"),
+                 ("sort", "-count()"), ("statsPeriod", "1h"), ("interval", "1h")])
+    assert list(top) == ["/checkout", "Other"], top
+    assert sum(p[1][0]["count"] for p in top["/checkout"]["data"]) == 3 and sum(p[1][0]["count"] for p in top["Other"]["data"]) == 2
+    nested = stats([("yAxis", "count()"), ("yAxis", "failure_rate()"), ("topEvents", "2"), ("field", "transaction"),
+                    ("sort", "-count()"), ("statsPeriod", "1h"), ("excludeOther", "1")])
+    assert set(nested) == {"/checkout", "/search"} and nested["/search"]["order"] == 1
+    assert max(p[1][0]["count"] for p in nested["/search"]["failure_rate()"]["data"]) == 0.5
+
+    for params, word in [([("yAxis", "bogus")], "Unknown field"), ([("yAxis", "transaction")], "functions"),
+                         ([("topEvents", "11"), ("field", "transaction")], "topEvents"), ([("topEvents", "2")], "field"),
+                         ([("statsPeriod", "9x")], "statsPeriod")]:
+        assert word in stats(params, expect=400)["detail"], params
+    # A tiny interval over a long range is replaced by a derived one, not 10,000+ points.
+    derived = stats([("statsPeriod", "14d"), ("interval", "1s")])
+    assert len(derived["data"]) <= 400

@@ -82,3 +82,42 @@ struct TransactionTableTests {
         #expect(TransactionTable.percentile([7], 0.95) == 7 && TransactionTable.percentile([], 0.5) == nil)
     }
 }
+
+struct TransactionSeriesTests {
+    static func sample(_ name: String, _ ms: Double, at t: Double) -> TransactionSample {
+        TransactionSample(projectID: 1, name: name, status: "ok", timestamp: t, durationMS: ms)
+    }
+
+    @Test func bucketsAreAlignedAndCapped() {
+        #expect(TransactionSeries.buckets(start: 125, end: 400, interval: 100) == [100, 200, 300])
+        #expect(TransactionSeries.buckets(start: 0, end: 1e12, interval: 1).count == TransactionSeries.maxBuckets)
+        #expect(TransactionSeries.buckets(start: 5, end: 5, interval: 60) == [])
+    }
+
+    @Test func aggregatesPerBucketWithZeroFill() throws {
+        let samples = [Self.sample("/a", 10, at: 100), Self.sample("/a", 30, at: 150), Self.sample("/b", 500, at: 210),
+                       Self.sample("/a", 70, at: 390)]
+        let q = try DiscoverQuery(fields: ["count()", "p50()", "epm()"], query: "", sort: [])
+        let buckets = TransactionSeries.buckets(start: 100, end: 500, interval: 100)
+        let s = TransactionSeries.series(samples, query: q, buckets: buckets, interval: 100)
+        #expect(s.buckets == [100, 200, 300, 400])
+        #expect(s.values["count()"] == [2, 1, 1, 0])
+        #expect(s.values["p50()"] == [20, 500, 70, 0])
+        #expect(s.values["epm()"] == [1.2, 0.6, 0.6, 0])
+    }
+
+    @Test func topGroupsAndOther() throws {
+        var samples = (0..<5).map { Self.sample("/a", 10, at: 100 + Double($0)) }
+        samples += (0..<3).map { Self.sample("/b", 10, at: 100 + Double($0)) }
+        samples += [Self.sample("/c", 10, at: 100), Self.sample("/d", 10, at: 200)]
+        let q = try DiscoverQuery(fields: ["transaction", "count()"], query: "", sort: ["-count()"])
+        let buckets = TransactionSeries.buckets(start: 100, end: 300, interval: 100)
+        let groups = TransactionSeries.top(samples, query: q, limit: 2, excludeOther: false, buckets: buckets, interval: 100,
+                                           window: 200)
+        #expect(groups.map(\.key) == ["/a", "/b", "Other"])
+        #expect(groups.map { $0.series.values["count()"] ?? [] } == [[5, 0], [3, 0], [1, 1]])
+        let without = TransactionSeries.top(samples, query: q, limit: 2, excludeOther: true, buckets: buckets, interval: 100,
+                                            window: 200)
+        #expect(without.map(\.key) == ["/a", "/b"])
+    }
+}

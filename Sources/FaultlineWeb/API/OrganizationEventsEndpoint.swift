@@ -58,6 +58,87 @@ struct OrganizationEventsEndpoint: Sendable {
         return response
     }
 
+    /// `GET /api/0/organizations/{org}/events-stats/`: `yAxis` (repeated, default `count()`) per `interval` bucket over
+    /// the range, with `query`, `project`, `environment`; `topEvents=N` with `field` (the columns to group by) and
+    /// `sort` gives the top N groups' series, and `Other` unless `excludeOther=1`. Sentry's shapes: one axis is
+    /// `{"data": [[time, [{"count": v}]], …], "start", "end"}`, several are keyed by axis, top groups by their key.
+    func stats(_ request: HTTPRequest, _ p: [String: String]) throws -> HTTPResponse {
+        let token = try auth.authenticate(request)
+        let organization = try auth.organization(p["org"] ?? "", for: token)
+        try auth.requireAny(["event:read", "org:read"], of: token)
+        let axes = request.queryValues("yAxis").isEmpty ? ["count()"] : request.queryValues("yAxis")
+        guard axes.count <= 10 else { throw APIError.badRequest("At most 10 yAxis.") }
+        let topText = request.queryValue("topEvents")
+        let top = try topText.map { text throws -> Int in
+            guard let n = Int(text), (1...10).contains(n) else { throw APIError.badRequest("'topEvents' must be 1 to 10.") }
+            return n
+        }
+        let columns = top == nil ? [] : request.queryValues("field").filter { !$0.contains("(") }
+        if top != nil && columns.isEmpty { throw APIError.badRequest("'topEvents' needs 'field' columns to group by.") }
+        let query: DiscoverQuery
+        do {
+            query = try DiscoverQuery(fields: columns + axes, query: request.queryValue("query") ?? "",
+                                      sort: request.queryValues("sort") + request.queryValues("orderby"))
+        } catch {
+            throw APIError.badRequest(error.description)
+        }
+        guard axes.allSatisfy({ axis in query.fields.contains { $0.key == axis && !Self.isColumn($0) } }) else {
+            throw APIError.badRequest("'yAxis' must name functions, like count() or p95().")
+        }
+        let range = try TimeRange.parse(request, defaultPeriod: 14 * 86_400)
+        var interval = (try? request.queryValue("interval").map { try TimeRange.duration($0, name: "interval") }) ?? nil
+        if interval == nil || range.seconds / (interval ?? 1) > Double(TransactionSeries.maxBuckets) {
+            // Sentry derives an interval when none (or an unusable one) is given: about a hundred points.
+            interval = [60.0, 300, 900, 3600, 4 * 3600, 86_400].first { range.seconds / $0 <= 200 } ?? 86_400
+        }
+        let step = interval ?? 3600
+        let projects = try self.projects(request, organization)
+        let samples = try store.transactionSamples(projectIDs: projects.map(\.id), since: range.start, until: range.end,
+                                                   environments: request.queryValues("environment").filter { !$0.isEmpty },
+                                                   limit: Self.maxSamples)
+        let buckets = TransactionSeries.buckets(start: range.start, end: range.end, interval: step)
+        let end = (buckets.last ?? range.start) + step
+        func serialize(_ series: TransactionSeries.Series, axis: String, order: Int?) -> JSONValue {
+            let values = series.values[axis] ?? []
+            var fields: [(key: String, value: JSONValue)] = [
+                ("data", .array(zip(series.buckets, values).map { t, v in
+                    .array([.int(Int(clamping: t)), .array([.object([("count", .double(v))])])])
+                })),
+                ("start", .int(Int(clamping: buckets.first ?? range.start))),
+                ("end", .int(Int(clamping: end))),
+                ("isMetricsData", .bool(false)),
+            ]
+            if let field = query.fields.first(where: { $0.key == axis }) {
+                fields.append(("meta", .object([
+                    ("fields", .object([(axis, .string(Self.type(of: field)))])),
+                    ("units", .object([(axis, Self.unit(of: field).map(JSONValue.string) ?? .null)])),
+                ])))
+            }
+            if let order { fields.append(("order", .int(order))) }
+            return .object(fields)
+        }
+        let slugs = Dictionary(uniqueKeysWithValues: projects.map { ($0.id, $0.slug) })
+        if let top {
+            let groups = TransactionSeries.top(samples, query: query, limit: top,
+                                               excludeOther: request.queryValue("excludeOther") == "1",
+                                               buckets: buckets, interval: step, window: range.seconds,
+                                               projectSlug: { slugs[$0] ?? String($0) })
+            return HTTPResponse.json(.object(groups.enumerated().map { i, group in
+                if axes.count == 1 { return (group.key, serialize(group.series, axis: axes[0], order: i)) }
+                return (group.key, .object(axes.enumerated().map { j, axis in (axis, serialize(group.series, axis: axis, order: j)) }
+                                            + [("order", .int(i))]))
+            }))
+        }
+        let series = TransactionSeries.series(samples, query: query, buckets: buckets, interval: step)
+        if axes.count == 1 { return HTTPResponse.json(serialize(series, axis: axes[0], order: nil)) }
+        return HTTPResponse.json(.object(axes.enumerated().map { i, axis in (axis, serialize(series, axis: axis, order: i)) }))
+    }
+
+    private static func isColumn(_ field: DiscoverQuery.Field) -> Bool {
+        if case .column = field { return true }
+        return false
+    }
+
     /// The projects asked for (`project=ID`, repeated; `-1` or none: all of the organization's).
     private func projects(_ request: HTTPRequest, _ organization: Organization) throws -> [Project] {
         let all = try store.projects(organizationSlug: organization.slug)
