@@ -159,3 +159,76 @@ struct SpanBlockTests {
         #expect(SpanBlock.decode([1, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF]) == nil, "a count larger than the bytes")
     }
 }
+
+struct PerformanceDetectorTests {
+    static let root: UInt64 = 0xAAAA
+
+    static func span(_ id: UInt64, _ op: String, _ description: String, start: Double, ms: Double, parent: UInt64 = root,
+                     length: Int? = nil) -> SpanRecord {
+        let normalized = SpanDescription.normalize(op: op, description: description)
+        return SpanRecord(spanID: id, parentSpanID: parent, segmentID: root, op: op, description: normalized,
+                          group: TraceRecords.group(op: op, description: normalized), truncated: description.hasSuffix("..."),
+                          start: start, durationMS: ms, selfTimeMS: ms, status: nil, dbSystem: "postgresql", httpStatusCode: nil,
+                          httpResponseContentLength: length)
+    }
+
+    static let transaction = TransactionRecord(traceID: nil, spanID: root, parentSpanID: nil, name: "/checkout", op: "http.server",
+                                               status: "ok", start: 0, end: 2, durationMS: 2000, selfTimeMS: 0, httpMethod: nil,
+                                               measurements: [])
+
+    static func cart(items: Int, ms: Double, slow: Double = 10) -> [SpanRecord] {
+        var spans = [span(1, "db", "SELECT * FROM carts WHERE user_id = 7", start: 0.01, ms: 5)]
+        for i in 0..<items {
+            spans.append(span(UInt64(10 + i), "db.sql.query", "SELECT * FROM items WHERE id = \(100 + i)",
+                              start: 0.02 + Double(i) * 0.02, ms: ms))
+        }
+        spans.append(span(99, "db", "SELECT sum(price) FROM prices WHERE region = 'eu'", start: 1.5, ms: slow))
+        return spans
+    }
+
+    @Test func nPlusOneQueriesAreFoundWithTheirEvidence() throws {
+        let problems = PerformanceDetector.detect(Self.transaction, spans: Self.cart(items: 6, ms: 12))
+        let n1 = try #require(problems.first { $0.kind == .nPlusOneDB })
+        #expect(n1.description == "SELECT * FROM items WHERE id = %s" && n1.offendingSpanIDs == (10..<16).map { UInt64($0) })
+        #expect(n1.parentOp == "http.server", "\(String(describing: n1.parentOp))")
+        #expect(n1.parentDescription == "/checkout", "\(String(describing: n1.parentDescription))")
+        #expect(abs(n1.totalDurationMS - 72) < 1e-9, "\(n1.totalDurationMS)")
+        #expect(n1.fingerprint.hasPrefix("1-1006-"))
+        #expect(problems.count == 1, "no slow query at 10 ms")
+        // Same shape with other ids: the same fingerprint; another query repeated: another one.
+        let again = PerformanceDetector.detect(Self.transaction, spans: Self.cart(items: 9, ms: 20))
+        #expect(again.first { $0.kind == .nPlusOneDB }?.fingerprint == n1.fingerprint)
+    }
+
+    @Test func belowTheThresholdsNothingIsFound() {
+        #expect(PerformanceDetector.detect(Self.transaction, spans: Self.cart(items: 4, ms: 30)).isEmpty, "four repeats")
+        #expect(PerformanceDetector.detect(Self.transaction, spans: Self.cart(items: 6, ms: 5)).isEmpty, "30 ms in all")
+        var interrupted = Self.cart(items: 6, ms: 12)
+        interrupted.insert(Self.span(50, "http.client", "GET https://x/y", start: 0.071, ms: 1), at: 4)
+        #expect(PerformanceDetector.detect(Self.transaction, spans: interrupted).isEmpty, "another span ends a run")
+        var settings = DetectorSettings()
+        settings.enabled = []
+        #expect(PerformanceDetector.detect(Self.transaction, spans: Self.cart(items: 9, ms: 30, slow: 900), settings: settings).isEmpty)
+    }
+
+    @Test func slowQueriesAndLargePayloads() throws {
+        let problems = PerformanceDetector.detect(Self.transaction, spans: Self.cart(items: 1, ms: 5, slow: 650) + [
+            Self.span(60, "http.client", "GET https://api.example.com/export/42", start: 1.8, ms: 150, length: 900_000),
+            Self.span(61, "http.client", "GET https://cdn.example.com/app.js", start: 1.8, ms: 150, length: 900_000),
+            Self.span(62, "db", "UPDATE t SET a = 1", start: 1.9, ms: 900),
+        ])
+        #expect(problems.map(\.kind) == [.slowDBQuery, .largeHTTPPayload])
+        let slow = problems[0]
+        #expect(slow.description == "SELECT sum(price) FROM prices WHERE region = %s" && slow.fingerprint.hasPrefix("1-1001-"))
+        #expect(problems[1].description == "GET https://api.example.com/export/*")
+    }
+
+    @Test func nPlusOneAPICallsOnlyInBrowserTransactions() {
+        let calls = (0..<6).map { Self.span(UInt64(70 + $0), "http.client", "GET https://api.example.com/products/\($0 + 1)",
+                                            start: 0.1 + Double($0) * 0.005, ms: 80) }
+        var pageload = Self.transaction
+        pageload.op = "pageload"
+        #expect(PerformanceDetector.detect(pageload, spans: calls).map(\.kind) == [.nPlusOneAPI])
+        #expect(PerformanceDetector.detect(Self.transaction, spans: calls).isEmpty)
+    }
+}
