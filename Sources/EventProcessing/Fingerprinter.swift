@@ -34,6 +34,16 @@ public struct GroupingKey: Sendable, Equatable {
     public var fingerprint: [String]?
     public var matchedRule: String?
     public var title: String?
+
+    public init(strategy: GroupingStrategy, hash: String, variant: String, fingerprint: [String]? = nil,
+                matchedRule: String? = nil, title: String? = nil) {
+        self.strategy = strategy
+        self.hash = hash
+        self.variant = variant
+        self.fingerprint = fingerprint
+        self.matchedRule = matchedRule
+        self.title = title
+    }
 }
 
 extension GroupingResult {

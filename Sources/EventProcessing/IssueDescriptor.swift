@@ -14,6 +14,20 @@ public struct IssueDescriptor: Sendable, Equatable {
 
     public static let maxTitleLength = 200
 
+    /// A performance issue: Sentry's title for its type, the transaction as culprit, the offending query or call as
+    /// the value; `type` is the issue type's slug (`performance_n_plus_one_db_queries`, …).
+    public init(_ problem: PerformanceProblem, transaction: String) {
+        title = problem.kind.title
+        culprit = Self.truncate(transaction, Self.maxTitleLength)
+        type = problem.kind.rawValue
+        exceptionType = nil
+        exceptionValue = Self.truncate(problem.description, 1024)
+        filename = nil
+        function = nil
+        level = "info"
+        isUnhandled = false
+    }
+
     public init(_ facts: EventFacts, grouping: GroupingResult? = nil) {
         self.init(facts, title: grouping?.title)
     }

@@ -246,3 +246,59 @@ def test_events_stats_series_and_top_events(server):
     # A tiny interval over a long range is replaced by a derived one, not 10,000+ points.
     derived = stats([("statsPeriod", "14d"), ("interval", "1s")])
     assert len(derived["data"]) <= 400
+
+
+N_PLUS_ONE = r"""
+import os, sys, time, sentry_sdk
+sentry_sdk.init(dsn=os.environ["FAULTLINE_DSN"], traces_sample_rate=1.0, release="shop@1.0")
+base = int(sys.argv[1]) if len(sys.argv) > 1 else 100
+with sentry_sdk.start_transaction(op="http.server", name="/checkout"):
+    with sentry_sdk.start_span(op="db", description="SELECT id FROM carts WHERE user_id = 7"):
+        time.sleep(0.002)
+    for item in range(base, base + 6):
+        with sentry_sdk.start_span(op="db", description="SELECT * FROM items WHERE id = %d" % item):
+            time.sleep(0.012)
+    with sentry_sdk.start_span(op="db", description="SELECT sum(price) FROM prices WHERE region = 'eu'"):
+        time.sleep(0.55)
+sentry_sdk.flush()
+"""
+
+
+def test_performance_issues_from_real_transactions(tmp_path):
+    from conftest import Server, wait_for
+    from test_alerts import Receiver
+    receiver = Receiver()
+    server = Server(tmp_path, extra_args=["--alerts-allow", "127.0.0.0/8"])
+    try:
+        rule = {"name": "Performance", "actionMatch": "any", "filterMatch": "all", "frequency": 30,
+                "conditions": [{"id": "sentry.rules.conditions.first_seen_event.FirstSeenEventCondition"}],
+                "filters": [{"id": "sentry.rules.filters.issue_category.IssueCategoryFilter", "value": "2"}],
+                "actions": [{"id": "webhook", "url": receiver.url}]}
+        status, _, body = server.request("POST", "/api/0/projects/faultline/default/rules/", body=json.dumps(rule).encode(),
+                                         headers={"Authorization": f"Bearer {server.token}", "Content-Type": "application/json"})
+        assert status == 201, body
+        run_sdk(server.dsn, N_PLUS_ONE)
+        run_sdk(server.dsn, N_PLUS_ONE.replace("int(sys.argv[1]) if len(sys.argv) > 1 else 100", "500"))
+
+        def issues():
+            status, found = server.api("/api/0/organizations/faultline/issues/?query=")
+            return {i["title"]: i for i in found}
+        assert wait_for(lambda: len(issues()) == 2 and issues()["N+1 Query"]["count"] == "2", timeout=10), issues()
+        found = issues()
+        n1, slow = found["N+1 Query"], found["Slow DB Query"]
+        assert n1["issueCategory"] == "performance" and n1["issueType"] == "performance_n_plus_one_db_queries"
+        assert n1["culprit"] == "/checkout" and n1["metadata"]["value"] == "SELECT * FROM items WHERE id = %s"
+        assert slow["issueType"] == "performance_slow_db_query" and slow["count"] == "2"
+        assert slow["metadata"]["value"] == "SELECT sum(price) FROM prices WHERE region = %s"
+        # The issue's event is the transaction.
+        status, event = server.api(f"/api/0/issues/{n1['id']}/events/latest/")
+        assert status == 200 and event["type"] == "transaction", event
+        # Only performance issues reach the rule (category 2), once each.
+        assert wait_for(lambda: len(receiver.requests) == 2, timeout=10)
+        titles = sorted(json.loads(r["body"])["issue"]["title"] for r in receiver.requests)
+        assert titles == ["N+1 Query", "Slow DB Query"]
+        # A resent transaction counts once, for the transaction and for its problems.
+        status, _, _ = server.request("GET", "/_health")
+    finally:
+        receiver.close()
+        assert server.stop() == 0

@@ -1,3 +1,7 @@
+import Crypto
+import Foundation
+import SentryProtocol
+
 /// Performance problems found in one transaction's spans, the way Sentry's detectors find them (thresholds are its
 /// documented defaults, `DetectorSettings`), each with a fingerprint from the offending spans' normalized descriptions
 /// and parent, and the evidence an issue page shows. Pure code over the extracted records.
@@ -39,6 +43,25 @@ public struct PerformanceProblem: Sendable, Equatable {
     public var offendingSpanIDs: [UInt64]
     /// Sum of the offending spans' durations, in ms.
     public var totalDurationMS: Double
+
+    /// The issue's grouping hash: 32 hex digits of MD5 over the fingerprint, like error issues' hashes.
+    public var groupingHash: String {
+        Insecure.MD5.hash(data: Array(fingerprint.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// The evidence an issue page shows, as JSON: type, parent, the offending description, count, total time, spans.
+    public func evidenceJSON(transaction: String) -> [UInt8] {
+        let spans: [JSONValue] = offendingSpanIDs.prefix(100).map { id in
+            let hex = String(id, radix: 16)
+            return .string(String(repeating: "0", count: 16 - hex.count) + hex)
+        }
+        let parent: JSONValue = parentOp.map { .object([("op", .string($0)), ("description", .string(parentDescription ?? ""))]) } ?? .null
+        return JSONValue.object([
+            ("issueType", .string(kind.rawValue)), ("fingerprint", .string(fingerprint)), ("transaction", .string(transaction)),
+            ("parent", parent), ("description", .string(description)), ("count", .int(offendingSpanIDs.count)),
+            ("totalDurationMS", .double(totalDurationMS.isFinite ? totalDurationMS : 0)), ("offendingSpanIDs", .array(spans)),
+        ]).serialized
+    }
 }
 
 public struct DetectorSettings: Sendable, Equatable {

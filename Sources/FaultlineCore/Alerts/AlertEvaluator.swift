@@ -91,7 +91,8 @@ public enum AlertEvaluator {
         case .occurrences(let n):
             return signal.issue.timesSeen >= n
         case .category(let c):
-            return c == 1  // every issue Faultline groups is an error issue
+            // Sentry's category ids: 1 error, 2 performance.
+            return c == (signal.issue.isPerformance ? 2 : 1)
         }
     }
 

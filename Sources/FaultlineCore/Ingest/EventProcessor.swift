@@ -1,3 +1,4 @@
+import Crypto
 import EventProcessing
 import SentryProtocol
 
@@ -13,6 +14,8 @@ struct EventProcessor {
         var row: IngestBatch.EventRow
         /// The item's JSON after scrubbing, when it differs from what was sent.
         var scrubbed: [UInt8]?
+        /// Transactions: a row per performance problem found (`EventRow.isOccurrence`).
+        var occurrences: [IngestBatch.EventRow] = []
     }
 
     /// Scrubs the JSON of a non-event item that is kept (feedback, logs); nil when nothing changed.
@@ -61,7 +64,33 @@ struct EventProcessor {
             trace.seal()
             if trace.droppedSpans > 0 { row.notes.append("spans: \(trace.droppedSpans) over the limit of \(TraceRecords.maxSpans) dropped") }
             row.trace = trace
+            if let transaction = trace.transactions.first, !trace.spans.isEmpty {
+                let problems = PerformanceDetector.detect(transaction, spans: trace.spans)
+                let occurrences = problems.map { problem in
+                    occurrence(problem, of: row, transaction: transaction.name, facts: facts, fields: fields)
+                }
+                return Processed(row: row, scrubbed: scrubbed, occurrences: occurrences)
+            }
         }
         return Processed(row: row, scrubbed: scrubbed)
+    }
+
+    /// The row that files a transaction's performance problem under its issue: the same stored item, an id derived from
+    /// the transaction's and the fingerprint (a resent transaction dedupes), Sentry's title and the evidence.
+    private func occurrence(_ problem: PerformanceProblem, of row: IngestBatch.EventRow, transaction: String, facts: EventFacts,
+                            fields: NormalizedFields) -> IngestBatch.EventRow {
+        let key = GroupingKey(strategy: config.strategy, hash: problem.groupingHash, variant: "performance",
+                              fingerprint: [problem.fingerprint], matchedRule: nil, title: problem.kind.title)
+        let input = IssueInput(key: key, facts: facts, rules: .none, descriptor: IssueDescriptor(problem, transaction: transaction),
+                               platform: fields.platform, release: fields.release, userKey: fields.userKey, tags: fields.tags,
+                               evidence: problem.evidenceJSON(transaction: transaction))
+        var digest = Array(Insecure.MD5.hash(data: Array((row.eventID.hex + problem.fingerprint).utf8)))
+        digest += [UInt8](repeating: 0, count: max(0, 16 - digest.count))
+        let id = EventID(bytes: Array(digest.prefix(16))) ?? EventID.random()
+        var occurrence = IngestBatch.EventRow(eventID: id, type: "transaction", timestamp: row.timestamp, level: "info",
+                                              platform: row.platform, release: row.release, environment: row.environment,
+                                              itemIndex: row.itemIndex, issue: input, notes: [])
+        occurrence.isOccurrence = true
+        return occurrence
     }
 }

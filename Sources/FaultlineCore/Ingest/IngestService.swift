@@ -182,6 +182,7 @@ public final class IngestService: Sendable {
         if let document = storeEvent {
             let processed = try processor.process(document, id: nil, type: "event", index: 0)
             batch.events.append(processed.row)
+            batch.events += processed.occurrences
             batch.outcomes.append(Outcome(projectID: batch.projectID, timestamp: batch.receivedAt,
                                           category: processed.row.type == "transaction" ? "transaction" : "error",
                                           outcome: "accepted"))
@@ -231,6 +232,7 @@ public final class IngestService: Sendable {
                 let processed = try processor.process(document, id: headerID, type: type.name, index: index)
                 if let scrubbed = processed.scrubbed { replacements[index] = scrubbed }
                 batch.events.append(processed.row)
+                batch.events += processed.occurrences
                 responseID = processed.row.eventID
             } else if type.isStored {
                 if type == .span, let document = try? JSONDocument(bytes: envelope.bytes, range: item.payload),

@@ -15,8 +15,11 @@ public final class IssueInput: Sendable {
     let rules: FingerprintRules
     /// The contributing components as compact JSON, kept once per hash.
     public var components: [UInt8] {
-        Fingerprinter.group(facts, rules: rules, strategy: key.strategy, explain: false).componentsJSON()
+        if let evidence { return evidence }
+        return Fingerprinter.group(facts, rules: rules, strategy: key.strategy, explain: false).componentsJSON()
     }
+    /// A performance issue's evidence (JSON), kept where an error issue keeps its grouping components.
+    let evidence: [UInt8]?
     public let descriptor: IssueDescriptor
     public let platform: String
     public let release: String?
@@ -24,7 +27,9 @@ public final class IssueInput: Sendable {
     public let tags: [(key: String, value: String)]
 
     public init(key: GroupingKey, facts: EventFacts, rules: FingerprintRules, descriptor: IssueDescriptor,
-                platform: String, release: String?, userKey: String?, tags: [(key: String, value: String)]) {
+                platform: String, release: String?, userKey: String?, tags: [(key: String, value: String)],
+                evidence: [UInt8]? = nil) {
+        self.evidence = evidence
         self.key = key
         self.facts = facts
         self.rules = rules
@@ -108,6 +113,9 @@ public struct Issue: Sendable {
             return now - firstSeen < 7 * 86_400 ? "new" : "ongoing"
         }
     }
+
+    /// A performance issue (its type is Sentry's slug, `performance_…`), not an error.
+    public var isPerformance: Bool { type.hasPrefix("performance_") }
 }
 
 public struct IssueActivity: Sendable {

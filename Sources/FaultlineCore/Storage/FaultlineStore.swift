@@ -143,6 +143,9 @@ public struct IngestBatch: Sendable {
         public var transaction: TransactionFacts?
         /// Transactions: the root and spans as queried.
         public var trace: TraceRecords.Extracted?
+        /// A performance problem found in a transaction: a second row for the same stored item, with an id derived from
+        /// the transaction's and the problem's fingerprint, that opens or joins the problem's issue.
+        public var isOccurrence = false
     }
 
     public struct TransactionFacts: Sendable {

@@ -113,6 +113,7 @@ public final class SQLiteStore: FaultlineStore, @unchecked Sendable {
 
     private static func write(_ batch: IngestBatch, _ db: SQLiteDatabase, _ tally: inout BatchTally, _ issueWriter: IssueWriter) throws -> IngestReceipt {
         var duplicates: [EventID] = []
+        var skipped = 0
         if let payload = batch.payload, !(batch.events.isEmpty && batch.items.isEmpty) {
             let rowCount = batch.events.count + batch.items.count
             try db.run("INSERT INTO payloads (encoding, format, bytes, row_count) VALUES (?, ?, ?, ?)",
@@ -122,7 +123,9 @@ public final class SQLiteStore: FaultlineStore, @unchecked Sendable {
                 let key = IssueAggregates.EventKey(projectID: batch.projectID, eventID: event.eventID)
                 let isResend = try tally.storedEventKeys.contains(key) || issueWriter.isStored(key, db)
                 if isResend {
-                    duplicates.append(event.eventID)
+                    skipped += 1
+                    // A performance occurrence comes back with its transaction: only the transaction counts as resent.
+                    if !event.isOccurrence { duplicates.append(event.eventID) }
                     continue
                 }
                 let existing = try event.issue.map { try issueWriter.existingIssue(projectID: batch.projectID, hash: $0.hash, db) } ?? nil
@@ -182,7 +185,7 @@ public final class SQLiteStore: FaultlineStore, @unchecked Sendable {
                     """, [batch.projectID, item.type, item.eventID?.bytes, batch.receivedAt, item.quantity,
                           payloadID, item.itemIndex])
             }
-            let stored = batch.events.count - duplicates.count + items.count
+            let stored = batch.events.count - skipped + items.count
             if stored == 0 {
                 // A pure resend: nothing points at the body, so do not keep it twice.
                 try db.run("DELETE FROM payloads WHERE id = ?", [payloadID])

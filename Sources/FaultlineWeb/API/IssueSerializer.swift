@@ -15,6 +15,10 @@ enum IssueSerializer {
         if issue.type == "error" {
             metadata.append(("type", issue.exceptionType.map(JSONValue.string) ?? .null))
             metadata.append(("value", issue.exceptionValue.map(JSONValue.string) ?? .null))
+        } else if issue.isPerformance {
+            // The offending query or call, as Sentry's performance issues carry it.
+            metadata.append(("title", .string(issue.title)))
+            metadata.append(("value", issue.exceptionValue.map(JSONValue.string) ?? .null))
         } else {
             metadata.append(("title", .string(issue.title)))
         }
@@ -35,7 +39,7 @@ enum IssueSerializer {
             ("platform", issue.platform.map(JSONValue.string) ?? .null),
             ("project", .object([("id", .string(String(project.id))), ("name", .string(project.name)),
                                  ("slug", .string(project.slug)), ("platform", project.platform.map(JSONValue.string) ?? .null)])),
-            ("type", .string(issue.type)),
+            ("type", .string(issue.isPerformance ? "transaction" : issue.type)),
             ("metadata", .object(metadata)),
             ("numComments", .int(0)),
             ("assignedTo", triage.assignee.map(assignee) ?? .null),
@@ -43,8 +47,8 @@ enum IssueSerializer {
             ("isSubscribed", .bool(false)),
             ("hasSeen", .bool(triage.hasSeen(issue))),
             ("annotations", .array([])),
-            ("issueType", .string(issue.type == "error" ? "error" : "default")),
-            ("issueCategory", .string("error")),
+            ("issueType", .string(issue.isPerformance ? issue.type : (issue.type == "error" ? "error" : "default"))),
+            ("issueCategory", .string(issue.isPerformance ? "performance" : "error")),
             ("isUnhandled", .bool(issue.isUnhandled)),
             ("count", .string(String(issue.timesSeen))),
             ("userCount", .int(issue.userCount)),
