@@ -235,17 +235,17 @@ public final class IngestService: Sendable {
                 batch.events += processed.occurrences
                 responseID = processed.row.eventID
             } else if type.isStored {
-                if type == .span, let document = try? JSONDocument(bytes: envelope.bytes, range: item.payload),
-                   document.root.kind == .object {
-                    // Streamed spans: their queryable part; the container is kept as sent, like other items.
+                // Parsed once for both uses: streamed spans' queryable part, and scrubbing of items kept as JSON.
+                let document = Self.scrubbedItems.contains(type.name)
+                    ? try? JSONDocument(bytes: envelope.bytes, range: item.payload) : nil
+                if type == .span, let document, document.root.kind == .object {
+                    // The container is kept as sent, like other items; its spans are also stored queryably.
                     let streamed = TraceRecords.streamed(document.root)
                     batch.streamed.transactions += streamed.transactions
                     batch.streamed.spans += streamed.spans
                     if batch.streamed.traceID == nil { batch.streamed.traceID = streamed.traceID }
                 }
-                if Self.scrubbedItems.contains(type.name),
-                   let document = try? JSONDocument(bytes: envelope.bytes, range: item.payload),
-                   let scrubbed = processor.scrub(document) {
+                if let document, let scrubbed = processor.scrub(document) {
                     replacements[index] = scrubbed
                 }
                 batch.items.append(.init(type: type.name, eventID: headerID, quantity: item.quantity, itemIndex: index))
