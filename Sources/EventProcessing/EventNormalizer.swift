@@ -104,6 +104,7 @@ public enum EventNormalizer {
         if let main = facts.exceptions.last {
             if let handled = main.handled { add("handled", handled ? "yes" : "no") }
             add("mechanism", main.mechanismType)
+            add("error.class", ErrorClassifier.classify(type: main.type, value: main.value, mechanism: main.mechanismType))
         }
         // Sentry's `user` tag (`sentry:user`): the unique users are the distinct values of this tag.
         let userObject = facts.top(.user)

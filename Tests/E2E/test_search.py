@@ -101,3 +101,40 @@ def test_bad_search_syntax_is_a_400_that_says_where(server):
                          ("tenant: acme", "has no value")]:
         body = search(server, query, expect=400)
         assert words in body["detail"], (query, body)
+
+
+def test_errors_are_classified_as_a_searchable_tag(server):
+    from conftest import run_sdk
+    run_sdk(server.dsn, """
+import os, json, sentry_sdk
+sentry_sdk.init(dsn=os.environ["FAULTLINE_DSN"])
+def fail(error):
+    try:
+        raise error
+    except Exception:
+        sentry_sdk.capture_exception()
+fail(TimeoutError("timed out waiting for the payment provider"))
+fail(PermissionError(13, "Permission denied", "/var/lib/app/secret"))
+fail(ConnectionRefusedError(111, "Connection refused"))
+try:
+    json.loads("{nope")
+except Exception:
+    sentry_sdk.capture_exception()
+fail(ZeroDivisionError("division by zero"))
+sentry_sdk.flush()
+""")
+    expected = {"TimeoutError": "timeout", "PermissionError": "permission", "ConnectionRefusedError": "network",
+                "JSONDecodeError": "validation", "ZeroDivisionError": "other"}
+    import time
+
+    def issues():
+        return server.api("/api/0/projects/faultline/default/issues/?query=")[1]
+    deadline = time.time() + 10
+    while time.time() < deadline and len(issues()) < 5:
+        time.sleep(0.1)
+    for issue in issues():
+        kind = issue["title"].split(":")[0]
+        status, tags = server.api(f"/api/0/issues/{issue['id']}/tags/error.class/values/")
+        assert status == 200 and [t["value"] for t in tags] == [expected[kind]], (kind, tags)
+    assert search(server, "error.class:timeout") == ["TimeoutError"]
+    assert len(search(server, "!error.class:other")) == 4
