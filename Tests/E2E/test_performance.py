@@ -302,3 +302,11 @@ def test_performance_issues_from_real_transactions(tmp_path):
     finally:
         receiver.close()
         assert server.stop() == 0
+
+
+def test_cursors_past_the_end_are_empty_pages(server):
+    run_sdk(server.dsn, SHOP)
+    wait_rows(server, ["count()"], 5)
+    for cursor in ["0:9223372036854775807:0", "0:6:0"]:
+        body = discover(server, ["transaction", "count()"], extra="&cursor=" + urllib.parse.quote(cursor))
+        assert body["data"] == []

@@ -37,7 +37,8 @@ struct OrganizationEventsEndpoint: Sendable {
         let slugs = Dictionary(uniqueKeysWithValues: projects.map { ($0.id, $0.slug) })
         let rows = TransactionTable.rows(samples, query: query, window: range.seconds, projectSlug: { slugs[$0] ?? String($0) })
         let limit = try Pagination.limit(request, default: 100)
-        let offset = try Pagination.cursor(request).map { max(0, $0.id) } ?? 0
+        // A cursor is an offset into the table; past its end is an empty page, and never a sum that overflows.
+        let offset = min(try Pagination.cursor(request).map { max(0, $0.id) } ?? 0, rows.count)
         let page = rows.dropFirst(offset).prefix(limit)
         let body = JSONValue.object([
             ("data", .array(page.map { row in
