@@ -42,8 +42,4 @@ public struct IPBlock: Sendable, Equatable {
         }
         return true
     }
-
-    public func contains(_ text: String) -> Bool {
-        Self.bytes(text).map(contains) ?? false
-    }
 }

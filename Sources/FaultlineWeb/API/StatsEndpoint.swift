@@ -59,7 +59,7 @@ struct StatsEndpoint: Sendable {
         guard groupBy.allSatisfy(["outcome", "category", "project", "reason"].contains) else {
             throw APIError.badRequest("Invalid groupBy: use outcome, category, project or reason.")
         }
-        let interval = try duration(request.queryValue("interval") ?? "1h", name: "interval")
+        let interval = try TimeRange.duration(request.queryValue("interval") ?? "1h", name: "interval")
         guard interval >= 3600, interval.truncatingRemainder(dividingBy: 3600) == 0 else {
             throw APIError.badRequest("'interval' must be a whole number of hours (1h, 6h, 1d…).")
         }
@@ -73,7 +73,7 @@ struct StatsEndpoint: Sendable {
             begin = s
             end = e
         } else {
-            begin = now - (try duration(request.queryValue("statsPeriod") ?? "14d", name: "statsPeriod"))
+            begin = now - (try TimeRange.duration(request.queryValue("statsPeriod") ?? "14d", name: "statsPeriod"))
         }
         guard begin < end, (end - begin) / interval <= 10_000 else {
             throw APIError.badRequest("The period must end after it starts, with at most 10,000 intervals.")
@@ -129,14 +129,5 @@ struct StatsEndpoint: Sendable {
             throw APIError.badRequest("'\(name)' must be a Unix timestamp in seconds.")
         }
         return value
-    }
-
-    /// `30m`, `1h`, `14d`, `2w` → seconds.
-    private func duration(_ text: String, name: String) throws -> Double {
-        guard let unit = text.last, let scale = ["m": 60.0, "h": 3600, "d": 86_400, "w": 604_800][String(unit)],
-              let amount = Int(text.dropLast()), amount > 0, amount <= 100_000 else {
-            throw APIError.badRequest("Invalid \(name): use a number and a unit (m, h, d, w), like 24h or 14d.")
-        }
-        return Double(amount) * scale
     }
 }
