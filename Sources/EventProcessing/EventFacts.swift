@@ -65,6 +65,13 @@ public struct EventFacts: Sendable {
         return (duration, trace?["op"]?.string, trace?["status"]?.string)
     }
 
+    /// The trace an event happened in (`contexts.trace`), and the span that was active: how an error is shown in its
+    /// trace. SDKs send a trace context on errors even outside a transaction (their propagation context).
+    public var traceLink: TraceLink? {
+        guard let trace = top(.contexts)?["trace"], let id = trace["trace_id"]?.string.flatMap({ EventID($0) }) else { return nil }
+        return TraceLink(traceID: id, spanID: trace["span_id"].flatMap(TraceRecords.hexID))
+    }
+
     public init(_ root: JSONRef) {
         let top = root.members(named: Self.topKeyNames)
         self.top = top

@@ -112,6 +112,7 @@ public final class WebApp: HTTPHandler {
         r.add("GET", "/api/0/organizations/{org}/events/", .sync { req, p in try discover.table(req, p) })
         r.add("GET", "/api/0/organizations/{org}/events-stats/", .sync { req, p in try discover.stats(req, p) })
         r.add("GET", "/api/0/organizations/{org}/events-trace/{trace_id}/", .sync { req, p in try traces.trace(req, p) })
+        r.add("GET", "/api/0/organizations/{org}/events-trace-light/{trace_id}/", .sync { req, p in try traces.light(req, p) })
         r.add("GET", "/api/0/projects/{org}/{project}/events/{event_id}/", .sync { req, p in
             try events.detail(req, p, raw: false)
         })

@@ -293,6 +293,14 @@ def test_performance_issues_from_real_transactions(tmp_path):
         # The issue's event is the transaction.
         status, event = server.api(f"/api/0/issues/{n1['id']}/events/latest/")
         assert status == 200 and event["type"] == "transaction", event
+        # The trace view lists the problem on its transaction, pointing at the first repeated span.
+        status, tree = server.api(f"/api/0/organizations/faultline/events-trace/{event['contexts']['trace']['trace_id']}/")
+        problems = tree["transactions"][0]["performance_issues"]
+        assert {p["type"] for p in problems} == {"performance_n_plus_one_db_queries", "performance_slow_db_query"}, tree
+        spans = {s["span_id"]: s for s in tree["transactions"][0]["spans"]}
+        n1_problem = next(p for p in problems if p["type"] == "performance_n_plus_one_db_queries")
+        assert spans[n1_problem["span"]]["description"] == "SELECT * FROM items WHERE id = %s"
+        assert n1_problem["issue_id"] == int(n1["id"]) and n1_problem["event_type"] == "transaction"
         # Only performance issues reach the rule (category 2), once each.
         assert wait_for(lambda: len(receiver.requests) == 2, timeout=10)
         titles = sorted(json.loads(r["body"])["issue"]["title"] for r in receiver.requests)
@@ -310,3 +318,53 @@ def test_cursors_past_the_end_are_empty_pages(server):
     for cursor in ["0:9223372036854775807:0", "0:6:0"]:
         body = discover(server, ["transaction", "count()"], extra="&cursor=" + urllib.parse.quote(cursor))
         assert body["data"] == []
+
+
+TRACED_ERRORS = r"""
+import os, time, sentry_sdk
+sentry_sdk.init(dsn=os.environ["FAULTLINE_DSN"], traces_sample_rate=1.0, release="shop@1.0")
+with sentry_sdk.start_transaction(op="http.server", name="/pay") as t:
+    with sentry_sdk.start_span(op="payment", description="charge card") as s:
+        try:
+            raise TimeoutError("card processor timed out")
+        except TimeoutError as e:
+            sentry_sdk.capture_exception(e)
+    print("trace=" + t.trace_id)
+    print("span=" + s.span_id)
+    print("root=" + t.span_id)
+# Outside any transaction: the SDK's propagation context still gives the error a trace, with no transaction stored.
+sentry_sdk.capture_message("outside a transaction", level="warning")
+print("orphan_trace=" + sentry_sdk.get_current_scope().get_trace_context()["trace_id"])
+sentry_sdk.flush()
+"""
+
+
+def test_errors_are_attached_to_their_trace(server):
+    out = dict(line.split("=", 1) for line in run_sdk(server.dsn, TRACED_ERRORS))
+    wait_rows(server, ["count()"], 1)
+
+    def tree_with_errors():
+        status, tree = server.api(f"/api/0/organizations/faultline/events-trace/{out['trace']}/")
+        assert status == 200, tree
+        return tree if tree["transactions"] and tree["transactions"][0]["errors"] else None
+    from conftest import wait_for
+    assert wait_for(tree_with_errors, timeout=10)
+    tree = tree_with_errors()
+    root = tree["transactions"][0]
+    assert root["transaction"] == "/pay" and tree["orphan_errors"] == []
+    [error] = root["errors"]
+    assert error["span"] == out["span"] and error["level"] == "error" and error["event_type"] == "error"
+    assert error["title"].startswith("TimeoutError") and error["project_slug"] == "default"
+    assert error["issue"].startswith("DEFAULT-") and isinstance(error["issue_id"], int) and error["generation"] == 0
+    # The error's own event names its trace (what the event page links with).
+    status, event = server.api(f"/api/0/projects/faultline/default/events/{error['event_id']}/")
+    assert status == 200 and event["contexts"]["trace"]["trace_id"] == out["trace"]
+    # The light variant, from the error's id: the transaction it happened in.
+    status, light = server.api(f"/api/0/organizations/faultline/events-trace-light/{out['trace']}/?event_id={error['event_id']}")
+    assert status == 200 and [n["transaction"] for n in light] == ["/pay"] and light[0]["children"] == []
+    assert server.api(f"/api/0/organizations/faultline/events-trace-light/{out['trace']}/?event_id=zz")[0] == 400
+    # A trace with no stored transaction: its error is an orphan.
+    status, orphan = server.api(f"/api/0/organizations/faultline/events-trace/{out['orphan_trace']}/")
+    assert status == 200 and orphan["transactions"] == [], orphan
+    assert [e["title"] for e in orphan["orphan_errors"]] == ["outside a transaction"]
+    assert orphan["orphan_errors"][0]["level"] == "warning"

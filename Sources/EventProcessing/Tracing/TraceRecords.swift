@@ -317,3 +317,14 @@ public enum TraceRecords {
         return max(0, (end - start) - covered) * 1000
     }
 }
+
+/// Where an event sits in a trace: the trace, and the span it happened in (or that a performance problem points at).
+public struct TraceLink: Sendable, Equatable {
+    public var traceID: EventID
+    public var spanID: UInt64?
+
+    public init(traceID: EventID, spanID: UInt64?) {
+        self.traceID = traceID
+        self.spanID = spanID
+    }
+}

@@ -56,6 +56,7 @@ struct EventProcessor {
         var row = IngestBatch.EventRow(eventID: id, type: isTransaction ? "transaction" : type, timestamp: fields.timestamp,
                                        level: fields.level, platform: fields.platform, release: fields.release,
                                        environment: fields.environment, itemIndex: index, issue: issue, notes: fields.notes)
+        if !isTransaction { row.traceLink = facts.traceLink }
         if isTransaction {
             let timing = facts.transactionTiming
             row.transaction = IngestBatch.TransactionFacts(name: fields.transaction, op: timing.op, status: timing.status,
@@ -67,7 +68,9 @@ struct EventProcessor {
             if let transaction = trace.transactions.first, !trace.spans.isEmpty {
                 let problems = PerformanceDetector.detect(transaction, spans: trace.spans)
                 let occurrences = problems.map { problem in
-                    occurrence(problem, of: row, transaction: transaction.name, facts: facts, fields: fields)
+                    var o = occurrence(problem, of: row, transaction: transaction.name, facts: facts, fields: fields)
+                    o.traceLink = transaction.traceID.map { TraceLink(traceID: $0, spanID: problem.offendingSpanIDs.first) }
+                    return o
                 }
                 return Processed(row: row, scrubbed: scrubbed, occurrences: occurrences)
             }

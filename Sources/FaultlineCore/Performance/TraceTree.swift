@@ -34,6 +34,8 @@ public struct TraceTransaction: Sendable, Equatable {
 public struct TraceTree: Sendable {
     public struct Node: Sendable {
         public var transaction: TraceTransaction
+        /// The transaction's position in the list the tree was built from.
+        public var index: Int
         public var parentEventID: EventID?
         public var generation: Int
         public var spans: [SpanRecord]
@@ -69,7 +71,7 @@ public struct TraceTree: Sendable {
             let kids = generation < Self.maxDepth
                 ? (childrenOf[i] ?? []).filter { !placed.contains($0) }.sorted { transactions[$0].start < transactions[$1].start }
                 : []
-            return Node(transaction: t, parentEventID: parentEvent, generation: generation,
+            return Node(transaction: t, index: i, parentEventID: parentEvent, generation: generation,
                         spans: (t.spanID.flatMap { spansBySegment[$0] } ?? []).sorted { $0.start < $1.start },
                         children: kids.map { node($0, parentEvent: t.eventID, generation: generation + 1) })
         }
@@ -79,5 +81,69 @@ public struct TraceTree: Sendable {
         // Transactions only reachable through a cycle: shown as roots.
         for i in order where !placed.contains(i) { roots.append(node(i, parentEvent: nil, generation: 0)) }
         self.roots = roots
+    }
+}
+
+/// An error or a performance occurrence that happened in a trace, as the trace view lists it.
+public struct TraceIssueEvent: Sendable, Equatable {
+    public var projectID: Int
+    public var eventID: EventID
+    public var issueID: Int?
+    public var shortNumber: Int?
+    /// The span that was active (errors) or the first offending span (performance problems).
+    public var spanID: UInt64?
+    public var title: String
+    public var culprit: String
+    public var level: String
+    public var timestamp: Double
+    /// The issue's type: `error`, `default`, or a `performance_…` type.
+    public var issueType: String
+
+    public var isPerformance: Bool { issueType.hasPrefix("performance_") }
+
+    public init(projectID: Int, eventID: EventID, issueID: Int?, shortNumber: Int?, spanID: UInt64?, title: String,
+                culprit: String, level: String, timestamp: Double, issueType: String) {
+        self.projectID = projectID
+        self.eventID = eventID
+        self.issueID = issueID
+        self.shortNumber = shortNumber
+        self.spanID = spanID
+        self.title = title
+        self.culprit = culprit
+        self.level = level
+        self.timestamp = timestamp
+        self.issueType = issueType
+    }
+}
+
+/// Errors and performance problems placed in a trace: each under the transaction that owns its span (the transaction's
+/// root span or one of its spans), the rest as the trace's orphans — as Sentry's trace view places them.
+public struct TraceIssuePlacement: Sendable {
+    /// By index into the transactions the placement was made for.
+    public var errors: [Int: [TraceIssueEvent]] = [:]
+    public var performanceIssues: [Int: [TraceIssueEvent]] = [:]
+    public var orphanErrors: [TraceIssueEvent] = []
+
+    public init(transactions: [TraceTransaction], spans: [SpanRecord], events: [TraceIssueEvent]) {
+        var owner: [UInt64: Int] = [:]
+        var bySpanSegment: [UInt64: Int] = [:]
+        for (i, t) in transactions.enumerated() {
+            if let root = t.spanID, owner[root] == nil { owner[root] = i; bySpanSegment[root] = i }
+        }
+        for span in spans {
+            guard let segment = span.segmentID, let i = bySpanSegment[segment], owner[span.spanID] == nil else { continue }
+            owner[span.spanID] = i
+        }
+        for event in events {
+            let index = event.spanID.flatMap { owner[$0] }
+            if event.isPerformance {
+                // A problem's occurrence always belongs to a transaction; one whose transaction is not in the result is left out.
+                if let index { performanceIssues[index, default: []].append(event) }
+            } else if let index {
+                errors[index, default: []].append(event)
+            } else {
+                orphanErrors.append(event)
+            }
+        }
     }
 }

@@ -100,6 +100,8 @@ public protocol FaultlineStore: ReleaseStore, UserStore, AlertStore, MetricAlert
 
     /// One trace's transactions (at most `limit`) and the spans stored with them, in these projects.
     func trace(projectIDs: [Int], traceID: EventID, limit: Int) throws -> (transactions: [TraceTransaction], spans: [SpanRecord])
+    /// The errors and performance occurrences of one trace (at most `limit`, oldest first), in these projects.
+    func traceIssueEvents(projectIDs: [Int], traceID: EventID, limit: Int) throws -> [TraceIssueEvent]
 
     /// True when the database answers a trivial query.
     func isHealthy() -> Bool
@@ -146,6 +148,8 @@ public struct IngestBatch: Sendable {
         /// A performance problem found in a transaction: a second row for the same stored item, with an id derived from
         /// the transaction's and the problem's fingerprint, that opens or joins the problem's issue.
         public var isOccurrence = false
+        /// Errors and performance occurrences: the trace (and span) they belong to, so the trace view can show them.
+        public var traceLink: TraceLink?
     }
 
     public struct TransactionFacts: Sendable {

@@ -80,6 +80,11 @@ extension SQLiteStore {
         }
         var after = 0
         while let next = try purgeEventChunk(projectID: projectID, after: after) { after = next }
+        // Trace rows have no payload to unlink; walked in row order like events (one pass over each table).
+        for table in ["transactions", "span_blocks"] {
+            var afterRow = 0
+            while let next = try purgeRowChunk(table, projectID: projectID, after: afterRow) { afterRow = next }
+        }
         while try purgeChunk(projectID: projectID, """
             DELETE FROM envelope_items WHERE id IN (SELECT id FROM envelope_items WHERE project_id = ? LIMIT 2000) RETURNING payload_id
             """) {}
@@ -102,6 +107,18 @@ extension SQLiteStore {
             for case let payload? in payloads { counts[payload, default: 0] += 1 }
             try Self.unlink(counts, db)
             return !payloads.isEmpty
+        }
+    }
+
+    /// Deletes up to 2,000 of the project's rows of `table` after row `after`; the last row looked at, or nil at the end.
+    /// (`trace_events` rows of deleted events are left: every read joins them to `events`.)
+    private func purgeRowChunk(_ table: String, projectID: Int, after: Int) throws -> Int? {
+        try writer.sync(exclusive: true) { db -> Int? in
+            let rows = try db.rows("SELECT id FROM \(table) WHERE project_id = ? AND id > ? ORDER BY id LIMIT 2000",
+                                   [projectID, after]) { $0.int(0) }
+            guard let last = rows.last else { return nil }
+            try db.run("DELETE FROM \(table) WHERE project_id = ? AND id > ? AND id <= ?", [projectID, after, last])
+            return last
         }
     }
 

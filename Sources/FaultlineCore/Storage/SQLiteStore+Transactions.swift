@@ -62,4 +62,24 @@ extension SQLiteStore {
             return (transactions, spans)
         }
     }
+
+    public func traceIssueEvents(projectIDs: [Int], traceID: EventID, limit: Int) throws -> [TraceIssueEvent] {
+        guard !projectIDs.isEmpty else { return [] }
+        let projects = projectIDs.map { _ in "?" }.joined(separator: ", ")
+        return try readers.read { db in
+            try db.rows("""
+                SELECT e.project_id, e.event_id, e.issue_id, i.short_number, te.span_id, i.title, i.culprit, e.level,
+                       e.timestamp, i.type
+                FROM trace_events te JOIN events e ON e.id = te.event_row LEFT JOIN issues i ON i.id = e.issue_id
+                WHERE te.trace_id = ? AND e.project_id IN (\(projects)) ORDER BY e.timestamp, e.id LIMIT ?
+                """, [traceID.bytes] + projectIDs + [limit]) { r in
+                guard let id = r.blob(1).flatMap({ EventID(bytes: $0) }) else { return nil }
+                return TraceIssueEvent(projectID: r.int(0), eventID: id, issueID: r.isNull(2) ? nil : r.int(2),
+                                       shortNumber: r.isNull(3) ? nil : r.int(3),
+                                       spanID: r.isNull(4) ? nil : UInt64(bitPattern: Int64(r.int(4))),
+                                       title: r.string(5) ?? "", culprit: r.string(6) ?? "", level: r.string(7) ?? "error",
+                                       timestamp: r.double(8), issueType: r.string(9) ?? "error")
+            }.compactMap { $0 }
+        }
+    }
 }

@@ -140,6 +140,10 @@ public final class SQLiteStore: FaultlineStore, @unchecked Sendable {
                 let eventRow = Int(db.lastInsertRowID)
                 tally.storedEvents.append(.init(key: key, row: eventRow))
                 tally.storedEventKeys.insert(key)
+                if let link = event.traceLink {
+                    try db.run("INSERT OR IGNORE INTO trace_events (trace_id, event_row, span_id) VALUES (?, ?, ?)",
+                               [link.traceID.bytes, eventRow, link.spanID.map { Int64(bitPattern: $0) }])
+                }
                 if let trace = event.trace {
                     let block = try TraceRows.insertBlock(trace.block, count: trace.spans.count, projectID: batch.projectID,
                                                           traceID: trace.transactions.first?.traceID, db)

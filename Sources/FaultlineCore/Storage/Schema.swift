@@ -476,6 +476,16 @@ enum Schema {
                 spans BLOB NOT NULL
             );
             """)
+        m.register("0017_trace_events", """
+            -- Errors and performance occurrences by the trace they happened in (and the span), for the trace view and an
+            -- error's link to its trace. One B-tree (no rowid), so an error with a trace context costs one key insert.
+            CREATE TABLE trace_events (
+                trace_id BLOB NOT NULL,
+                event_row INTEGER NOT NULL,
+                span_id INTEGER,
+                PRIMARY KEY (trace_id, event_row)
+            ) WITHOUT ROWID;
+            """)
         return m
     }
 }
