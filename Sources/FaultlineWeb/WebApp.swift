@@ -49,6 +49,7 @@ public final class WebApp: HTTPHandler {
         let stats = StatsEndpoint(store: store, auth: auth)
         let discover = OrganizationEventsEndpoint(store: store, auth: auth)
         let traces = TraceEndpoint(store: store, auth: auth)
+        let breakdown = TransactionBreakdownEndpoint(store: store, auth: auth)
         let sessions = SessionEndpoint(store: store, auth: auth, clientAddress: ClientAddress(trustedProxies: trustedProxies))
         let dashboard = DashboardEndpoint(files: StaticFiles())
         let rules = AlertRulesEndpoint(store: store, auth: auth, engine: alerts)
@@ -113,6 +114,8 @@ public final class WebApp: HTTPHandler {
         r.add("GET", "/api/0/organizations/{org}/events-stats/", .sync { req, p in try discover.stats(req, p) })
         r.add("GET", "/api/0/organizations/{org}/events-trace/{trace_id}/", .sync { req, p in try traces.trace(req, p) })
         r.add("GET", "/api/0/organizations/{org}/events-trace-light/{trace_id}/", .sync { req, p in try traces.light(req, p) })
+        r.add("GET", "/api/0/organizations/{org}/events-histogram/", .sync { req, p in try breakdown.histogram(req, p) })
+        r.add("GET", "/api/0/organizations/{org}/events-spans-performance/", .sync { req, p in try breakdown.spansPerformance(req, p) })
         r.add("GET", "/api/0/projects/{org}/{project}/events/{event_id}/", .sync { req, p in
             try events.detail(req, p, raw: false)
         })

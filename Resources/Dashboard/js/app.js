@@ -9,12 +9,18 @@ import * as projects from './pages/projects.js';
 import * as settings from './pages/settings.js';
 import * as alerts from './pages/alerts.js';
 import * as metricAlerts from './pages/metric-alerts.js';
+import * as performancePage from './pages/performance.js';
+import * as transactionPage from './pages/transaction.js';
+import * as tracePage from './pages/trace.js';
 
 const routes = [
   { pattern: /^\/auth\/login\/$/, page: login, public: true },
   { pattern: /^\/organizations\/([^/]+)\/issues\/$/, page: issues, names: ['org'], nav: 'issues' },
   { pattern: /^\/organizations\/([^/]+)\/issues\/(\d+)\/$/, page: issue, names: ['org', 'issueId'], nav: 'issues' },
   { pattern: /^\/organizations\/([^/]+)\/issues\/(\d+)\/events\/([^/]+)\/$/, page: issue, names: ['org', 'issueId', 'eventId'], nav: 'issues' },
+  { pattern: /^\/organizations\/([^/]+)\/performance\/$/, page: performancePage, names: ['org'], nav: 'performance' },
+  { pattern: /^\/organizations\/([^/]+)\/performance\/summary\/$/, page: transactionPage, names: ['org'], nav: 'performance' },
+  { pattern: /^\/organizations\/([^/]+)\/performance\/trace\/([0-9a-fA-F-]+)\/$/, page: tracePage, names: ['org', 'traceId'], nav: 'performance' },
   { pattern: /^\/organizations\/([^/]+)\/projects\/$/, page: projects, names: ['org'], nav: 'projects' },
   { pattern: /^\/organizations\/([^/]+)\/alerts\/rules\/$/, page: alerts, names: ['org'], nav: 'alerts' },
   { pattern: /^\/organizations\/([^/]+)\/alerts\/rules\/new\/$/, page: alerts, names: ['org'], nav: 'alerts', isNew: true },
@@ -63,6 +69,7 @@ function frame(nav) {
   const org = state.organization ? state.organization.slug : '';
   replace(document.getElementById('mainnav'),
     h('a', { href: `/organizations/${encodeURIComponent(org)}/issues/`, class: nav === 'issues' ? 'active' : null }, 'Issues'),
+    h('a', { href: `/organizations/${encodeURIComponent(org)}/performance/`, class: nav === 'performance' ? 'active' : null }, 'Performance'),
     h('a', { href: `/organizations/${encodeURIComponent(org)}/projects/`, class: nav === 'projects' || nav === 'settings' ? 'active' : null }, 'Projects'),
     h('a', { href: `/organizations/${encodeURIComponent(org)}/alerts/rules/`, class: nav === 'alerts' ? 'active' : null }, 'Alerts'));
   replace(document.getElementById('account'),

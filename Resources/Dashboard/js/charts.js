@@ -22,20 +22,20 @@ export function sparkline(series, { className = 'spark', label } = {}) {
   return el;
 }
 
-export function barChart(series, { bucketLabel }) {
+export function barChart(series, { bucketLabel, valueText = (n) => `${n} events`, label = 'Events over time' }) {
   const points = Array.isArray(series) ? series : [];
   const max = Math.max(1, ...points.map((p) => Number(p[1]) || 0));
   const width = 600;
   const height = 90;
   const step = points.length ? width / points.length : width;
   const el = svg('svg', { class: 'chart', viewBox: `0 0 ${width} ${height}`, preserveAspectRatio: 'none', role: 'img',
-    'aria-label': 'Events over time' });
+    'aria-label': label });
   points.forEach(([time, count], i) => {
     const n = Number(count) || 0;
     const h = n ? Math.max(2, (n / max) * (height - 4)) : 0;
     const bar = svg('rect', { x: (i * step + 1).toFixed(2), y: (height - h).toFixed(2),
       width: Math.max(1, step - 2).toFixed(2), height: h.toFixed(2) });
-    bar.append(svg('title', null, `${bucketLabel(time)}: ${n} events`));
+    bar.append(svg('title', null, `${bucketLabel(time)}: ${valueText(n)}`));
     el.append(bar);
   });
   return el;

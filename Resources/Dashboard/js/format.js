@@ -48,3 +48,19 @@ export function toISO(value) {
 export function plural(n, word) {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
+
+/// Milliseconds for people: `840 ms`, `1.25 s`, `2.5 min`.
+export function duration(ms) {
+  const n = Number(ms);
+  if (!Number.isFinite(n)) return '—';
+  if (n === 0) return '0 ms';
+  if (n < 1) return `${n.toFixed(2)} ms`;
+  if (n < 1000) return `${n < 10 ? n.toFixed(1) : Math.round(n)} ms`;
+  if (n < 60000) return `${(n / 1000).toFixed(2)} s`;
+  return `${(n / 60000).toFixed(1)} min`;
+}
+
+export function percent(fraction) {
+  const n = Number(fraction);
+  return Number.isFinite(n) ? `${(n * 100).toFixed(n < 0.1 && n > 0 ? 2 : 1)}%` : '—';
+}

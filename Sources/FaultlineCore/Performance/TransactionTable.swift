@@ -15,6 +15,9 @@ public struct TransactionSample: Sendable, Equatable {
     public var userKey: String?
     public var timestamp: Double
     public var durationMS: Double
+    /// The transaction's own span id and the block its spans are stored in (for the span views).
+    public var spanID: UInt64?
+    public var spanBlock: Int?
 
     public init(projectID: Int, eventID: EventID? = nil, traceID: EventID? = nil, name: String, op: String? = nil,
                 status: String? = nil, environment: String? = nil, release: String? = nil, httpMethod: String? = nil,
@@ -97,7 +100,7 @@ public enum TransactionTable {
         return sorted(rows, by: query.sort)
     }
 
-    static func matches(_ s: TransactionSample, _ query: DiscoverQuery) -> Bool {
+    public static func matches(_ s: TransactionSample, _ query: DiscoverQuery) -> Bool {
         for filter in query.filters {
             let value = text(of: filter.column, s, { String($0) })
             let hit = filter.matches.contains { m in value.map { EventQuery.match(m, $0) } ?? false }

@@ -100,6 +100,8 @@ public protocol FaultlineStore: ReleaseStore, UserStore, AlertStore, MetricAlert
 
     /// One trace's transactions (at most `limit`) and the spans stored with them, in these projects.
     func trace(projectIDs: [Int], traceID: EventID, limit: Int) throws -> (transactions: [TraceTransaction], spans: [SpanRecord])
+    /// Span blocks by id, decoded (missing ids are left out).
+    func spanBlocks(ids: [Int]) throws -> [Int: [SpanRecord]]
     /// The errors and performance occurrences of one trace (at most `limit`, oldest first), in these projects.
     func traceIssueEvents(projectIDs: [Int], traceID: EventID, limit: Int) throws -> [TraceIssueEvent]
 

@@ -12,7 +12,7 @@ extension SQLiteStore {
         let projects = projectIDs.map { _ in "?" }.joined(separator: ", ")
         var sql = """
             SELECT t.project_id, e.event_id, t.trace_id, t.name, t.op, t.status, t.environment, t.release, t.http_method,
-                   t.user_key, t.timestamp, t.duration
+                   t.user_key, t.timestamp, t.duration, t.span_id, t.span_block
             FROM transactions t LEFT JOIN events e ON e.id = t.event_row
             WHERE t.project_id IN (\(projects)) AND t.timestamp >= ? AND t.timestamp < ?
             """
@@ -25,10 +25,13 @@ extension SQLiteStore {
         values.append(limit)
         return try readers.read { db in
             try db.rows(sql, values) { r in
-                TransactionSample(projectID: r.int(0), eventID: r.blob(1).flatMap { EventID(bytes: $0) },
+                var sample = TransactionSample(projectID: r.int(0), eventID: r.blob(1).flatMap { EventID(bytes: $0) },
                                   traceID: r.blob(2).flatMap { EventID(bytes: $0) }, name: r.string(3) ?? "", op: r.string(4),
                                   status: r.string(5), environment: r.string(6), release: r.string(7),
                                   httpMethod: r.string(8), userKey: r.string(9), timestamp: r.double(10), durationMS: r.double(11))
+                sample.spanID = r.isNull(12) ? nil : UInt64(bitPattern: Int64(r.int(12)))
+                sample.spanBlock = r.isNull(13) ? nil : r.int(13)
+                return sample
             }
         }
     }
@@ -80,6 +83,18 @@ extension SQLiteStore {
                                        title: r.string(5) ?? "", culprit: r.string(6) ?? "", level: r.string(7) ?? "error",
                                        timestamp: r.double(8), issueType: r.string(9) ?? "error")
             }.compactMap { $0 }
+        }
+    }
+
+    public func spanBlocks(ids: [Int]) throws -> [Int: [SpanRecord]] {
+        guard !ids.isEmpty else { return [:] }
+        return try readers.read { db in
+            var out: [Int: [SpanRecord]] = [:]
+            for id in Set(ids) {
+                let block = try db.first("SELECT spans FROM span_blocks WHERE id = ?", [id]) { $0.blob(0) ?? [] }
+                out[id] = block.flatMap { SpanBlock.decode($0) } ?? []
+            }
+            return out
         }
     }
 }

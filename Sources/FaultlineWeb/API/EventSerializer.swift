@@ -30,6 +30,7 @@ enum EventSerializer {
             entries.append(entry("breadcrumbs", .object([("values", .array(values(crumbs)))])))
         }
         if let request = value["request"] { entries.append(entry("request", request)) }
+        if isTransaction, let spans = value["spans"], case .array = spans { entries.append(entry("spans", spans)) }
         if let threads = value["threads"] {
             entries.append(entry("threads", .object([("values", .array(values(threads).map {
                 FrameSerializer.withFrames($0, platform: platform)

@@ -330,6 +330,10 @@ struct IssuesEndpoint: Sendable {
             let newer = try store.issueEvents(issueID: issue.id, oldestFirst: true, limit: 1, afterRowID: event.rowID).first
             fields.append(("previousEventID", older.map { .string($0.eventID.hex) } ?? .null))
             fields.append(("nextEventID", newer.map { .string($0.eventID.hex) } ?? .null))
+            if issue.isPerformance, let hash = event.groupingHash, let record = try store.groupHash(projectID: project.id, hash: hash),
+               let occurrence = OccurrenceSerializer.occurrence(evidence: record.components, issue: issue) {
+                fields.append(("occurrence", occurrence))
+            }
             body = .object(fields)
         }
         return HTTPResponse(status: .ok, contentType: "application/json", body: body.serialized)

@@ -141,7 +141,7 @@ struct OrganizationEventsEndpoint: Sendable {
     }
 
     /// The projects asked for (`project=ID`, repeated; `-1` or none: all of the organization's).
-    private func projects(_ request: HTTPRequest, _ organization: Organization) throws -> [Project] {
+    func projects(_ request: HTTPRequest, _ organization: Organization) throws -> [Project] {
         let all = try store.projects(organizationSlug: organization.slug)
         let wanted = request.queryValues("project").filter { $0 != "-1" && !$0.isEmpty }
         guard !wanted.isEmpty else { return all }

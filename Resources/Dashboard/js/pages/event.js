@@ -3,10 +3,21 @@
 import { h } from '../dom.js';
 import { clockTime, toISO } from '../format.js';
 
-export function eventView(event, { tagLink }) {
+export function eventView(event, { tagLink, traceLink }) {
   const entries = event.entries || [];
   const entry = (type) => entries.find((e) => e.type === type);
   const sections = [];
+  const traceContext = isObject(event.contexts) && isObject(event.contexts.trace) ? event.contexts.trace : null;
+  if (traceLink && traceContext && /^[0-9a-f]{32}$/i.test(String(traceContext.trace_id || ''))) {
+    sections.push(h('p', { class: 'event-trace', id: 'event-trace' }, 'Part of trace ',
+      h('a', { href: traceLink(traceContext.trace_id), id: 'event-trace-link', class: 'mono' }, String(traceContext.trace_id).slice(0, 16) + '…'),
+      traceContext.span_id ? h('span', { class: 'muted small' }, ` · span ${traceContext.span_id}`) : null));
+  }
+  if (isObject(event.occurrence) && Array.isArray(event.occurrence.evidenceDisplay)) {
+    sections.push(section('Evidence', 'event-evidence', h('table', { class: 'kv evidence' }, h('tbody', null,
+      event.occurrence.evidenceDisplay.filter(isObject).map((row) => h('tr', { class: row.important ? 'important' : null },
+        h('th', null, String(row.name ?? '')), h('td', null, h('pre', null, String(row.value ?? '')))))))));
+  }
   const exception = entry('exception');
   const message = entry('message');
   if (message && message.data) {

@@ -158,7 +158,7 @@ function eventPanel(event, { base, org, project, tagLink }) {
         nav('Newer ›', event.nextEventID, 'event-newer'),
         nav('Latest »', event.nextEventID ? 'latest' : null, 'event-latest'),
         h('a', { class: 'button', href: raw, target: '_blank', rel: 'noopener', id: 'event-json' }, 'JSON'))),
-    eventView(event, { tagLink }));
+    eventView(event, { tagLink, traceLink: (id) => `/organizations/${encodeURIComponent(org)}/performance/trace/${encodeURIComponent(id)}/` }));
 }
 
 function groupingPanel(event, org, project) {

@@ -1,0 +1,110 @@
+// The trace view: every transaction and span of one trace as a waterfall — durations, gaps, the critical path,
+// errors where they happened — and a span's attributes on click. Rows are plain elements built once; a 5,000-span
+// trace is one pass over the rows.
+import { api } from '../api.js';
+import { h, replace } from '../dom.js';
+import { duration, absoluteTime, toISO } from '../format.js';
+import { buildWaterfall } from '../waterfall.js';
+
+export async function render(ctx) {
+  const { org, traceId } = ctx.params;
+  ctx.setTitle(`Trace ${traceId.slice(0, 8)}`);
+  const trace = await api(`/organizations/${encodeURIComponent(org)}/events-trace/${encodeURIComponent(traceId)}/`,
+    { query: { limit: 2000 } });
+  if (!ctx.isCurrent()) return;
+  const w = buildWaterfall(trace);
+  const total = Math.max(w.end - w.start, 1e-6);
+  const issueLink = (e) => e.issue_id != null ? `/organizations/${encodeURIComponent(org)}/issues/${encodeURIComponent(e.issue_id)}/` : '#';
+
+  const detail = h('aside', { class: 'panel wf-detail', id: 'span-detail' },
+    h('p', { class: 'muted small' }, 'Select a row to see its attributes.'));
+  const rows = w.rows.map((n, i) => row(n, i));
+  const axis = h('div', { class: 'wf-row wf-axis', 'aria-hidden': 'true' }, h('div', { class: 'wf-label muted' }, 'Span'),
+    h('div', { class: 'wf-track' }, [0, 0.25, 0.5, 0.75].map((f) =>
+      h('span', { class: 'wf-tick', style: { left: `${f * 100}%` } }, duration(f * total * 1000)))));
+  const list = h('div', { class: 'waterfall', id: 'waterfall', role: 'list' }, rows);
+  let selected = null;
+  list.addEventListener('click', (event) => {
+    const el = event.target.closest('.wf-row');
+    if (!el || event.target.closest('a')) return;
+    const n = w.rows[Number(el.dataset.index)];
+    if (!n || n.kind === 'gap') return;
+    if (selected) selected.classList.remove('selected');
+    selected = el;
+    el.classList.add('selected');
+    replace(detail, details(n));
+  });
+
+  const errorCount = w.rows.reduce((sum, n) => sum + (n.errors ? n.errors.length : 0), 0) + w.orphanErrors.length;
+  replace(ctx.main,
+    h('section', { class: 'panel' },
+      h('div', { class: 'row small' }, h('a', { href: `/organizations/${encodeURIComponent(org)}/performance/` }, '← Performance')),
+      h('h1', null, 'Trace ', h('span', { class: 'mono', id: 'trace-id' }, traceId)),
+      h('div', { class: 'counts' },
+        stat('Duration', duration(total * 1000), 'trace-duration'),
+        stat('Transactions', String(w.transactionCount), 'trace-transactions'),
+        stat('Spans', String(w.spanCount), 'trace-spans'),
+        stat('Errors', String(errorCount), 'trace-errors'),
+        stat('Started', w.rows.length ? absoluteTime(toISO(w.start)) : '—')),
+      w.orphanErrors.length ? h('div', { class: 'notice wf-orphans', id: 'orphan-errors' },
+        h('strong', null, 'Errors in this trace outside any stored transaction: '),
+        w.orphanErrors.map((e) => h('a', { href: issueLink(e), class: 'wf-orphan' }, e.title || e.event_id))) : null,
+      h('p', { class: 'muted small' }, h('span', { class: 'wf-legend-critical' }), ' critical path · ',
+        h('span', { class: 'wf-legend-gap' }), ' gap without spans (≥ 100 ms)')),
+    w.rows.length
+      ? h('div', { class: 'layout wf-layout' }, h('section', { class: 'panel wf-panel' }, axis, list), detail)
+      : h('div', { class: 'panel empty', id: 'trace-empty' }, 'No transactions of this trace are stored.'));
+
+  function row(n, index) {
+    const left = ((n.start - w.start) / total) * 100;
+    const width = Math.max(((n.end - n.start) / total) * 100, 0.15);
+    const ms = (n.end - n.start) * 1000;
+    // The duration sits after the bar, before it when the bar reaches the right edge, inside it when it spans both.
+    const msStyle = left + width <= 75 ? { left: `calc(${left + width}% + 4px)` }
+      : left >= 25 ? { right: `calc(${100 - left}% + 4px)` } : { right: `calc(${100 - left - width}% + 4px)`, color: 'var(--accent-text)' };
+    const classes = ['wf-row', `wf-${n.kind}`];
+    if (n.critical) classes.push('wf-critical');
+    if (n.errors && n.errors.length) classes.push('wf-has-error');
+    if (n.kind === 'gap') {
+      return h('div', { class: classes.join(' '), role: 'listitem', dataset: { index } },
+        h('div', { class: 'wf-label muted', style: { paddingLeft: `${n.depth * 12 + 6}px` } }, 'Missing instrumentation'),
+        h('div', { class: 'wf-track' },
+          h('div', { class: 'wf-bar', style: { left: `${left}%`, width: `${width}%` } }),
+          h('span', { class: 'wf-ms', style: msStyle }, duration(ms))));
+    }
+    const label = n.kind === 'transaction'
+      ? [h('span', { class: 'wf-op' }, n.op || 'transaction'), ' ', h('strong', null, n.label), n.project ? h('span', { class: 'muted' }, ` · ${n.project}`) : null]
+      : [h('span', { class: 'wf-op' }, n.op || 'span'), ' ', n.label];
+    return h('div', { class: classes.join(' '), role: 'listitem', tabindex: '-1', dataset: { index, spanId: n.id } },
+      h('div', { class: 'wf-label', title: `${n.op} ${n.label}`, style: { paddingLeft: `${n.depth * 12 + 6}px` } },
+        n.errors && n.errors.length ? h('span', { class: 'wf-error', title: n.errors.map((e) => e.title).join('\n') }, '●') : null,
+        label),
+      h('div', { class: 'wf-track' },
+        h('div', { class: 'wf-bar', style: { left: `${left}%`, width: `${width}%` } }),
+        h('span', { class: 'wf-ms', style: msStyle }, duration(ms))));
+  }
+
+  function details(n) {
+    const facts = [
+      ['Kind', n.kind], ['Operation', n.op || '—'], [n.kind === 'transaction' ? 'Transaction' : 'Description', n.label || '—'],
+      ['Duration', duration((n.end - n.start) * 1000)],
+      n.kind === 'span' ? ['Self time', duration(n.selfTime)] : null,
+      ['Starts at', `+${duration((n.start - w.start) * 1000)}`], ['Status', n.status || '—'],
+      ['Span id', n.id || '—'], n.project ? ['Project', n.project] : null,
+      n.critical ? ['Critical path', 'yes'] : null,
+    ].filter(Boolean);
+    for (const [k, v] of Object.entries(n.data || {})) facts.push([k, typeof v === 'object' ? JSON.stringify(v) : String(v)]);
+    return [
+      h('h2', null, n.kind === 'transaction' ? 'Transaction' : 'Span'),
+      h('dl', { class: 'facts', id: 'span-facts' }, facts.map(([k, v]) => [h('dt', null, k), h('dd', null, v)])),
+      n.errors && n.errors.length ? [h('h3', null, 'Errors'), h('ul', { class: 'wf-errors' }, n.errors.map((e) =>
+        h('li', null, h('a', { href: issueLink(e) }, e.title || e.event_id), ' ', h('span', { class: `level-text level-${e.level}` }, e.level || ''))))] : null,
+      n.problems && n.problems.length ? [h('h3', null, 'Performance issues'), h('ul', { class: 'wf-errors' }, n.problems.map((e) =>
+        h('li', null, h('a', { href: issueLink(e) }, e.title || e.type))))] : null,
+    ];
+  }
+}
+
+function stat(label, value, id) {
+  return h('div', null, h('span', { class: 'muted small' }, label), h('span', { class: 'big', id }, value));
+}
