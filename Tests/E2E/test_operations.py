@@ -22,19 +22,24 @@ def test_metrics(server):
 def test_kill_9_loses_no_acknowledged_event(tmp_path):
     s = Server(tmp_path)
     acked = []
+    traced = {}
     stop = threading.Event()
 
     def sender(n):
         i = 0
         while not stop.is_set():
             event_id = "%08x%024x" % (n, i)
-            body = b'{"event_id":"%s"}\n{"type":"event"}\n{"message":"durable"}\n' % event_id.encode()
+            # Every tenth event in a trace of its sender's: trace rows are written with the issue counts.
+            context = b',"contexts":{"trace":{"trace_id":"%032x"}}' % (n + 1) if i % 10 == 0 else b""
+            body = b'{"event_id":"%s"}\n{"type":"event"}\n{"message":"durable"%s}\n' % (event_id.encode(), context)
             try:
                 status, _, _ = s.envelope(body)
             except Exception:
                 return
             if status == 200:
                 acked.append(event_id)
+                if context:
+                    traced.setdefault(n + 1, []).append(event_id)
             i += 1
 
     threads = [threading.Thread(target=sender, args=(n,)) for n in range(8)]
@@ -62,6 +67,12 @@ def test_kill_9_loses_no_acknowledged_event(tmp_path):
         assert sum(bucket[1] for bucket in issues[0]["stats"]["24h"]) == count
         status, latest = s.api("/api/0/issues/%s/events/latest/" % issues[0]["id"])
         assert status == 200 and latest["groupID"] == issues[0]["id"]
+        # Every acknowledged error is in its trace, those whose rows were still in memory at the kill too.
+        assert traced
+        for trace, ids in traced.items():
+            status, tree = s.api("/api/0/organizations/faultline/events-trace/%032x/" % trace)
+            found = {e["event_id"] for e in tree["orphan_errors"]}
+            assert status == 200 and set(ids) <= found, (trace, len(ids), len(found))
     finally:
         assert s.stop() == 0
 

@@ -39,6 +39,22 @@ public struct DiscoverQuery: Sendable, Equatable {
     /// The field keys to sort by, descending when `-`-prefixed.
     public var sort: [(key: String, descending: Bool)]
 
+    /// The stored columns answering this query needs (duration, time and project are always read): what it groups by,
+    /// filters on, searches (names) and aggregates (status for failure rates, users for the user functions).
+    public var readColumns: Set<Column> {
+        var columns = Set(groupColumns)
+        for filter in filters { columns.insert(filter.column) }
+        if text != nil { columns.insert(.transaction) }
+        for case .aggregate(let f, _, _) in fields {
+            switch f {
+            case .failureRate: columns.insert(.status)
+            case .countUnique, .countMiserable, .userMisery: columns.insert(.user)
+            default: break
+            }
+        }
+        return columns
+    }
+
     public var isAggregate: Bool { fields.contains { if case .aggregate = $0 { true } else { false } } }
     public var groupColumns: [Column] { fields.compactMap { if case .column(let c) = $0 { c } else { nil } } }
 

@@ -66,22 +66,24 @@ public enum TransactionSeries {
 
     static func bucketed(_ samples: [TransactionSample], query: DiscoverQuery, buckets: [Double], interval: Double,
                          threshold: (Int) -> Double) -> Series {
-        var perBucket = Array(repeating: [TransactionSample](), count: buckets.count)
+        var perBucket = Array(repeating: [Int](), count: buckets.count)
         if let first = buckets.first {
-            for sample in samples {
+            for (position, sample) in samples.enumerated() {
                 let i = Int(clamping: ((sample.timestamp - first) / interval).rounded(.down))
-                if i >= 0 && i < buckets.count { perBucket[i].append(sample) }
+                if i >= 0 && i < buckets.count { perBucket[i].append(position) }
             }
         }
+        let columns = TransactionTable.Columns(samples)
+        let members = perBucket.map { TransactionTable.Members(columns, indices: $0) }
         var values: [String: [Double]] = [:]
         for field in query.fields {
             guard case .aggregate(let f, let p, let key) = field else { continue }
-            values[key] = perBucket.map { members in
-                switch TransactionTable.aggregate(f, parameter: p, members, window: interval,
-                                                  threshold: members.first.map { threshold($0.projectID) } ?? TransactionTable.defaultThreshold) {
-                case .number(let d): d ?? 0
-                case .integer(let n): Double(n)
-                case .string: 0
+            values[key] = members.map { m -> Double in
+                let t = m.indices.first.map { threshold(samples[$0].projectID) } ?? TransactionTable.defaultThreshold
+                switch TransactionTable.aggregate(f, parameter: p, m, window: interval, threshold: t) {
+                case .number(let d): return d ?? 0
+                case .integer(let n): return Double(n)
+                case .string: return 0
                 }
             }
         }

@@ -2,6 +2,41 @@ import EventProcessing
 import SentryProtocol
 
 /// One stored transaction as Discover reads it.
+/// Which stored transactions a query reads: these projects, ended in `[since, until)`, in these environments and with
+/// these names when given (the filters SQL can apply through an index; the rest are applied to the samples), at most
+/// `limit`, newest first. Event ids cost a lookup per row, so they are read only when asked for.
+public struct TransactionSelection: Sendable, Equatable {
+    public var projectIDs: [Int]
+    public var since: Double
+    public var until: Double
+    public var environments: [String] = []
+    public var names: [String] = []
+    public var limit: Int
+    public var withEventIDs = false
+    /// The columns to read (nil: all); the others are left nil in the samples — each string read costs.
+    public var columns: Set<DiscoverQuery.Column>?
+
+    public init(projectIDs: [Int], since: Double, until: Double, limit: Int) {
+        self.projectIDs = projectIDs
+        self.since = since
+        self.until = until
+        self.limit = limit
+    }
+
+    /// The names a query's `transaction:` filter allows exactly (no pattern, not negated), or none to read every name.
+    public static func exactNames(_ query: DiscoverQuery) -> [String] {
+        for filter in query.filters where filter.column == .transaction && !filter.negated {
+            var names: [String] = []
+            for match in filter.matches {
+                guard case .exact(let name) = match else { return [] }
+                names.append(name)
+            }
+            return names
+        }
+        return []
+    }
+}
+
 public struct TransactionSample: Sendable, Equatable {
     public var projectID: Int
     public var eventID: EventID?
@@ -61,29 +96,52 @@ public enum TransactionTable {
     public static func rows(_ samples: [TransactionSample], query: DiscoverQuery, window: Double,
                             threshold: (Int) -> Double = { _ in defaultThreshold },
                             projectSlug: (Int) -> String = { String($0) }) -> [Row] {
-        let kept = samples.filter { matches($0, query) }
+        let kept = query.filters.isEmpty && query.text == nil ? samples : samples.filter { matches($0, query) }
         var rows: [Row]
         if query.isAggregate {
-            var groups: [[String]: [TransactionSample]] = [:]
+            // Groups hold positions, not copies: a sample holds several strings, and copying it retains each.
+            var groups: [[String]: [Int]] = [:]
             var order: [[String]] = []
-            for sample in kept {
-                let key = query.groupColumns.map { text(of: $0, sample, projectSlug) ?? "\u{0}" }
-                if groups[key] == nil { order.append(key) }
-                groups[key, default: []].append(sample)
+            let groupColumns = query.groupColumns
+            let columns = Columns(kept)
+            if groupColumns == [.transaction] {
+                // The usual table (per endpoint): keyed by the name alone, not an array per sample.
+                var byName: [String: Int] = [:]
+                var positions: [[Int]] = []
+                kept.withUnsafeBufferPointer { buffer in
+                    for i in buffer.indices {
+                        let name = buffer[i].name
+                        if let g = byName[name] {
+                            positions[g].append(i)
+                        } else {
+                            byName[name] = positions.count
+                            positions.append([i])
+                            order.append([name])
+                        }
+                    }
+                }
+                for (key, g) in zip(order, positions) { groups[key] = g }
+            } else {
+                for i in kept.indices {
+                    let key = groupColumns.map { text(of: $0, kept[i], projectSlug) ?? "\u{0}" }
+                    if groups[key] == nil { order.append(key) }
+                    groups[key, default: []].append(i)
+                }
             }
             if groups.isEmpty && query.groupColumns.isEmpty {
                 groups[[]] = []
                 order = [[]]
             }
             rows = order.map { key in
-                let members = groups[key] ?? []
+                let members = Members(columns, indices: groups[key] ?? [])
+                let first = members.indices.first.map { kept[$0] }
                 var values: [String: Value] = [:]
                 for field in query.fields {
                     switch field {
-                    case .column(let c): values[c.rawValue] = columnValue(c, members.first, projectSlug)
+                    case .column(let c): values[c.rawValue] = columnValue(c, first, projectSlug)
                     case .aggregate(let f, let p, let k):
                         values[k] = aggregate(f, parameter: p, members, window: window,
-                                              threshold: members.first.map { threshold($0.projectID) } ?? defaultThreshold)
+                                              threshold: first.map { threshold($0.projectID) } ?? defaultThreshold)
                     }
                 }
                 return Row(values: values)
@@ -133,51 +191,106 @@ public enum TransactionTable {
         return .string(text(of: c, s, projectSlug))
     }
 
-    static func aggregate(_ f: DiscoverQuery.Function, parameter: Double?, _ members: [TransactionSample], window: Double,
+    /// What the functions read of each sample, as flat arrays built once (a sample holds several strings; copying one
+    /// into a closure retains each), and lazily: users only when a function counts them.
+    final class Columns {
+        let samples: [TransactionSample]
+        let durations: [Double]
+        // Read through the buffer: fields are read in place, never a whole sample copied out.
+        private(set) lazy var failed: [Bool] = samples.withUnsafeBufferPointer { buffer in
+            buffer.indices.map { i in buffer[i].status.map { !nonFailure.contains($0) } ?? false }
+        }
+        private(set) lazy var users: [String?] = samples.withUnsafeBufferPointer { buffer in buffer.indices.map { buffer[$0].userKey } }
+
+        init(_ samples: [TransactionSample]) {
+            self.samples = samples
+            durations = samples.withUnsafeBufferPointer { buffer in buffer.indices.map { buffer[$0].durationMS } }
+        }
+    }
+
+    /// Some of the samples (by position), with what several functions read computed once.
+    final class Members {
+        let columns: Columns
+        let indices: [Int]
+        private(set) lazy var sortedDurations: [Double] = indices.map { columns.durations[$0] }.sorted()
+
+        init(_ columns: Columns, indices: [Int]) {
+            self.columns = columns
+            self.indices = indices
+        }
+
+        convenience init(_ samples: [TransactionSample]) { self.init(Columns(samples), indices: Array(samples.indices)) }
+
+        var count: Int { indices.count }
+
+        func count(durationAbove low: Double, upTo high: Double) -> Int {
+            var n = 0
+            for i in indices where columns.durations[i] > low && columns.durations[i] <= high { n += 1 }
+            return n
+        }
+
+        var failures: Int {
+            let failed = columns.failed
+            var n = 0
+            for i in indices where failed[i] { n += 1 }
+            return n
+        }
+
+        func users(slowerThan floor: Double = -.infinity) -> Set<String> {
+            let users = columns.users
+            var out = Set<String>()
+            for i in indices where columns.durations[i] > floor { if let user = users[i] { out.insert(user) } }
+            return out
+        }
+    }
+
+    static func aggregate(_ f: DiscoverQuery.Function, parameter: Double?, _ members: Members, window: Double,
                           threshold: Double) -> Value {
         let n = members.count
-        let durations = { members.map(\.durationMS) }
+        func quantile(_ q: Double) -> Value { .number(percentile(sorted: members.sortedDurations, q)) }
         switch f {
         case .count: return .integer(n)
         case .epm, .tpm: return .number(window > 0 ? Double(n) / (window / 60) : nil)
         case .eps, .tps: return .number(window > 0 ? Double(n) / window : nil)
-        case .p50: return .number(percentile(durations(), 0.5))
-        case .p75: return .number(percentile(durations(), 0.75))
-        case .p90: return .number(percentile(durations(), 0.9))
-        case .p95: return .number(percentile(durations(), 0.95))
-        case .p99: return .number(percentile(durations(), 0.99))
-        case .p100, .max: return .number(durations().max())
-        case .min: return .number(durations().min())
-        case .percentile: return .number(percentile(durations(), parameter ?? 0.5))
-        case .avg: return .number(n == 0 ? nil : durations().reduce(0, +) / Double(n))
-        case .sum: return .number(durations().reduce(0, +))
+        case .p50: return quantile(0.5)
+        case .p75: return quantile(0.75)
+        case .p90: return quantile(0.9)
+        case .p95: return quantile(0.95)
+        case .p99: return quantile(0.99)
+        case .p100, .max: return .number(members.sortedDurations.last)
+        case .min: return .number(members.sortedDurations.first)
+        case .percentile: return quantile(parameter ?? 0.5)
+        case .avg: return .number(n == 0 ? nil : members.sortedDurations.reduce(0, +) / Double(n))
+        case .sum: return .number(members.sortedDurations.reduce(0, +))
         case .failureRate:
-            let failed = members.filter { $0.status.map { !nonFailure.contains($0) } ?? false }.count
-            return .number(n == 0 ? nil : Double(failed) / Double(n))
+            return .number(n == 0 ? nil : Double(members.failures) / Double(n))
         case .apdex:
             let t = parameter ?? threshold
             guard n > 0 else { return .number(nil) }
-            let satisfied = members.filter { $0.durationMS <= t }.count
-            let tolerated = members.filter { $0.durationMS > t && $0.durationMS <= 4 * t }.count
+            let satisfied = members.count(durationAbove: -.infinity, upTo: t)
+            let tolerated = members.count(durationAbove: t, upTo: 4 * t)
             return .number((Double(satisfied) + Double(tolerated) / 2) / Double(n))
         case .countUnique:
-            return .integer(Set(members.compactMap(\.userKey)).count)
+            return .integer(members.users().count)
         case .countMiserable:
             let t = parameter ?? threshold
-            return .integer(Set(members.filter { $0.durationMS > 4 * t }.compactMap(\.userKey)).count)
+            return .integer(members.users(slowerThan: 4 * t).count)
         case .userMisery:
             // Sentry's Bayesian form with its priors (α 5.8875, β 111.8625).
             let t = parameter ?? threshold
-            let users = Double(Set(members.compactMap(\.userKey)).count)
-            let miserable = Double(Set(members.filter { $0.durationMS > 4 * t }.compactMap(\.userKey)).count)
+            let users = Double(members.users().count)
+            let miserable = Double(members.users(slowerThan: 4 * t).count)
             return .number((miserable + 5.8875) / (users + 5.8875 + 111.8625))
         }
     }
 
     /// Exact quantile with linear interpolation between closest ranks (nil for no values).
     public static func percentile(_ values: [Double], _ q: Double) -> Double? {
-        guard !values.isEmpty else { return nil }
-        let sorted = values.sorted()
+        percentile(sorted: values.sorted(), q)
+    }
+
+    static func percentile(sorted: [Double], _ q: Double) -> Double? {
+        guard !sorted.isEmpty else { return nil }
         let position = q * Double(sorted.count - 1)
         let lower = Int(position.rounded(.down))
         let upper = min(lower + 1, sorted.count - 1)

@@ -94,9 +94,8 @@ public protocol FaultlineStore: ReleaseStore, UserStore, AlertStore, MetricAlert
     /// such active token.
     func revokeToken(id: Int, organizationID: Int) throws -> Bool
 
-    /// Transactions that ended in `[since, until)` in these projects (and environments, when named), newest first.
-    func transactionSamples(projectIDs: [Int], since: Double, until: Double, environments: [String],
-                            limit: Int) throws -> [TransactionSample]
+    /// The transactions a selection names, newest first.
+    func transactionSamples(_ selection: TransactionSelection) throws -> [TransactionSample]
 
     /// One trace's transactions (at most `limit`) and the spans stored with them, in these projects.
     func trace(projectIDs: [Int], traceID: EventID, limit: Int) throws -> (transactions: [TraceTransaction], spans: [SpanRecord])

@@ -14,6 +14,13 @@ struct IssueAggregates {
         var row: Int
     }
 
+    /// A `trace_events` row: an error (or performance occurrence) by its trace.
+    struct TraceEventRow {
+        var traceID: EventID
+        var row: Int
+        var spanID: UInt64?
+    }
+
     /// An `event_ids` row: where a project's event id is stored.
     struct StoredEventID {
         var key: EventKey
@@ -51,8 +58,10 @@ struct IssueAggregates {
     var events: [EventEntry] = []
     /// `event_ids` rows, for the same reason: the unique index they replace took a random page per event.
     var eventIDs: [StoredEventID] = []
+    /// `trace_events` rows, for the same reason again: keyed by trace id, each was a random page per error.
+    var traceEvents: [TraceEventRow] = []
 
-    var isEmpty: Bool { issueIDs.isEmpty && tags.isEmpty && events.isEmpty && eventIDs.isEmpty }
+    var isEmpty: Bool { issueIDs.isEmpty && tags.isEmpty && events.isEmpty && eventIDs.isEmpty && traceEvents.isEmpty }
 
     mutating func add(_ key: TagKey, at time: Double) {
         tags[key, default: TagCount(count: 0, first: time, last: time)].add(TagCount(count: 1, first: time, last: time))
@@ -159,6 +168,23 @@ struct IssueAggregates {
         }
     }
 
+    /// Inserts the `trace_events` rows in key order.
+    func writeTraceEvents(_ db: SQLiteDatabase) throws {
+        let rows = traceEvents.sorted { ($0.traceID.high, $0.traceID.low, $0.row) < ($1.traceID.high, $1.traceID.low, $1.row) }
+        for chunk in stride(from: 0, to: rows.count, by: Self.eventRowsPerStatement) {
+            let part = rows[chunk..<min(chunk + Self.eventRowsPerStatement, rows.count)]
+            var values: [any SQLiteBindable] = []
+            values.reserveCapacity(part.count * 3)
+            for e in part { values += [e.traceID.bytes, e.row, e.spanID.map { Int64(bitPattern: $0) }] }
+            try db.run(Self.traceEventInsertSQL[part.count], values)
+        }
+    }
+
+    private static let traceEventInsertSQL = (0...eventRowsPerStatement).map { rows in
+        "INSERT OR IGNORE INTO trace_events (trace_id, event_row, span_id) VALUES "
+            + Array(repeating: "(?, ?, ?)", count: rows).joined(separator: ", ")
+    }
+
     /// `OR IGNORE`, as for `issue_events`: recovery may insert rows a flush had already written.
     private static let eventIDInsertSQL = (0...eventRowsPerStatement).map { rows in
         "INSERT OR IGNORE INTO event_ids (project_id, event_id, event_row) VALUES "
@@ -227,12 +253,13 @@ struct IssueAggregates {
             ON CONFLICT (issue_id, hour) DO UPDATE SET count = count + excluded.count
             """, [mark])
         let rows = try db.rows("""
-            SELECT e.issue_id, e.timestamp, e.received_at, e.level, e.release, e.item_index, p.encoding, p.format, p.bytes
+            SELECT e.issue_id, e.timestamp, e.received_at, e.level, e.release, e.item_index, p.encoding, p.format, p.bytes, e.id
             FROM events e JOIN payloads p ON p.id = e.payload_id
             WHERE e.id > ? AND e.issue_id IS NOT NULL ORDER BY e.id
             """, [mark]) { r in
             (issue: r.int(0), timestamp: r.double(1), receivedAt: r.double(2), level: r.string(3), release: r.string(4),
-             index: r.int(5), encoding: r.string(6) ?? "identity", format: r.string(7) ?? "json", bytes: r.blob(8) ?? [])
+             index: r.int(5), encoding: r.string(6) ?? "identity", format: r.string(7) ?? "json", bytes: r.blob(8) ?? [],
+             row: r.int(9))
         }
         guard !rows.isEmpty else { return 0 }
         for row in rows {
@@ -250,13 +277,18 @@ struct IssueAggregates {
             guard let json = try? PayloadReader.item(bytes: row.bytes, encoding: row.encoding, format: row.format,
                                                      index: row.index),
                   let document = try? JSONDocument(bytes: json), document.root.kind == .object else { continue }
-            let fields = EventNormalizer.normalize(EventFacts(document.root),
-                                                   receivedAt: row.receivedAt, sentAt: nil)
+            let facts = EventFacts(document.root)
+            let fields = EventNormalizer.normalize(facts, receivedAt: row.receivedAt, sentAt: nil)
+            // A performance occurrence comes back with its transaction's own span (ingest named the offending one).
+            if let link = facts.traceLink {
+                aggregates.traceEvents.append(TraceEventRow(traceID: link.traceID, row: row.row, spanID: link.spanID))
+            }
             for tag in fields.tags {
                 aggregates.add(TagKey(issueID: row.issue, key: tag.key, value: tag.value), at: row.timestamp)
             }
         }
         let newUsers = try aggregates.writeTags(db)
+        try aggregates.writeTraceEvents(db)
         try aggregates.writeReleaseCounts(db) { id in
             try db.first("SELECT project_id FROM issues WHERE id = ?", [id]) { $0.int(0) }
         }

@@ -25,6 +25,7 @@ final class IssueWriter: @unchecked Sendable {
         var users: Set<IssueAggregates.TagKey> = []
         var events: [IssueAggregates.EventEntry] = []
         var eventIDs: [IssueAggregates.StoredEventID] = []
+        var traceEvents: [IssueAggregates.TraceEventRow] = []
         /// The aggregates (pending and staged) were written in this transaction.
         var flushed: IssueAggregates?
         /// Events for the alert engine, handed over once the transaction commits.
@@ -89,6 +90,7 @@ final class IssueWriter: @unchecked Sendable {
             for tag in staged.tags { pending.add(tag.key, at: tag.time) }
             pending.events += staged.events
             pending.eventIDs += staged.eventIDs
+            pending.traceEvents += staged.traceEvents
             for entry in staged.eventIDs { pendingEventKeys.insert(entry.key) }
         }
         for (id, issue) in staged.issues { issues[id] = issue }
@@ -154,9 +156,11 @@ final class IssueWriter: @unchecked Sendable {
 
     // MARK: Before COMMIT
 
-    /// The batch's stored events, whose `event_ids` rows are written with the next aggregate flush.
-    func stage(_ events: [IssueAggregates.StoredEventID], transactions: [MetricSample] = []) {
+    /// The batch's stored events, whose `event_ids` and `trace_events` rows are written with the next aggregate flush.
+    func stage(_ events: [IssueAggregates.StoredEventID], traceEvents: [IssueAggregates.TraceEventRow] = [],
+               transactions: [MetricSample] = []) {
         staged.eventIDs += events
+        staged.traceEvents += traceEvents
         staged.transactions += transactions
     }
 
@@ -234,6 +238,7 @@ final class IssueWriter: @unchecked Sendable {
         for tag in staged.tags { all.add(tag.key, at: tag.time) }
         all.events += staged.events
         all.eventIDs += staged.eventIDs
+        all.traceEvents += staged.traceEvents
         guard !all.isEmpty else {
             flushRequested = false
             return
@@ -246,6 +251,7 @@ final class IssueWriter: @unchecked Sendable {
         try all.writeEvents(db)
         try all.writeHours(db)
         try all.writeEventIDs(db)
+        try all.writeTraceEvents(db)
         try IssueAggregates.writeWatermark(db)
         staged.flushed = all
         flushRequested = false

@@ -4,40 +4,71 @@ import SQLite
 import SentryProtocol
 
 extension SQLiteStore {
-    /// Transactions of the projects that ended in `[since, until)`, optionally in some environments, newest first,
-    /// `limit` at most: read by the `(project_id, timestamp)` index, one range per project.
-    public func transactionSamples(projectIDs: [Int], since: Double, until: Double, environments: [String],
-                                   limit: Int) throws -> [TransactionSample] {
-        guard !projectIDs.isEmpty else { return [] }
-        let projects = projectIDs.map { _ in "?" }.joined(separator: ", ")
-        var sql = """
-            SELECT t.project_id, e.event_id, t.trace_id, t.name, t.op, t.status, t.environment, t.release, t.http_method,
-                   t.user_key, t.timestamp, t.duration, t.span_id, t.span_block
-            FROM transactions t LEFT JOIN events e ON e.id = t.event_row
-            WHERE t.project_id IN (\(projects)) AND t.timestamp >= ? AND t.timestamp < ?
-            """
-        var values: [any SQLiteBindable] = projectIDs + [since, until]
-        if !environments.isEmpty {
-            sql += " AND t.environment IN (\(environments.map { _ in "?" }.joined(separator: ", ")))"
-            values += environments as [any SQLiteBindable]
-        }
-        sql += " ORDER BY t.timestamp DESC LIMIT ?"
-        values.append(limit)
+    /// Transactions of the selection, newest first: read by the `(project_id, timestamp, name, duration, status)`
+    /// index, one range per project (names filtered in the index when given).
+    public func transactionSamples(_ selection: TransactionSelection) throws -> [TransactionSample] {
+        guard !selection.projectIDs.isEmpty else { return [] }
+        let (sql, values) = Self.samplesSQL(selection)
+        let withIDs = selection.withEventIDs
         return try readers.read { db in
             try db.rows(sql, values) { r in
-                var sample = TransactionSample(projectID: r.int(0), eventID: r.blob(1).flatMap { EventID(bytes: $0) },
-                                  traceID: r.blob(2).flatMap { EventID(bytes: $0) }, name: r.string(3) ?? "", op: r.string(4),
-                                  status: r.string(5), environment: r.string(6), release: r.string(7),
-                                  httpMethod: r.string(8), userKey: r.string(9), timestamp: r.double(10), durationMS: r.double(11))
-                sample.spanID = r.isNull(12) ? nil : UInt64(bitPattern: Int64(r.int(12)))
-                sample.spanBlock = r.isNull(13) ? nil : r.int(13)
+                var sample = TransactionSample(projectID: r.int(0), eventID: withIDs ? r.blob(13).flatMap { EventID(bytes: $0) } : nil,
+                                               traceID: r.blob(1).flatMap { EventID(bytes: $0) }, name: r.string(2) ?? "",
+                                               op: r.string(3), status: r.string(4), environment: r.string(5),
+                                               release: r.string(6), httpMethod: r.string(7), userKey: r.string(8),
+                                               timestamp: r.double(9), durationMS: r.double(10))
+                sample.spanID = r.isNull(11) ? nil : UInt64(bitPattern: Int64(r.int(11)))
+                sample.spanBlock = r.isNull(12) ? nil : r.int(12)
                 return sample
             }
         }
     }
-}
 
-extension SQLiteStore {
+    static func samplesSQL(_ selection: TransactionSelection) -> (String, [any SQLiteBindable]) {
+        func marks(_ n: Int) -> String { Array(repeating: "?", count: n).joined(separator: ", ") }
+        func column(_ c: DiscoverQuery.Column, _ name: String) -> String {
+            selection.columns.map { $0.contains(c) } ?? true ? "t." + name : "NULL"
+        }
+        let spans = selection.columns == nil ? "t.span_id, t.span_block" : "NULL, NULL"
+        var sql = """
+            SELECT t.project_id, \(column(.trace, "trace_id")), \(column(.transaction, "name")), \(column(.op, "op")),
+                   \(column(.status, "status")), \(column(.environment, "environment")), \(column(.release, "release")),
+                   \(column(.httpMethod, "http_method")), \(column(.user, "user_key")), t.timestamp, t.duration,
+                   \(spans)\(selection.withEventIDs ? ", e.event_id" : "")
+            FROM transactions t\(selection.withEventIDs ? " LEFT JOIN events e ON e.id = t.event_row" : "")
+            WHERE t.project_id IN (\(marks(selection.projectIDs.count))) AND t.timestamp >= ? AND t.timestamp < ?
+            """
+        var values: [any SQLiteBindable] = selection.projectIDs + [selection.since, selection.until]
+        if !selection.names.isEmpty {
+            sql += " AND t.name IN (\(marks(selection.names.count)))"
+            values += selection.names as [any SQLiteBindable]
+        }
+        if !selection.environments.isEmpty {
+            sql += " AND t.environment IN (\(marks(selection.environments.count)))"
+            values += selection.environments as [any SQLiteBindable]
+        }
+        sql += " ORDER BY t.timestamp DESC LIMIT ?"
+        values.append(selection.limit)
+        return (sql, values)
+    }
+
+    /// How SQLite runs the performance reads (for `bench-api`).
+    public func explainTransactionReads(projectID: Int, name: String, traceID: EventID) throws -> [(read: String, plan: [String])] {
+        var all = TransactionSelection(projectIDs: [projectID], since: 0, until: 1, limit: 10)
+        var named = all
+        named.names = [name]
+        named.columns = [.transaction, .status]
+        all.withEventIDs = true
+        let reads: [(String, (String, [any SQLiteBindable]))] = [
+            ("transactions", Self.samplesSQL(all)), ("one transaction", Self.samplesSQL(named)),
+            ("trace", ("SELECT id FROM transactions WHERE trace_id = ? AND project_id IN (?) ORDER BY start LIMIT ?", [traceID.bytes, projectID, 10])),
+            ("trace errors", ("SELECT event_row FROM trace_events WHERE trace_id = ?", [traceID.bytes])),
+        ]
+        return try readers.read { db in
+            try reads.map { name, query in (name, try db.rows("EXPLAIN QUERY PLAN " + query.0, query.1) { $0.string(3) ?? "" }) }
+        }
+    }
+
     /// The transactions of one trace in these projects, and the spans of its blocks (by the trace-id indexes).
     public func trace(projectIDs: [Int], traceID: EventID, limit: Int) throws -> (transactions: [TraceTransaction], spans: [SpanRecord]) {
         guard !projectIDs.isEmpty else { return ([], []) }
@@ -68,6 +99,8 @@ extension SQLiteStore {
 
     public func traceIssueEvents(projectIDs: [Int], traceID: EventID, limit: Int) throws -> [TraceIssueEvent] {
         guard !projectIDs.isEmpty else { return [] }
+        // Trace rows are written with the issue aggregates: settle them, so every acknowledged error shows.
+        try settleIssues()
         let projects = projectIDs.map { _ in "?" }.joined(separator: ", ")
         return try readers.read { db in
             try db.rows("""

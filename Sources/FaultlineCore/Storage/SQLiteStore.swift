@@ -141,8 +141,7 @@ public final class SQLiteStore: FaultlineStore, @unchecked Sendable {
                 tally.storedEvents.append(.init(key: key, row: eventRow))
                 tally.storedEventKeys.insert(key)
                 if let link = event.traceLink {
-                    try db.run("INSERT OR IGNORE INTO trace_events (trace_id, event_row, span_id) VALUES (?, ?, ?)",
-                               [link.traceID.bytes, eventRow, link.spanID.map { Int64(bitPattern: $0) }])
+                    tally.traceEvents.append(.init(traceID: link.traceID, row: eventRow, spanID: link.spanID))
                 }
                 if let trace = event.trace {
                     let block = try TraceRows.insertBlock(trace.block, count: trace.spans.count, projectID: batch.projectID,
@@ -215,7 +214,7 @@ public final class SQLiteStore: FaultlineStore, @unchecked Sendable {
     }
 
     private static func flush(_ db: SQLiteDatabase, _ tally: BatchTally, _ issueWriter: IssueWriter) throws {
-        issueWriter.stage(tally.storedEvents, transactions: tally.transactions)
+        issueWriter.stage(tally.storedEvents, traceEvents: tally.traceEvents, transactions: tally.transactions)
         try issueWriter.apply(tally.issueEvents, db)
         try issueWriter.flushIfDue(db)
         for (k, quantity) in tally.outcomes.counts {

@@ -226,6 +226,8 @@ struct BatchTally {
     /// Every stored event's id, for `event_ids`; the keys also answer "stored earlier in this batch?".
     var storedEvents: [IssueAggregates.StoredEventID] = []
     var storedEventKeys: Set<IssueAggregates.EventKey> = []
+    /// Errors and performance occurrences by their trace, for `trace_events`.
+    var traceEvents: [IssueAggregates.TraceEventRow] = []
     /// Stored transactions of projects with metric alerts over them.
     var transactions: [MetricSample] = []
 
@@ -236,6 +238,7 @@ struct BatchTally {
         issueEvents += other.issueEvents
         storedEvents += other.storedEvents
         storedEventKeys.formUnion(other.storedEventKeys)
+        traceEvents += other.traceEvents
         transactions += other.transactions
     }
 }

@@ -32,8 +32,13 @@ struct OrganizationEventsEndpoint: Sendable {
         let range = try TimeRange.parse(request, defaultPeriod: 14 * 86_400)
         let projects = try self.projects(request, organization)
         let environments = request.queryValues("environment").filter { !$0.isEmpty }
-        let samples = try store.transactionSamples(projectIDs: projects.map(\.id), since: range.start, until: range.end,
-                                                   environments: environments, limit: Self.maxSamples)
+        var selection = TransactionSelection(projectIDs: projects.map(\.id), since: range.start, until: range.end,
+                                             limit: Self.maxSamples)
+        selection.environments = environments
+        selection.names = TransactionSelection.exactNames(query)
+        selection.withEventIDs = query.fields.contains(.column(.id))
+        selection.columns = query.readColumns
+        let samples = try store.transactionSamples(selection)
         let slugs = Dictionary(uniqueKeysWithValues: projects.map { ($0.id, $0.slug) })
         let rows = TransactionTable.rows(samples, query: query, window: range.seconds, projectSlug: { slugs[$0] ?? String($0) })
         let limit = try Pagination.limit(request, default: 100)
@@ -94,9 +99,12 @@ struct OrganizationEventsEndpoint: Sendable {
         }
         let step = interval ?? 3600
         let projects = try self.projects(request, organization)
-        let samples = try store.transactionSamples(projectIDs: projects.map(\.id), since: range.start, until: range.end,
-                                                   environments: request.queryValues("environment").filter { !$0.isEmpty },
-                                                   limit: Self.maxSamples)
+        var selection = TransactionSelection(projectIDs: projects.map(\.id), since: range.start, until: range.end,
+                                             limit: Self.maxSamples)
+        selection.environments = request.queryValues("environment").filter { !$0.isEmpty }
+        selection.names = TransactionSelection.exactNames(query)
+        selection.columns = query.readColumns
+        let samples = try store.transactionSamples(selection)
         let buckets = TransactionSeries.buckets(start: range.start, end: range.end, interval: step)
         let end = (buckets.last ?? range.start) + step
         func serialize(_ series: TransactionSeries.Series, axis: String, order: Int?) -> JSONValue {

@@ -17,7 +17,7 @@ struct TransactionBreakdownEndpoint: Sendable {
     /// `field=transaction.duration` (the one field measured), `numBuckets` (1–100), optional `min`/`max` in ms.
     /// Sentry's shape: `{"transaction.duration": [{"bin": 0, "count": 3}, …]}`.
     func histogram(_ request: HTTPRequest, _ p: [String: String]) throws -> HTTPResponse {
-        let (samples, _) = try select(request, p, limit: OrganizationEventsEndpoint.maxSamples)
+        let (samples, _) = try select(request, p, limit: OrganizationEventsEndpoint.maxSamples, withEventIDs: false)
         let fields = request.queryValues("field")
         guard !fields.isEmpty, fields.allSatisfy({ $0 == "transaction.duration" }) else {
             throw APIError.badRequest("'field' must be transaction.duration.")
@@ -39,7 +39,7 @@ struct TransactionBreakdownEndpoint: Sendable {
     /// Suspect spans, most exclusive time first: `op`, `group`, `description`, `frequency`, `count`, `avgOccurrences`,
     /// `sumExclusiveTime`, `p50…p99ExclusiveTime`, `examples`; `per_page` (default 10, at most 100).
     func spansPerformance(_ request: HTTPRequest, _ p: [String: String]) throws -> HTTPResponse {
-        let (samples, _) = try select(request, p, limit: OrganizationEventsEndpoint.maxSamples)
+        let (samples, _) = try select(request, p, limit: OrganizationEventsEndpoint.maxSamples, withEventIDs: true)
         let limit = try Pagination.limit(request, default: 10)
         let chosen = Array(samples.filter { $0.spanBlock != nil }.prefix(Self.maxSpanTransactions))
         let blocks = try store.spanBlocks(ids: chosen.compactMap(\.spanBlock))
@@ -61,7 +61,7 @@ struct TransactionBreakdownEndpoint: Sendable {
     }
 
     /// The transactions `query`, `project`, `environment` and the time range select, newest first.
-    private func select(_ request: HTTPRequest, _ p: [String: String], limit: Int) throws -> ([TransactionSample], DiscoverQuery) {
+    private func select(_ request: HTTPRequest, _ p: [String: String], limit: Int, withEventIDs: Bool) throws -> ([TransactionSample], DiscoverQuery) {
         let token = try auth.authenticate(request)
         let organization = try auth.organization(p["org"] ?? "", for: token)
         try auth.requireAny(["event:read", "org:read"], of: token)
@@ -73,9 +73,11 @@ struct TransactionBreakdownEndpoint: Sendable {
         }
         let range = try TimeRange.parse(request, defaultPeriod: 14 * 86_400)
         let projects = try events.projects(request, organization)
-        let samples = try store.transactionSamples(projectIDs: projects.map(\.id), since: range.start, until: range.end,
-                                                   environments: request.queryValues("environment").filter { !$0.isEmpty },
-                                                   limit: limit)
+        var selection = TransactionSelection(projectIDs: projects.map(\.id), since: range.start, until: range.end, limit: limit)
+        selection.environments = request.queryValues("environment").filter { !$0.isEmpty }
+        selection.names = TransactionSelection.exactNames(query)
+        selection.withEventIDs = withEventIDs
+        let samples = try store.transactionSamples(selection)
         return (samples.filter { TransactionTable.matches($0, query) }, query)
     }
 }

@@ -12,6 +12,7 @@ struct SeedCommand: ParsableCommand {
     @Option(name: .long, help: "Project slug.") var project = "default"
     @Option(name: .long, help: "Events to seed.") var events = 100_000
     @Option(name: .long, help: "Issues to spread them over.") var issues = 10_000
+    @Option(name: .long, help: "Transactions to seed (over 14 days and 500 endpoints).") var transactions = 0
 
     func run() throws {
         guard events >= issues, issues > 0 else { throw CommandError("--events must be at least --issues, which must be positive") }
@@ -29,5 +30,11 @@ struct SeedCommand: ParsableCommand {
                                            events: events, issues: issues, now: Date().timeIntervalSince1970)
         print(String(format: "seeded %d events in %d issues in %.1f s; hottest issue %d", summary.events, summary.issues,
                      summary.seconds, summary.hottestIssues.first ?? 0))
+        if transactions > 0 {
+            let traced = try BenchSeeder.seedTransactions(path: (data as NSString).appendingPathComponent("faultline.sqlite"),
+                                                          projectID: projectID, count: transactions, now: Date().timeIntervalSince1970)
+            print(String(format: "seeded %d transactions in %.1f s; a trace with spans: %@", transactions, traced.seconds,
+                         traced.tracesWithSpans.first?.hex ?? "none"))
+        }
     }
 }
