@@ -80,8 +80,15 @@ def test_performance_summary_and_trace_pages(server, browser):
     assert "db.sql.query" in facts and "postgresql" in facts and "Self time" in facts, facts
     screenshot(d, "trace")
 
-    # An error's page links to its trace, where the error is marked on the span it happened in.
+    # The issue list shows the error's class, linking to the issues of that class.
     issue = next(i for i in server.api("/api/0/organizations/faultline/issues/")[1] if i["title"].startswith("TimeoutError"))
+    d.get(f"{server.url}/organizations/faultline/issues/")
+    badge = css(d, f".issue-row[data-issue-id='{issue['id']}'] .error-class")
+    assert badge.text == "timeout"
+    badge.click()
+    wait(d, lambda d: "error.class" in d.current_url and len(rows(d, ".issue-row")) == 1)
+
+    # An error's page links to its trace, where the error is marked on the span it happened in.
     d.get(f"{server.url}/organizations/faultline/issues/{issue['id']}/")
     css(d, "#event-trace-link").click()
     css(d, ".wf-has-error")

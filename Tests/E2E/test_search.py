@@ -136,5 +136,6 @@ sentry_sdk.flush()
         kind = issue["title"].split(":")[0]
         status, tags = server.api(f"/api/0/issues/{issue['id']}/tags/error.class/values/")
         assert status == 200 and [t["value"] for t in tags] == [expected[kind]], (kind, tags)
+        assert issue["errorClass"] == expected[kind], issue
     assert search(server, "error.class:timeout") == ["TimeoutError"]
     assert len(search(server, "!error.class:other")) == 4

@@ -1,3 +1,4 @@
+import EventProcessing
 import FaultlineCore
 import Foundation
 import SentryProtocol
@@ -55,6 +56,11 @@ enum IssueSerializer {
             ("firstSeen", .string(Timestamp.format(issue.firstSeen))),
             ("lastSeen", .string(Timestamp.format(issue.lastSeen))),
         ]
+        if issue.type == "error" {
+            // Faultline's error class (the events' `error.class` tag), from the issue's exception as first seen.
+            fields.append(("errorClass", .string(ErrorClassifier.classify(type: issue.exceptionType, value: issue.exceptionValue,
+                                                                          mechanism: nil))))
+        }
         if let stats { fields.append(("stats", .object([(stats.0, .array(stats.1.map { .array($0) }))]))) }
         return fields
     }

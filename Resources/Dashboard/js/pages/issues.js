@@ -187,6 +187,12 @@ function issueRow(issue, org, onSelect) {
   const badges = [];
   if (issue.status && issue.status !== 'unresolved') badges.push(h('span', { class: `badge ${issue.status}` }, issue.status));
   if (issue.isUnhandled) badges.push(h('span', { class: 'badge unhandled' }, 'unhandled'));
+  if (issue.issueCategory === 'performance') badges.push(h('span', { class: 'badge perf' }, 'performance'));
+  if (issue.errorClass && issue.errorClass !== 'other') {
+    badges.push(h('a', { class: 'badge error-class', title: 'Error class: show all of this class',
+      href: `/organizations/${encodeURIComponent(org)}/issues/?query=${encodeURIComponent(`is:unresolved error.class:${issue.errorClass}`)}` },
+    issue.errorClass.replace('_', ' ')));
+  }
   const el = h('div', { class: 'issue-row' + (issue.hasSeen ? '' : ' unseen'), dataset: { issueId: issue.id } },
     checkbox,
     h('div', { class: 'issue-main' },
