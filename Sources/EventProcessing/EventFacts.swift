@@ -72,6 +72,11 @@ public struct EventFacts: Sendable {
         return TraceLink(traceID: id, spanID: trace["span_id"].flatMap(TraceRecords.hexID))
     }
 
+    /// `contexts.browser.name`: which browser a page's transaction was measured in.
+    public var browserName: String? {
+        top(.contexts)?["browser"]?["name"]?.string.map { String($0.prefix(64)) }
+    }
+
     public init(_ root: JSONRef) {
         let top = root.members(named: Self.topKeyNames)
         self.top = top

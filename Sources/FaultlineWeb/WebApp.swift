@@ -40,6 +40,7 @@ public final class WebApp: HTTPHandler {
         let issues = IssuesEndpoint(store: store, auth: auth)
         let grouping = GroupingInfoEndpoint(store: store, auth: auth)
         let projectSettings = ProjectSettingsEndpoint(store: store, auth: auth)
+        let performanceSettings = PerformanceSettingsEndpoint(store: store, auth: auth)
         let organizations = OrganizationsEndpoint(store: store, auth: auth)
         let tokens = TokensEndpoint(store: store, auth: auth)
         let lookups = LookupsEndpoint(store: store, auth: auth)
@@ -128,6 +129,15 @@ public final class WebApp: HTTPHandler {
         r.add("GET", "/api/0/projects/{org}/{project}/", .sync { req, p in try projectSettings.detail(req, p) })
         r.add("PUT", "/api/0/projects/{org}/{project}/", .sync { req, p in try projectSettings.update(req, p) })
         r.add("DELETE", "/api/0/projects/{org}/{project}/", .sync { req, p in try projectSettings.delete(req, p) })
+        r.add("GET", "/api/0/projects/{org}/{project}/performance-issues/configure/", .sync { req, p in
+            try performanceSettings.detail(req, p)
+        })
+        r.add("PUT", "/api/0/projects/{org}/{project}/performance-issues/configure/", .sync { req, p in
+            try performanceSettings.update(req, p)
+        })
+        r.add("DELETE", "/api/0/projects/{org}/{project}/performance-issues/configure/", .sync { req, p in
+            try performanceSettings.reset(req, p)
+        })
         r.add("GET", "/api/0/projects/{org}/{project}/keys/", .sync { req, p in try keys.list(req, p) })
         r.add("POST", "/api/0/projects/{org}/{project}/keys/", .sync { req, p in try keys.create(req, p) })
         r.add("PUT", "/api/0/projects/{org}/{project}/keys/{key_id}/", .sync { req, p in try keys.update(req, p) })

@@ -11,6 +11,8 @@ public struct PerformanceProblem: Sendable, Equatable {
         case nPlusOneAPI = "performance_n_plus_one_api_calls"
         case slowDBQuery = "performance_slow_db_query"
         case largeHTTPPayload = "performance_large_http_payload"
+        case consecutiveDB = "performance_consecutive_db_queries"
+        case uncompressedAsset = "performance_uncompressed_assets"
 
         /// Sentry's group type ids (`GroupType.type_id`).
         public var typeID: Int {
@@ -19,6 +21,8 @@ public struct PerformanceProblem: Sendable, Equatable {
             case .nPlusOneAPI: 1010
             case .slowDBQuery: 1001
             case .largeHTTPPayload: 1015
+            case .consecutiveDB: 1007
+            case .uncompressedAsset: 1012
             }
         }
 
@@ -28,6 +32,18 @@ public struct PerformanceProblem: Sendable, Equatable {
             case .nPlusOneAPI: "N+1 API Call"
             case .slowDBQuery: "Slow DB Query"
             case .largeHTTPPayload: "Large HTTP payload"
+            case .consecutiveDB: "Consecutive DB Queries"
+            case .uncompressedAsset: "Uncompressed Asset"
+            }
+        }
+
+        /// Sightings before an issue opens when a project turns Sentry's noise thresholds on (its hosted defaults).
+        public var noiseThreshold: Int {
+            switch self {
+            case .nPlusOneDB, .largeHTTPPayload: 3
+            case .nPlusOneAPI: 1
+            case .slowDBQuery, .uncompressedAsset: 100
+            case .consecutiveDB: 15
             }
         }
     }
@@ -43,6 +59,8 @@ public struct PerformanceProblem: Sendable, Equatable {
     public var offendingSpanIDs: [UInt64]
     /// Sum of the offending spans' durations, in ms.
     public var totalDurationMS: Double
+    /// Consecutive queries: the time running the independent ones in parallel would save, in ms.
+    public var timeSavedMS: Double?
 
     /// The issue's grouping hash: 32 hex digits of MD5 over the fingerprint, like error issues' hashes.
     public var groupingHash: String {
@@ -60,120 +78,132 @@ public struct PerformanceProblem: Sendable, Equatable {
             ("issueType", .string(kind.rawValue)), ("fingerprint", .string(fingerprint)), ("transaction", .string(transaction)),
             ("parent", parent), ("description", .string(description)), ("count", .int(offendingSpanIDs.count)),
             ("totalDurationMS", .double(totalDurationMS.isFinite ? totalDurationMS : 0)), ("offendingSpanIDs", .array(spans)),
+            ("timeSavedMS", timeSavedMS.map { .double($0.isFinite ? $0 : 0) } ?? .null),
         ]).serialized
     }
 }
 
-public struct DetectorSettings: Sendable, Equatable {
-    /// N+1 DB: repeats, and their summed duration (Sentry: 5 and 50 ms).
-    public var nPlusOneDBMinCount = 5
-    public var nPlusOneDBMinDurationMS = 50.0
-    /// N+1 API (browser transactions): repeats, their summed duration, and the most time between two starts.
-    public var nPlusOneAPIMinCount = 5
-    public var nPlusOneAPIMinDurationMS = 300.0
-    public var nPlusOneAPIMaxGapMS = 15.0
-    /// Slow DB query: a SELECT at least this long (Sentry: 500 ms).
-    public var slowDBQueryMinDurationMS = 500.0
-    /// Large HTTP payload: responses over this many bytes, on spans at least this long (Sentry: 300,000 B, 100 ms).
-    public var largePayloadMinBytes = 300_000
-    public var largePayloadMinDurationMS = 100.0
-    public var enabled: Set<PerformanceProblem.Kind> = Set(PerformanceProblem.Kind.allCases)
+/// What the detectors need to know about the event beyond its spans.
+public struct DetectionContext: Sendable {
+    /// The event's `platform` (consecutive-query detection leaves PHP alone, as Sentry does).
+    public var platform: String?
+    /// `contexts.browser.name`: asset detection applies to the browsers that report transfer sizes.
+    public var browserName: String?
 
-    public init() {}
+    public init(platform: String? = nil, browserName: String? = nil) {
+        self.platform = platform
+        self.browserName = browserName
+    }
 }
 
 public enum PerformanceDetector {
     /// Browser transaction ops, where parallel API calls from a page are N+1 candidates (Sentry's list).
     static let frontendOps: Set<String> = ["navigation", "pageload", "ui.load", "ui.action"]
 
-    public static func detect(_ transaction: TransactionRecord, spans: [SpanRecord], settings: DetectorSettings = DetectorSettings())
-        -> [PerformanceProblem] {
+    /// Runs every enabled detector over one transaction's spans. The spans are sorted by start once and handled by
+    /// position (a transaction has up to 2,000 of them and this runs for every transaction ingested).
+    public static func detect(_ transaction: TransactionRecord, spans: [SpanRecord], settings: DetectorSettings = DetectorSettings(),
+                              context: DetectionContext = DetectionContext()) -> [PerformanceProblem] {
         var problems: [PerformanceProblem] = []
-        var children: [UInt64: [SpanRecord]] = [:]
-        for span in spans { children[span.parentSpanID ?? 0, default: []].append(span) }
-        let byID = Dictionary(spans.map { ($0.spanID, $0) }, uniquingKeysWith: { first, _ in first })
+        let order = spans.indices.sorted { spans[$0].start < spans[$1].start }
         func parent(of id: UInt64) -> (op: String, description: String) {
-            if let span = byID[id] { return (span.op, span.description) }
+            if let span = spans.first(where: { $0.spanID == id }) { return (span.op, span.description) }
             return (transaction.op ?? "default", transaction.name)
         }
-        for (parentID, siblings) in children.sorted(by: { $0.key < $1.key }) {
-            let ordered = siblings.sorted { $0.start < $1.start }
-            if settings.enabled.contains(.nPlusOneDB) {
-                problems += nPlusOneDB(ordered, parent: parent(of: parentID), settings)
-            }
-            if settings.enabled.contains(.nPlusOneAPI), frontendOps.contains(transaction.op ?? "") {
-                problems += nPlusOneAPI(ordered, parent: parent(of: parentID), settings)
+        let wantsAPI = settings.enabled.contains(.nPlusOneAPI) && frontendOps.contains(transaction.op ?? "")
+        if settings.enabled.contains(.nPlusOneDB) || wantsAPI {
+            var children: [UInt64: [Int]] = [:]
+            for i in order { children[spans[i].parentSpanID ?? 0, default: []].append(i) }
+            for parentID in children.keys.sorted() {
+                guard let siblings = children[parentID], siblings.count >= min(settings.nPlusOneDBMinCount, settings.nPlusOneAPIMinCount)
+                else { continue }
+                if settings.enabled.contains(.nPlusOneDB) {
+                    problems += nPlusOneDB(spans, siblings, parent: { parent(of: parentID) }, settings)
+                }
+                if wantsAPI { problems += nPlusOneAPI(spans, siblings, parent: { parent(of: parentID) }, settings) }
             }
         }
-        for span in spans.sorted(by: { $0.start < $1.start }) {
-            if settings.enabled.contains(.slowDBQuery), SpanDescription.isDatabase(span.op), !span.truncated,
-               span.description.prefix(6).uppercased() == "SELECT", span.durationMS >= settings.slowDBQueryMinDurationMS,
+        let slow = settings.enabled.contains(.slowDBQuery)
+        let large = settings.enabled.contains(.largeHTTPPayload)
+        for i in order where (slow && spans[i].durationMS >= settings.slowDBQueryMinDurationMS)
+            || (large && spans[i].httpResponseContentLength.map { $0 > settings.largePayloadMinBytes } == true) {
+            let span = spans[i]
+            if slow, span.durationMS >= settings.slowDBQueryMinDurationMS,
+               SpanDescription.isDatabase(span.op), !span.truncated, SpanDescription.isSelect(span.description),
                !problems.contains(where: { $0.kind == .slowDBQuery && $0.description == span.description }) {
                 problems.append(problem(.slowDBQuery, parts: [span.group], parent: nil, description: span.description,
                                         spans: [span]))
             }
-            if settings.enabled.contains(.largeHTTPPayload), span.op.hasPrefix("http"),
-               let length = span.httpResponseContentLength, length > settings.largePayloadMinBytes,
-               span.durationMS >= settings.largePayloadMinDurationMS, !isStaticFile(span.description),
+            if large, let length = span.httpResponseContentLength,
+               length > settings.largePayloadMinBytes, span.durationMS >= settings.largePayloadMinDurationMS,
+               span.op.hasPrefix("http"), !isStaticFile(span.description),
                !problems.contains(where: { $0.kind == .largeHTTPPayload && $0.description == span.description }) {
                 problems.append(problem(.largeHTTPPayload, parts: [span.description], parent: nil,
                                         description: span.description, spans: [span]))
             }
         }
+        if settings.enabled.contains(.consecutiveDB), context.platform != "php", !contains(transaction.name, "graphql") {
+            problems += consecutiveDB(spans, order, settings)
+        }
+        if settings.enabled.contains(.uncompressedAsset), isAssetBrowser(context.browserName) {
+            problems += uncompressedAssets(spans, order, settings)
+        }
         return problems
     }
 
     /// Runs of consecutive database siblings with one normalized query; any other span between them ends a run.
-    static func nPlusOneDB(_ siblings: [SpanRecord], parent: (op: String, description: String),
+    static func nPlusOneDB(_ spans: [SpanRecord], _ siblings: [Int], parent: () -> (op: String, description: String),
                            _ settings: DetectorSettings) -> [PerformanceProblem] {
         var problems: [PerformanceProblem] = []
-        var run: [SpanRecord] = []
-        var source: SpanRecord?
-        var previous: SpanRecord?
+        var run: [Int] = []
+        var source: Int?
+        var previous: Int?
         func close() {
             defer { run = [] }
             guard run.count >= settings.nPlusOneDBMinCount, let first = run.first,
-                  covered(run) >= settings.nPlusOneDBMinDurationMS else { return }
-            problems.append(problem(.nPlusOneDB, parts: [parent.op, parent.description, source?.group ?? "", first.group],
-                                    parent: parent, description: first.description, spans: run))
+                  covered(run.map { spans[$0] }) >= settings.nPlusOneDBMinDurationMS else { return }
+            let p = parent()
+            problems.append(problem(.nPlusOneDB, parts: [p.op, p.description, source.map { spans[$0].group } ?? "", spans[first].group],
+                                    parent: p, description: spans[first].description, spans: run.map { spans[$0] }))
         }
-        for span in siblings {
-            let isQuery = SpanDescription.isDatabase(span.op) && !span.truncated && !span.description.isEmpty
-            if isQuery, let last = run.last, last.group == span.group {
-                run.append(span)
+        for i in siblings {
+            let isQuery = SpanDescription.isDatabase(spans[i].op) && !spans[i].truncated && !spans[i].description.isEmpty
+            if isQuery, let last = run.last, spans[last].group == spans[i].group {
+                run.append(i)
             } else {
                 close()
                 if isQuery {
-                    source = previous.flatMap { SpanDescription.isDatabase($0.op) ? $0 : nil }
-                    run = [span]
+                    source = previous.flatMap { SpanDescription.isDatabase(spans[$0].op) ? $0 : nil }
+                    run = [i]
                 }
             }
-            previous = span
+            previous = i
         }
         close()
         return problems
     }
 
     /// Calls to one parameterized URL started close together under one parent (a page fetching a list item by item).
-    static func nPlusOneAPI(_ siblings: [SpanRecord], parent: (op: String, description: String),
+    static func nPlusOneAPI(_ spans: [SpanRecord], _ siblings: [Int], parent: () -> (op: String, description: String),
                             _ settings: DetectorSettings) -> [PerformanceProblem] {
         var problems: [PerformanceProblem] = []
-        var run: [SpanRecord] = []
+        var run: [Int] = []
         func close() {
             defer { run = [] }
             guard run.count >= settings.nPlusOneAPIMinCount, let first = run.first,
-                  run.reduce(0, { $0 + $1.durationMS }) >= settings.nPlusOneAPIMinDurationMS,
-                  first.description.contains("*") else { return }
-            problems.append(problem(.nPlusOneAPI, parts: [first.description], parent: parent, description: first.description,
-                                    spans: run))
+                  run.reduce(0, { $0 + spans[$1].durationMS }) >= settings.nPlusOneAPIMinDurationMS,
+                  spans[first].description.contains("*") else { return }
+            problems.append(problem(.nPlusOneAPI, parts: [spans[first].description], parent: parent(),
+                                    description: spans[first].description, spans: run.map { spans[$0] }))
         }
-        for span in siblings where span.op == "http.client" && !isStaticFile(span.description) {
-            if let last = run.last, last.description == span.description,
-               (span.start - last.start) * 1000 < settings.nPlusOneAPIMaxGapMS {
-                run.append(span)
+        for i in siblings where spans[i].op == "http.client" && !isStaticFile(spans[i].description) {
+            let span = spans[i]
+            if let last = run.last, spans[last].description == span.description,
+               (span.start - spans[last].start) * 1000 < settings.nPlusOneAPIMaxGapMS {
+                run.append(i)
             } else {
                 close()
-                run = [span]
+                run = [i]
             }
         }
         close()

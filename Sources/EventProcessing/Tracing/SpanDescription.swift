@@ -26,6 +26,15 @@ public enum SpanDescription {
         return text.trimmingCharacters(in: " ")
     }
 
+    /// A query that reads (`SELECT`, any case), checked on the bytes: detectors ask this of every span.
+    public static func isSelect(_ description: String) -> Bool {
+        var utf8 = description.utf8.makeIterator()
+        for expected in "SELECT".utf8 {
+            guard let b = utf8.next(), b & 0xDF == expected else { return false }
+        }
+        return true
+    }
+
     /// Sentry's "db" family for detectors and grouping: `db` and `db.*`, not Redis or connection spans.
     public static func isDatabase(_ op: String) -> Bool {
         (op == "db" || op.hasPrefix("db.")) && !op.hasPrefix("db.redis") && !op.hasPrefix("db.connection")

@@ -49,11 +49,16 @@ public struct SpanRecord: Sendable, Equatable {
     public var status: String?
     public var dbSystem: String?
     public var httpStatusCode: Int?
+    /// The body's size as sent (encoded), in bytes; for browser resources also its decoded size and the bytes that
+    /// crossed the network (read by the uncompressed-asset detector at ingest, not stored).
     public var httpResponseContentLength: Int?
+    public var httpDecodedContentLength: Int?
+    public var httpTransferSize: Int?
 
     public init(spanID: UInt64, parentSpanID: UInt64?, segmentID: UInt64?, op: String, description: String, group: String,
                 truncated: Bool, start: Double, durationMS: Double, selfTimeMS: Double, status: String?, dbSystem: String?,
-                httpStatusCode: Int?, httpResponseContentLength: Int?) {
+                httpStatusCode: Int?, httpResponseContentLength: Int?, httpDecodedContentLength: Int? = nil,
+                httpTransferSize: Int? = nil) {
         self.spanID = spanID
         self.parentSpanID = parentSpanID
         self.segmentID = segmentID
@@ -68,6 +73,8 @@ public struct SpanRecord: Sendable, Equatable {
         self.dbSystem = dbSystem
         self.httpStatusCode = httpStatusCode
         self.httpResponseContentLength = httpResponseContentLength
+        self.httpDecodedContentLength = httpDecodedContentLength
+        self.httpTransferSize = httpTransferSize
     }
 }
 
@@ -111,13 +118,15 @@ public enum TraceRecords {
             httpMethod: httpMethod(root), measurements: measurements(root["measurements"]))
         var out = Extracted()
         let elements = root["spans"]?.elements ?? []
+        out.spans.reserveCapacity(min(elements.count, maxSpans))
+        var memo = DescriptionMemo()
         for element in elements.prefix(maxSpans) {
-            if let span = span(element, segment: record.spanID) { out.spans.append(span) }
+            if let span = span(element, segment: record.spanID, memo: &memo) { out.spans.append(span) }
         }
         out.droppedSpans = max(0, elements.count - maxSpans)
         assignSelfTimes(&out.spans)
         if let root = record.spanID {
-            record.selfTimeMS = selfTime(start: s, end: e, children: out.spans.filter { $0.parentSpanID == root })
+            record.selfTimeMS = selfTime(start: s, end: e, intervals: intervals(of: out.spans, under: root))
         } else {
             record.selfTimeMS = record.durationMS
         }
@@ -129,6 +138,7 @@ public enum TraceRecords {
     /// transactions.
     public static func streamed(_ root: JSONRef) -> Extracted {
         var out = Extracted()
+        var memo = DescriptionMemo()
         let items = root["items"]?.elements ?? []
         for item in items.prefix(maxSpans) {
             guard let id = item["span_id"]?.string.flatMap(spanID) else { continue }
@@ -153,28 +163,31 @@ public enum TraceRecords {
                     release: attribute("sentry.release")?.string.map { String($0.prefix(200)) }))
                 continue
             }
-            let description = SpanDescription.normalize(op: op, description: name)
+            let spanOp = String(op.prefix(64))
+            let (description, group) = memo.normalized(op: spanOp, raw: name)
             out.spans.append(SpanRecord(
                 spanID: id, parentSpanID: item["parent_span_id"]?.string.flatMap(spanID), segmentID: segment,
-                op: String(op.prefix(64)), description: description, group: group(op: op, description: description),
+                op: spanOp, description: description, group: group,
                 truncated: name.hasSuffix("..."), start: s, durationMS: (e - s) * 1000, selfTimeMS: 0, status: status,
                 dbSystem: attribute("db.system")?.string.map { String($0.prefix(32)) },
                 httpStatusCode: attribute("http.response.status_code")?.int.flatMap(statusCode),
-                httpResponseContentLength: attribute("http.response_content_length")?.int.flatMap(length)))
+                httpResponseContentLength: attribute("http.response_content_length")?.int.flatMap(length),
+                httpDecodedContentLength: attribute("http.decoded_response_content_length")?.int.flatMap(length),
+                httpTransferSize: attribute("http.response_transfer_size")?.int.flatMap(length)))
         }
         out.droppedSpans = max(0, items.count - maxSpans)
         assignSelfTimes(&out.spans)
         for i in out.transactions.indices {
             let root = out.transactions[i]
             out.transactions[i].selfTimeMS = selfTime(start: root.start, end: root.end,
-                                                      children: out.spans.filter { $0.parentSpanID == root.spanID })
+                                                      intervals: intervals(of: out.spans, under: root.spanID))
         }
         return out
     }
 
     /// One pass over the span's members (a dozen each, and a transaction has up to a thousand spans): no lookup per
     /// field, ids read from their bytes.
-    static func span(_ element: JSONRef, segment: UInt64?) -> SpanRecord? {
+    static func span(_ element: JSONRef, segment: UInt64?, memo: inout DescriptionMemo) -> SpanRecord? {
         guard element.kind == .object else { return nil }
         var id: UInt64?
         var parent: UInt64?
@@ -199,25 +212,46 @@ public enum TraceRecords {
         }
         guard let id else { return nil }
         let spanOp = String((op ?? "default").prefix(64))
-        let description = SpanDescription.normalize(op: spanOp, description: raw)
+        let (description, group) = memo.normalized(op: spanOp, raw: raw)
         let (s, e) = ordered(start, end)
         var dbSystem: String?
         var code: Int?
         var contentLength: Int?
+        var decodedLength: Int?
+        var transferSize: Int?
         data?.forEachMember { key, value in
             if key.equals("db.system") {
                 dbSystem = value.string.map { String($0.prefix(32)) }
             } else if key.equals("http.response.status_code") || key.equals("status_code") {
                 code = value.int.flatMap(Self.statusCode)
-            } else if key.equals("http.response_content_length") {
+            } else if key.equals("http.response_content_length") || key.equals("Encoded Body Size") {
                 contentLength = value.int.flatMap(length)
+            } else if key.equals("http.decoded_response_content_length") || key.equals("Decoded Body Size") {
+                decodedLength = value.int.flatMap(length)
+            } else if key.equals("http.response_transfer_size") || key.equals("Transfer Size") {
+                transferSize = value.int.flatMap(length)
             }
         }
         return SpanRecord(
             spanID: id, parentSpanID: parent, segmentID: segment, op: spanOp, description: description,
-            group: group(op: spanOp, description: description), truncated: raw.hasSuffix("..."), start: s,
+            group: group, truncated: raw.hasSuffix("..."), start: s,
             durationMS: (e - s) * 1000, selfTimeMS: 0, status: status, dbSystem: dbSystem, httpStatusCode: code,
-            httpResponseContentLength: contentLength)
+            httpResponseContentLength: contentLength, httpDecodedContentLength: decodedLength, httpTransferSize: transferSize)
+    }
+
+    /// Normalized descriptions and groups of one transaction's spans by the text as sent: a transaction repeats its
+    /// queries (an N+1 sends one statement dozens of times), and parameterizing SQL is the costliest step per span.
+    struct DescriptionMemo {
+        private var entries: [String: (op: String, description: String, group: String)] = [:]
+
+        mutating func normalized(op: String, raw: String) -> (String, String) {
+            if let known = entries[raw], known.op == op { return (known.description, known.group) }
+            let description = SpanDescription.normalize(op: op, description: raw)
+            let group = TraceRecords.group(op: op, description: description)
+            // Bounded by the span cap; long texts are not worth hashing twice.
+            if raw.utf8.count <= SpanDescription.maxInputLength { entries[raw] = (op, description, group) }
+            return (description, group)
+        }
     }
 
     /// A 16-hex-digit span id straight from the string's bytes.
@@ -296,14 +330,21 @@ public enum TraceRecords {
             children[parent, default: []].append((span.start, span.start + span.durationMS / 1000))
         }
         for i in spans.indices {
-            let s = spans[i]
-            spans[i].selfTimeMS = selfTime(start: s.start, end: s.start + s.durationMS / 1000,
-                                           intervals: children[s.spanID] ?? [])
+            let start = spans[i].start
+            let end = start + spans[i].durationMS / 1000
+            guard let intervals = children[spans[i].spanID] else {
+                spans[i].selfTimeMS = spans[i].durationMS  // a leaf: all of its time is its own
+                continue
+            }
+            spans[i].selfTimeMS = selfTime(start: start, end: end, intervals: intervals)
         }
     }
 
-    static func selfTime(start: Double, end: Double, children: [SpanRecord]) -> Double {
-        selfTime(start: start, end: end, intervals: children.map { ($0.start, $0.start + $0.durationMS / 1000) })
+    /// The time intervals of the spans directly under `parent` (no copies of the records).
+    static func intervals(of spans: [SpanRecord], under parent: UInt64?) -> [(Double, Double)] {
+        var out: [(Double, Double)] = []
+        for span in spans where span.parentSpanID == parent { out.append((span.start, span.start + span.durationMS / 1000)) }
+        return out
     }
 
     static func selfTime(start: Double, end: Double, intervals: [(Double, Double)]) -> Double {

@@ -66,10 +66,13 @@ struct EventProcessor {
             if trace.droppedSpans > 0 { row.notes.append("spans: \(trace.droppedSpans) over the limit of \(TraceRecords.maxSpans) dropped") }
             row.trace = trace
             if let transaction = trace.transactions.first, !trace.spans.isEmpty {
-                let problems = PerformanceDetector.detect(transaction, spans: trace.spans)
+                let context = DetectionContext(platform: fields.platform,
+                                               browserName: facts.browserName)
+                let problems = PerformanceDetector.detect(transaction, spans: trace.spans, settings: config.performance, context: context)
                 let occurrences = problems.map { problem in
                     var o = occurrence(problem, of: row, transaction: transaction.name, facts: facts, fields: fields)
                     o.traceLink = transaction.traceID.map { TraceLink(traceID: $0, spanID: problem.offendingSpanIDs.first) }
+                    o.sightingsBeforeIssue = config.performance.sightingsBeforeIssue(problem.kind)
                     return o
                 }
                 return Processed(row: row, scrubbed: scrubbed, occurrences: occurrences)

@@ -7,12 +7,15 @@ public struct ProjectConfig: Sendable {
     public var strategy: GroupingStrategy
     public var scrubbing: ScrubbingConfig
     public var fingerprintRules: FingerprintRules
+    /// The performance detectors' thresholds and switches (Sentry's defaults unless the project changed them).
+    public var performance: DetectorSettings
 
     public init(strategy: GroupingStrategy = .latest, scrubbing: ScrubbingConfig = .default,
-                fingerprintRules: FingerprintRules = .none) {
+                fingerprintRules: FingerprintRules = .none, performance: DetectorSettings = DetectorSettings()) {
         self.strategy = strategy
         self.scrubbing = scrubbing
         self.fingerprintRules = fingerprintRules
+        self.performance = performance
     }
 
     /// The option keys, named as Sentry's project details API names them.
@@ -23,6 +26,8 @@ public struct ProjectConfig: Sendable {
         public static let safeFields = "safeFields"
         public static let scrubIPAddresses = "scrubIPAddresses"
         public static let fingerprintingRules = "fingerprintingRules"
+        /// The changed detector settings, `{name: value}` under Sentry's names (`performance-issues/configure/`).
+        public static let performanceIssueSettings = "performanceIssueSettings"
         public static let all = [dataScrubber, dataScrubberDefaults, sensitiveFields, safeFields, scrubIPAddresses,
                                  fingerprintingRules]
     }
@@ -49,6 +54,11 @@ public struct ProjectConfig: Sendable {
         if let rules = json(Option.fingerprintingRules)?.stringValue {
             // Stored rules were validated when saved; a rule text that no longer parses groups by default.
             fingerprintRules = (try? FingerprintRules.parse(rules)) ?? .none
+        }
+        if let text = options[Option.performanceIssueSettings], let doc = try? JSONDocument(bytes: Array(text.utf8)) {
+            // Validated when saved; a value out of today's ranges keeps the defaults rather than failing ingest.
+            var settings = DetectorSettings()
+            if (try? settings.apply(doc.root)) != nil { performance = settings }
         }
     }
 }

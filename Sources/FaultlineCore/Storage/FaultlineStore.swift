@@ -149,6 +149,9 @@ public struct IngestBatch: Sendable {
         /// A performance problem found in a transaction: a second row for the same stored item, with an id derived from
         /// the transaction's and the problem's fingerprint, that opens or joins the problem's issue.
         public var isOccurrence = false
+        /// Occurrences: sightings of the problem before its issue opens (1: at once; more when the project turned
+        /// Sentry's noise thresholds on). Sightings below it store nothing but the count.
+        public var sightingsBeforeIssue = 1
         /// Errors and performance occurrences: the trace (and span) they belong to, so the trace view can show them.
         public var traceLink: TraceLink?
     }

@@ -31,7 +31,7 @@ extension SQLiteStore {
             let issues = try db.rows("SELECT id FROM issues WHERE project_id = ?", [id]) { $0.int(0) }
             // Without its hashes no new event finds the project's issues; a new issue fails with the project gone, and
             // transactions a cached key still lets in are removed with the rest once the cache has let go.
-            for table in ["project_keys", "project_options", "grouphashes"] {
+            for table in ["project_keys", "project_options", "grouphashes", "performance_sightings"] {
                 try db.run("DELETE FROM \(table) WHERE project_id = ?", [id])
             }
             try db.run("DELETE FROM projects WHERE id = ?", [id])

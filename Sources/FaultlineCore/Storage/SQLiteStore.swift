@@ -111,6 +111,15 @@ public final class SQLiteStore: FaultlineStore, @unchecked Sendable {
         return String(decoding: JSONValue.array(notes.map { .string($0) }).serialized, as: UTF8.self)
     }
 
+    /// One more sighting of a performance problem whose issue is not open yet; returns the count so far.
+    private static func countSighting(projectID: Int, hash: String, _ db: SQLiteDatabase) throws -> Int {
+        try db.first("""
+            INSERT INTO performance_sightings (project_id, grouping_hash, seen) VALUES (?, ?, 1)
+            ON CONFLICT (project_id, grouping_hash) DO UPDATE SET seen = seen + 1
+            RETURNING seen
+            """, [projectID, hash]) { $0.int(0) } ?? 1
+    }
+
     private static func write(_ batch: IngestBatch, _ db: SQLiteDatabase, _ tally: inout BatchTally, _ issueWriter: IssueWriter) throws -> IngestReceipt {
         var duplicates: [EventID] = []
         var skipped = 0
@@ -129,6 +138,11 @@ public final class SQLiteStore: FaultlineStore, @unchecked Sendable {
                     continue
                 }
                 let existing = try event.issue.map { try issueWriter.existingIssue(projectID: batch.projectID, hash: $0.hash, db) } ?? nil
+                if existing == nil, event.sightingsBeforeIssue > 1, let hash = event.issue?.hash,
+                   try Self.countSighting(projectID: batch.projectID, hash: hash, db) < event.sightingsBeforeIssue {
+                    skipped += 1
+                    continue
+                }
                 try db.run("""
                     INSERT INTO events (project_id, event_id, type, received_at, timestamp, level, platform,
                                                   release, environment, payload_id, item_index, issue_id, grouping_hash,

@@ -494,6 +494,16 @@ enum Schema {
             DROP INDEX transactions_project_time;
             CREATE INDEX transactions_project_time ON transactions (project_id, timestamp, name, duration, status);
             """)
+        m.register("0019_performance_sightings", """
+            -- Projects that turn Sentry's noise thresholds on: how often a performance problem has been seen before its
+            -- issue opens (one row per problem fingerprint not yet an issue).
+            CREATE TABLE performance_sightings (
+                project_id INTEGER NOT NULL,
+                grouping_hash TEXT NOT NULL,
+                seen INTEGER NOT NULL,
+                PRIMARY KEY (project_id, grouping_hash)
+            ) WITHOUT ROWID;
+            """)
         return m
     }
 }

@@ -17,8 +17,12 @@ enum OccurrenceSerializer {
         var display: [JSONValue] = [row("Transaction", transaction, important: false)]
         if let parentOp { display.append(row("Parent Span", "\(parentOp) - \(parentDescription)", important: false)) }
         let repeated = issue.type == "performance_n_plus_one_db_queries" || issue.type == "performance_n_plus_one_api_calls"
-        display.append(row(repeated ? "Repeating Spans (\(count))" : "Offending Span", description, important: true))
+        let consecutive = issue.type == "performance_consecutive_db_queries"
+        display.append(row(repeated ? "Repeating Spans (\(count))" : consecutive ? "Consecutive Spans (\(count))" : "Offending Span",
+                           description, important: true))
         display.append(row("Total Duration", String(format: "%.1f ms", total), important: false))
+        let saved = evidence["timeSavedMS"]?.double
+        if let saved { display.append(row("Time Saved in Parallel", String(format: "%.1f ms", saved), important: true)) }
         var data: [(key: String, value: JSONValue)] = [
             ("transactionName", .string(transaction)),
             ("offenderSpanIds", spans),
@@ -26,6 +30,7 @@ enum OccurrenceSerializer {
             ("repeatingSpansCompact", .array([.string(description)])),
             ("totalDurationMS", .double(total)),
         ]
+        if let saved { data.append(("timeSavedMS", .double(saved))) }
         if let parentOp {
             data.append(("parentSpan", .string("\(parentOp) - \(parentDescription)")))
         }
