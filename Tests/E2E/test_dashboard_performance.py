@@ -172,3 +172,28 @@ def test_five_thousand_span_trace_renders_within_a_second(server, browser):
     print(json.dumps({"trace view (5,000 spans) median_ms": round(median, 1), "samples": samples}))
     assert median < 1000, samples
     screenshot(d, "trace-5000", full_height=False)
+
+
+def test_service_map_page(server, browser):
+    from test_service_map import BILLING, WEB
+    status, _, raw = server.request("POST", "/api/0/organizations/faultline/projects/", body=json.dumps({"name": "Billing"}).encode(),
+                                    headers={"Authorization": f"Bearer {server.token}"})
+    assert status == 201, raw
+    billing_dsn = server.api("/api/0/projects/faultline/billing/keys/")[1][0]["dsn"]["public"]
+    run_sdk(billing_dsn, BILLING, extra_env={"TRACEPARENTS": " ".join(run_sdk(server.dsn, WEB))})
+    assert wait_for(lambda: server.api("/api/0/organizations/faultline/service-map/")[1]["edges"], timeout=10)
+    d = browser
+    login(d, server)
+    d.find_element(By.LINK_TEXT, "Performance").click()
+    css(d, "#perf-service-map").click()
+    edge = css(d, "#service-map .sm-edge[data-source='default'][data-target='billing']")
+    assert "4 calls" in edge.text and "25" in edge.text, edge.text
+    assert "failing" in edge.get_attribute("class"), "a quarter of the calls failed"
+    assert {e.get_attribute("data-slug") for e in rows(d, "#service-map .sm-node")} == {"default", "billing"}
+    # Callers left of the services they call.
+    default, billing = (css(d, f"#service-map .sm-node[data-slug='{s}'] rect") for s in ("default", "billing"))
+    assert float(default.get_attribute("x")) < float(billing.get_attribute("x"))
+    cells = [c.text for c in rows(d, "#sm-edges .sm-row td")]
+    assert cells[:3] == ["default", "billing", "4"] and cells[5] == "POST http://billing.internal/charge/*", cells
+    screenshot(d, "service-map")
+    assert not console_errors(d)

@@ -10,6 +10,7 @@ import * as settings from './pages/settings.js';
 import * as alerts from './pages/alerts.js';
 import * as metricAlerts from './pages/metric-alerts.js';
 import * as performancePage from './pages/performance.js';
+import * as serviceMapPage from './pages/service-map.js';
 import * as transactionPage from './pages/transaction.js';
 import * as tracePage from './pages/trace.js';
 
@@ -19,6 +20,7 @@ const routes = [
   { pattern: /^\/organizations\/([^/]+)\/issues\/(\d+)\/$/, page: issue, names: ['org', 'issueId'], nav: 'issues' },
   { pattern: /^\/organizations\/([^/]+)\/issues\/(\d+)\/events\/([^/]+)\/$/, page: issue, names: ['org', 'issueId', 'eventId'], nav: 'issues' },
   { pattern: /^\/organizations\/([^/]+)\/performance\/$/, page: performancePage, names: ['org'], nav: 'performance' },
+  { pattern: /^\/organizations\/([^/]+)\/performance\/service-map\/$/, page: serviceMapPage, names: ['org'], nav: 'performance' },
   { pattern: /^\/organizations\/([^/]+)\/performance\/summary\/$/, page: transactionPage, names: ['org'], nav: 'performance' },
   { pattern: /^\/organizations\/([^/]+)\/performance\/trace\/([0-9a-fA-F-]+)\/$/, page: tracePage, names: ['org', 'traceId'], nav: 'performance' },
   { pattern: /^\/organizations\/([^/]+)\/projects\/$/, page: projects, names: ['org'], nav: 'projects' },

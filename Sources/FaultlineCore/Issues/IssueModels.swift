@@ -78,6 +78,11 @@ public struct StatusDetails: Sendable, Equatable {
 }
 
 public struct Issue: Sendable {
+    /// Sentry's short id: the project's slug in capitals and the issue's number in base 36 (`BACKEND-3F`).
+    public static func shortID(projectSlug: String, number: Int) -> String {
+        "\(projectSlug.uppercased())-\(String(number, radix: 36).uppercased())"
+    }
+
     public var id: Int
     public var projectID: Int
     public var shortNumber: Int

@@ -154,7 +154,7 @@ public struct DiscoverQuery: Sendable, Equatable {
             }
             if key == "event.type" {
                 guard term.values == ["transaction"], !term.negated else {
-                    throw DiscoverQueryError("Only event.type:transaction is queryable here for now.")
+                    throw DiscoverQueryError("event.type must be transaction, or error alone (the errors table).")
                 }
                 continue
             }

@@ -97,6 +97,15 @@ public protocol FaultlineStore: ReleaseStore, UserStore, AlertStore, MetricAlert
     /// The transactions a selection names, newest first.
     func transactionSamples(_ selection: TransactionSelection) throws -> [TransactionSample]
 
+    /// Error events of the projects in the time range, newest first (Discover's `event.type:error`).
+    func errorSamples(projectIDs: [Int], since: Double, until: Double, environments: [String], limit: Int) throws -> [ErrorSample]
+
+    /// Titles and short ids of these issues.
+    func issueLabels(ids: [Int]) throws -> [Int: ErrorIssueLabel]
+
+    /// Calls between these projects' services seen in their traces in the time range (the newest `limit`).
+    func serviceCalls(projectIDs: [Int], since: Double, until: Double, limit: Int) throws -> [ServiceCall]
+
     /// One trace's transactions (at most `limit`) and the spans stored with them, in these projects.
     func trace(projectIDs: [Int], traceID: EventID, limit: Int) throws -> (transactions: [TraceTransaction], spans: [SpanRecord])
     /// Span blocks by id, decoded (missing ids are left out).

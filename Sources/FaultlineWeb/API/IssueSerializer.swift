@@ -6,7 +6,7 @@ import SentryProtocol
 /// Issues in the shape of Sentry's group API (`GET /api/0/issues/{id}/` and the project issue list).
 enum IssueSerializer {
     static func shortID(_ issue: Issue, project: Project) -> String {
-        "\(project.slug.uppercased())-\(String(issue.shortNumber, radix: 36).uppercased())"
+        Issue.shortID(projectSlug: project.slug, number: issue.shortNumber)
     }
 
     static func summary(_ issue: Issue, project: Project, baseURL: String, triage: IssueTriage = IssueTriage(),

@@ -3,7 +3,8 @@ import Foundation
 import HTTPServer
 import SentryProtocol
 
-/// `GET /api/0/organizations/{org}/events/`: Discover's table over transactions, in Sentry's shape — `field` (columns
+/// `GET /api/0/organizations/{org}/events/`: Discover's table over transactions (over errors with
+/// `event.type:error`: `OrganizationEventsEndpoint+Errors`), in Sentry's shape — `field` (columns
 /// and functions, repeated), `query` (the search language), `sort`, `statsPeriod` or `start`/`end`, `project`,
 /// `environment`, `per_page` with `Link` cursors. Rows are keyed by the field strings as requested; `meta` gives
 /// each field's type and unit.
@@ -19,8 +20,11 @@ struct OrganizationEventsEndpoint: Sendable {
         let organization = try auth.organization(p["org"] ?? "", for: token)
         try auth.requireAny(["event:read", "org:read"], of: token)
         let dataset = request.queryValue("dataset") ?? "transactions"
-        guard ["transactions", "discover", "metricsEnhanced"].contains(dataset) else {
-            throw APIError.badRequest("Unsupported dataset: transactions (or discover with event.type:transaction).")
+        guard ["transactions", "discover", "metricsEnhanced", "errors"].contains(dataset) else {
+            throw APIError.badRequest("Unsupported dataset: transactions or errors (or discover with event.type:transaction or event.type:error).")
+        }
+        if ErrorQuery.asksForErrors(query: request.queryValue("query") ?? "", dataset: dataset) {
+            return try errorTable(request, organization)
         }
         let query: DiscoverQuery
         do {

@@ -14,6 +14,7 @@ struct DashboardEndpoint: Sendable {
         "/organizations/{org}/issues/{issue_id}/events/{event_id}/",
         "/organizations/{org}/performance/",
         "/organizations/{org}/performance/summary/",
+        "/organizations/{org}/performance/service-map/",
         "/organizations/{org}/performance/trace/{trace_id}/",
         "/organizations/{org}/projects/",
         "/organizations/{org}/alerts/rules/",

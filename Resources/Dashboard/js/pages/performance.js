@@ -83,7 +83,7 @@ export async function render(ctx) {
   const chartArea = h('div', { id: 'perf-chart' }, h('p', { class: 'muted small' }, 'Loading…'));
   const tableArea = h('div', { id: 'perf-table' }, h('p', { class: 'loading' }, 'Loading transactions…'));
   replace(ctx.main,
-    h('div', { class: 'toolbar' }, h('h1', null, 'Performance'), form),
+    h('div', { class: 'toolbar' }, h('h1', null, 'Performance'), h('a', { href: `${base}/performance/service-map/`, id: 'perf-service-map' }, 'Service map'), form),
     h('div', { class: 'filters' },
       h('label', null, 'Project', projectSelect),
       h('label', null, 'Environment', input('perf-environment', environment, 'production', 'environment')),

@@ -1,0 +1,119 @@
+import Foundation
+import SentryProtocol
+
+/// One error event as Discover reads it: what it can be grouped, filtered and counted by.
+public struct ErrorSample: Sendable {
+    public var projectID: Int
+    public var timestamp: Double
+    public var issueID: Int?
+    public var level: String?
+    public var platform: String?
+    public var release: String?
+    public var environment: String?
+    public var userKey: String?
+    public var eventID: EventID?
+
+    public init(projectID: Int, timestamp: Double, issueID: Int?, level: String?, platform: String?, release: String?,
+                environment: String?, userKey: String?, eventID: EventID?) {
+        self.projectID = projectID
+        self.timestamp = timestamp
+        self.issueID = issueID
+        self.level = level
+        self.platform = platform
+        self.release = release
+        self.environment = environment
+        self.userKey = userKey
+        self.eventID = eventID
+    }
+}
+
+/// What an error's `title` and `issue` columns show: its issue's title and short id.
+public struct ErrorIssueLabel: Sendable, Equatable {
+    public var title: String
+    public var shortID: String
+
+    public init(title: String, shortID: String) {
+        self.title = title
+        self.shortID = shortID
+    }
+}
+
+/// Discover's table over error events: filtered, grouped by the requested columns, the functions computed per group,
+/// sorted — the rows in the shape the transaction table answers (`TransactionTable.Row`). Pure code over samples.
+public enum ErrorTable {
+    public typealias Row = TransactionTable.Row
+    public typealias Value = TransactionTable.Value
+
+    public static func rows(_ samples: [ErrorSample], query: ErrorQuery, window: Double, projectSlug: (Int) -> String,
+                            issue: (Int) -> ErrorIssueLabel?) -> [Row] {
+        func text(_ c: ErrorQuery.Column, _ s: ErrorSample) -> String? {
+            switch c {
+            case .title: s.issueID.flatMap(issue)?.title
+            case .issue: s.issueID.flatMap(issue)?.shortID
+            case .issueID: s.issueID.map(String.init)
+            case .project: projectSlug(s.projectID)
+            case .release: s.release
+            case .environment: s.environment
+            case .level: s.level
+            case .platform: s.platform
+            case .user: s.userKey
+            case .id: s.eventID?.hex
+            case .timestamp: Timestamp.format(s.timestamp)
+            }
+        }
+        let kept = query.filters.isEmpty && query.text == nil ? samples : samples.filter { s in
+            for filter in query.filters {
+                let value = text(filter.column, s)
+                let hit = filter.matches.contains { m in value.map { EventQuery.match(m, $0) } ?? false }
+                if hit == filter.negated { return false }
+            }
+            if let t = query.text { return text(.title, s).map { EventQuery.match(t, $0) } ?? false }
+            return true
+        }
+        guard query.isAggregate else {
+            let rows = kept.map { s in
+                Row(values: Dictionary(uniqueKeysWithValues: query.groupColumns.map { ($0.rawValue, Value.string(text($0, s))) }))
+            }
+            return TransactionTable.sorted(rows, by: query.sort)
+        }
+        var groups: [[String]: [Int]] = [:]
+        var order: [[String]] = []
+        let columns = query.groupColumns
+        for i in kept.indices {
+            let key = columns.map { text($0, kept[i]) ?? "\u{0}" }
+            if groups[key] == nil { order.append(key) }
+            groups[key, default: []].append(i)
+        }
+        if groups.isEmpty && columns.isEmpty {
+            groups[[]] = []
+            order = [[]]
+        }
+        let minutes = max(window / 60, 1 / 60)
+        let rows = order.map { key -> Row in
+            let members = groups[key] ?? []
+            let first = members.first.map { kept[$0] }
+            var values: [String: Value] = [:]
+            for field in query.fields {
+                switch field {
+                case .column(let c):
+                    values[c.rawValue] = .string(first.flatMap { text(c, $0) })
+                case .aggregate(let f, let of, let k):
+                    switch f {
+                    case .count: values[k] = .integer(members.count)
+                    case .epm: values[k] = .number(Double(members.count) / minutes)
+                    case .eps: values[k] = .number(Double(members.count) / max(window, 1))
+                    case .countUnique:
+                        let column = of ?? .user
+                        values[k] = .integer(Set(members.compactMap { text(column, kept[$0]) }).count)
+                    case .lastSeen:
+                        values[k] = .string(members.map { kept[$0].timestamp }.max().map(Timestamp.format))
+                    case .firstSeen:
+                        values[k] = .string(members.map { kept[$0].timestamp }.min().map(Timestamp.format))
+                    }
+                }
+            }
+            return Row(values: values)
+        }
+        return TransactionTable.sorted(rows, by: query.sort)
+    }
+}
