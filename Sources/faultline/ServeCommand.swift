@@ -115,6 +115,8 @@ struct ServeCommand: ParsableCommand {
             throw CommandError("cannot load the alert rules: \(error)")
         }
         dispatcher.start()
+        let regressions = RegressionMonitor(store: store, clock: now)
+        regressions.start()
         let proxies = try Environment.value(trustedProxies, "FAULTLINE_TRUSTED_PROXIES", default: "")
             .split(separator: ",").map { entry in
                 guard let block = IPBlock(String(entry)) else {
@@ -123,7 +125,7 @@ struct ServeCommand: ParsableCommand {
                 return block
             }
         let app = WebApp(store: store, ingest: ingest, metrics: metrics, logger: logger, alerts: alerts, testClock: clock,
-                         trustedProxies: proxies)
+                         trustedProxies: proxies, regressions: regressions)
         let server = HTTPServer(configuration: configuration, handler: app, logger: logger)
         do {
             try server.start()

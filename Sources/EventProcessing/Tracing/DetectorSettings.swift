@@ -63,6 +63,7 @@ public struct DetectorSettings: Sendable, Equatable {
         Option(name: "large_http_payload_detection_enabled", value: .detector(.largeHTTPPayload)),
         Option(name: "consecutive_db_queries_detection_enabled", value: .detector(.consecutiveDB)),
         Option(name: "uncompressed_assets_detection_enabled", value: .detector(.uncompressedAsset)),
+        Option(name: "transaction_duration_regression_detection_enabled", value: .detector(.endpointRegression)),
         Option(name: "noise_thresholds_enabled", value: .flag(\.noiseThresholdsEnabled)),
     ] }
 

@@ -13,6 +13,8 @@ public struct PerformanceProblem: Sendable, Equatable {
         case largeHTTPPayload = "performance_large_http_payload"
         case consecutiveDB = "performance_consecutive_db_queries"
         case uncompressedAsset = "performance_uncompressed_assets"
+        /// Found over time, not in one transaction (`EndpointRegression`).
+        case endpointRegression = "performance_p95_endpoint_regression"
 
         /// Sentry's group type ids (`GroupType.type_id`).
         public var typeID: Int {
@@ -23,6 +25,7 @@ public struct PerformanceProblem: Sendable, Equatable {
             case .largeHTTPPayload: 1015
             case .consecutiveDB: 1007
             case .uncompressedAsset: 1012
+            case .endpointRegression: 1018
             }
         }
 
@@ -34,6 +37,7 @@ public struct PerformanceProblem: Sendable, Equatable {
             case .largeHTTPPayload: "Large HTTP payload"
             case .consecutiveDB: "Consecutive DB Queries"
             case .uncompressedAsset: "Uncompressed Asset"
+            case .endpointRegression: "Endpoint Regression"
             }
         }
 
@@ -41,7 +45,7 @@ public struct PerformanceProblem: Sendable, Equatable {
         public var noiseThreshold: Int {
             switch self {
             case .nPlusOneDB, .largeHTTPPayload: 3
-            case .nPlusOneAPI: 1
+            case .nPlusOneAPI, .endpointRegression: 1
             case .slowDBQuery, .uncompressedAsset: 100
             case .consecutiveDB: 15
             }
@@ -61,6 +65,22 @@ public struct PerformanceProblem: Sendable, Equatable {
     public var totalDurationMS: Double
     /// Consecutive queries: the time running the independent ones in parallel would save, in ms.
     public var timeSavedMS: Double?
+    /// Endpoint regressions: the p95 before and now, in ms, and the transactions each was measured over.
+    public var baselineP95MS: Double?
+    public var recentP95MS: Double?
+    public var baselineCount: Int?
+    public var recentCount: Int?
+
+    public init(kind: Kind, fingerprint: String, parentOp: String? = nil, parentDescription: String? = nil, description: String,
+                offendingSpanIDs: [UInt64] = [], totalDurationMS: Double = 0) {
+        self.kind = kind
+        self.fingerprint = fingerprint
+        self.parentOp = parentOp
+        self.parentDescription = parentDescription
+        self.description = description
+        self.offendingSpanIDs = offendingSpanIDs
+        self.totalDurationMS = totalDurationMS
+    }
 
     /// The grouping hash: 32 hex digits of MD5 over the fingerprint, like error issues' hashes.
     public var groupingHash: String {
@@ -79,6 +99,10 @@ public struct PerformanceProblem: Sendable, Equatable {
             ("parent", parent), ("description", .string(description)), ("count", .int(offendingSpanIDs.count)),
             ("totalDurationMS", .double(totalDurationMS.isFinite ? totalDurationMS : 0)), ("offendingSpanIDs", .array(spans)),
             ("timeSavedMS", timeSavedMS.map { .double($0.isFinite ? $0 : 0) } ?? .null),
+            ("baselineP95MS", baselineP95MS.map { .double($0.isFinite ? $0 : 0) } ?? .null),
+            ("recentP95MS", recentP95MS.map { .double($0.isFinite ? $0 : 0) } ?? .null),
+            ("baselineCount", baselineCount.map { .int($0) } ?? .null),
+            ("recentCount", recentCount.map { .int($0) } ?? .null),
         ]).serialized
     }
 }

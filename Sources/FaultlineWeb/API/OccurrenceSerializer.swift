@@ -23,6 +23,16 @@ enum OccurrenceSerializer {
         display.append(row("Total Duration", String(format: "%.1f ms", total), important: false))
         let saved = evidence["timeSavedMS"]?.double
         if let saved { display.append(row("Time Saved in Parallel", String(format: "%.1f ms", saved), important: true)) }
+        let before = evidence["baselineP95MS"]?.double
+        let after = evidence["recentP95MS"]?.double
+        if let before, let after {
+            display.append(row("p95 Before (7 days)", String(format: "%.1f ms over %d transactions", before,
+                                                             evidence["baselineCount"]?.int ?? 0), important: false))
+            display.append(row("p95 Now (last day)", String(format: "%.1f ms over %d transactions", after,
+                                                            evidence["recentCount"]?.int ?? 0), important: true))
+            let change = before > 0 ? (after / before - 1) * 100 : 0
+            display.append(row("Change", String(format: "+%.0f %%", change), important: true))
+        }
         var data: [(key: String, value: JSONValue)] = [
             ("transactionName", .string(transaction)),
             ("offenderSpanIds", spans),
@@ -31,6 +41,12 @@ enum OccurrenceSerializer {
             ("totalDurationMS", .double(total)),
         ]
         if let saved { data.append(("timeSavedMS", .double(saved))) }
+        if let before, let after {
+            data.append(("breakpoint", .object([
+                ("aggregateBefore", .double(before)), ("aggregateAfter", .double(after)),
+                ("countBefore", .int(evidence["baselineCount"]?.int ?? 0)), ("countAfter", .int(evidence["recentCount"]?.int ?? 0)),
+            ])))
+        }
         if let parentOp {
             data.append(("parentSpan", .string("\(parentOp) - \(parentDescription)")))
         }

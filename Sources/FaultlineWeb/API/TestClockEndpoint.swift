@@ -3,12 +3,13 @@ import Foundation
 import HTTPServer
 import SentryProtocol
 
-/// `POST /api/0/internal/test-clock/ {"advance": seconds}`: moves alerting's clock forward and measures every metric
-/// rule before answering. Registered only on a server started with `--test-clock`.
+/// `POST /api/0/internal/test-clock/ {"advance": seconds}`: moves the server's clock forward, measures every metric
+/// rule and looks for endpoint regressions before answering. Registered only on a server started with `--test-clock`.
 struct TestClockEndpoint: Sendable {
     let clock: AlertClock
     let auth: APIAuthenticator
     let alerts: AlertEngine?
+    let regressions: RegressionMonitor?
 
     func advance(_ request: HTTPRequest) throws -> HTTPResponse {
         let token = try auth.authenticate(request)
@@ -20,6 +21,7 @@ struct TestClockEndpoint: Sendable {
         }
         let offset = clock.advance(by: seconds)
         alerts?.clockMoved()
+        try regressions?.checkNow()
         return HTTPResponse.json(.object([("now", .string(Timestamp.format(clock.now()))), ("offset", .double(offset))]))
     }
 }
