@@ -58,6 +58,19 @@ def test_errors_are_queryable_like_transactions(server):
     # Transactions are not errors, and the other way round.
     assert discover(server, ["count()"], query="event.type:transaction")["data"] == [{"count()": 0}]
 
+    # The same queries as series, and the top titles.
+    def stats(params, expect=200):
+        status, body = server.api("/api/0/organizations/faultline/events-stats/?" + urllib.parse.urlencode(
+            [("query", "event.type:error"), ("statsPeriod", "1h"), ("interval", "5m")] + params))
+        assert status == expect, body
+        return body
+    series = stats([("yAxis", "count()")])
+    assert sum(point[1][0]["count"] for point in series["data"]) == 6 and series["meta"]["fields"]["count()"] == "integer"
+    top = stats([("yAxis", "count()"), ("field", "title"), ("topEvents", "1")])
+    assert list(top) == ["TimeoutError: upstream took too long", "Other"], list(top)
+    assert sum(p[1][0]["count"] for p in top["Other"]["data"]) == 2
+    assert "detail" in stats([("yAxis", "last_seen()")], expect=400)
+
     for fields, query in [(["p95()"], "event.type:error"), (["title"], "event.type:error http.method:GET"),
                           (["count_unique(span)"], "event.type:error")]:
         body = discover(server, fields, query=query, expect=400)

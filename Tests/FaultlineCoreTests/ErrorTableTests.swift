@@ -58,4 +58,17 @@ struct ErrorTableTests {
         #expect(!ErrorQuery.asksForErrors(query: "!event.type:error", dataset: nil))
         #expect(!ErrorQuery.asksForErrors(query: "(((", dataset: nil))
     }
+
+    @Test func seriesAndTopGroups() throws {
+        let query = try ErrorQuery(fields: ["title", "count()", "count_unique(user)"], query: "event.type:error", sort: [])
+        let buckets = [900.0, 1000, 1100, 1200]
+        let series = ErrorTable.series(Self.samples, query: query, buckets: buckets, interval: 100, projectSlug: { _ in "api" },
+                                       issue: { Self.labels[$0] })
+        #expect(series.values["count()"] == [0, 2, 1, 1], "\(series.values)")
+        #expect(series.values["count_unique(user)"] == [0, 2, 1, 1])
+        let top = ErrorTable.top(Self.samples, query: query, limit: 1, excludeOther: false, buckets: buckets, interval: 100,
+                                 window: 400, projectSlug: { _ in "api" }, issue: { Self.labels[$0] })
+        #expect(top.map(\.key) == ["TimeoutError: upstream", "Other"])
+        #expect(top[0].series.values["count()"] == [0, 1, 1, 1] && top[1].series.values["count()"] == [0, 1, 0, 0])
+    }
 }

@@ -47,6 +47,69 @@ extension OrganizationEventsEndpoint {
         return response
     }
 
+    /// `events-stats` over errors: `yAxis` among `count()`, `count_unique(…)`, `epm()`, `eps()`, per bucket, and the
+    /// top groups with `topEvents`, in the shapes of the transaction series.
+    func errorStats(_ request: HTTPRequest, _ organization: Organization, axes: [String], top: Int?,
+                    columns: [String]) throws -> HTTPResponse {
+        let query: ErrorQuery
+        do {
+            query = try ErrorQuery(fields: columns + axes, query: request.queryValue("query") ?? "",
+                                   sort: request.queryValues("sort") + request.queryValues("orderby"))
+        } catch {
+            throw APIError.badRequest(error.description)
+        }
+        let numeric: Set<ErrorQuery.Function> = [.count, .countUnique, .epm, .eps]
+        guard axes.allSatisfy({ axis in query.fields.contains { field in
+            if case .aggregate(let f, _, let key) = field { return key == axis && numeric.contains(f) }
+            return false
+        } }) else {
+            throw APIError.badRequest("'yAxis' must name functions that chart: count(), count_unique(user), epm() or eps().")
+        }
+        let range = try TimeRange.parse(request, defaultPeriod: 14 * 86_400)
+        let step = Self.interval(request, range)
+        let projects = try self.projects(request, organization)
+        let samples = try store.errorSamples(projectIDs: projects.map(\.id), since: range.start, until: range.end,
+                                             environments: request.queryValues("environment").filter { !$0.isEmpty },
+                                             limit: Self.maxSamples)
+        let labels = try store.issueLabels(ids: Array(Set(samples.compactMap(\.issueID))))
+        let slugs = Dictionary(uniqueKeysWithValues: projects.map { ($0.id, $0.slug) })
+        let slug: (Int) -> String = { slugs[$0] ?? String($0) }
+        let buckets = TransactionSeries.buckets(start: range.start, end: range.end, interval: step)
+        let end = (buckets.last ?? range.start) + step
+        func serialize(_ series: TransactionSeries.Series, axis: String, order: Int?) -> JSONValue {
+            var fields: [(key: String, value: JSONValue)] = [
+                ("data", .array(zip(series.buckets, series.values[axis] ?? []).map { t, v in
+                    .array([.int(Int(clamping: t)), .array([.object([("count", .double(v))])])])
+                })),
+                ("start", .int(Int(clamping: buckets.first ?? range.start))),
+                ("end", .int(Int(clamping: end))),
+                ("isMetricsData", .bool(false)),
+            ]
+            if let field = query.fields.first(where: { $0.key == axis }) {
+                fields.append(("meta", .object([
+                    ("fields", .object([(axis, .string(Self.type(of: field)))])),
+                    ("units", .object([(axis, Self.unit(of: field).map(JSONValue.string) ?? .null)])),
+                ])))
+            }
+            if let order { fields.append(("order", .int(order))) }
+            return .object(fields)
+        }
+        if let top {
+            let groups = ErrorTable.top(samples, query: query, limit: top, excludeOther: request.queryValue("excludeOther") == "1",
+                                        buckets: buckets, interval: step, window: range.seconds, projectSlug: slug,
+                                        issue: { labels[$0] })
+            return HTTPResponse.json(.object(groups.enumerated().map { i, group in
+                if axes.count == 1 { return (group.key, serialize(group.series, axis: axes[0], order: i)) }
+                return (group.key, .object(axes.enumerated().map { j, axis in (axis, serialize(group.series, axis: axis, order: j)) }
+                                            + [("order", .int(i))]))
+            }))
+        }
+        let series = ErrorTable.series(samples, query: query, buckets: buckets, interval: step, projectSlug: slug,
+                                       issue: { labels[$0] })
+        if axes.count == 1 { return HTTPResponse.json(serialize(series, axis: axes[0], order: nil)) }
+        return HTTPResponse.json(.object(axes.enumerated().map { i, axis in (axis, serialize(series, axis: axis, order: i)) }))
+    }
+
     static func type(of field: ErrorQuery.Field) -> String {
         switch field {
         case .column(.timestamp): "date"

@@ -85,6 +85,9 @@ struct OrganizationEventsEndpoint: Sendable {
         }
         let columns = top == nil ? [] : request.queryValues("field").filter { !$0.contains("(") }
         if top != nil && columns.isEmpty { throw APIError.badRequest("'topEvents' needs 'field' columns to group by.") }
+        if ErrorQuery.asksForErrors(query: request.queryValue("query") ?? "", dataset: request.queryValue("dataset")) {
+            return try errorStats(request, organization, axes: axes, top: top, columns: columns)
+        }
         let query: DiscoverQuery
         do {
             query = try DiscoverQuery(fields: columns + axes, query: request.queryValue("query") ?? "",
@@ -96,12 +99,7 @@ struct OrganizationEventsEndpoint: Sendable {
             throw APIError.badRequest("'yAxis' must name functions, like count() or p95().")
         }
         let range = try TimeRange.parse(request, defaultPeriod: 14 * 86_400)
-        var interval = (try? request.queryValue("interval").map { try TimeRange.duration($0, name: "interval") }) ?? nil
-        if interval == nil || range.seconds / (interval ?? 1) > Double(TransactionSeries.maxBuckets) {
-            // Sentry derives an interval when none (or an unusable one) is given: about a hundred points.
-            interval = [60.0, 300, 900, 3600, 4 * 3600, 86_400].first { range.seconds / $0 <= 200 } ?? 86_400
-        }
-        let step = interval ?? 3600
+        let step = Self.interval(request, range)
         let projects = try self.projects(request, organization)
         var selection = TransactionSelection(projectIDs: projects.map(\.id), since: range.start, until: range.end,
                                              limit: Self.maxSamples)
@@ -145,6 +143,14 @@ struct OrganizationEventsEndpoint: Sendable {
         let series = TransactionSeries.series(samples, query: query, buckets: buckets, interval: step)
         if axes.count == 1 { return HTTPResponse.json(serialize(series, axis: axes[0], order: nil)) }
         return HTTPResponse.json(.object(axes.enumerated().map { i, axis in (axis, serialize(series, axis: axis, order: i)) }))
+    }
+
+    /// The `interval` asked for, or (none, or more than `TransactionSeries.maxBuckets` buckets) one Sentry would derive:
+    /// about a hundred points over the range.
+    static func interval(_ request: HTTPRequest, _ range: TimeRange) -> Double {
+        let asked = (try? request.queryValue("interval").map { try TimeRange.duration($0, name: "interval") }) ?? nil
+        if let asked, range.seconds / asked <= Double(TransactionSeries.maxBuckets) { return asked }
+        return [60.0, 300, 900, 3600, 4 * 3600, 86_400].first { range.seconds / $0 <= 200 } ?? 86_400
     }
 
     private static func isColumn(_ field: DiscoverQuery.Field) -> Bool {
