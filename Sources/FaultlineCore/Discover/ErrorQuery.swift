@@ -36,6 +36,18 @@ public struct ErrorQuery: Sendable {
     public var text: TextMatch?
     public var sort: [(key: String, descending: Bool)]
 
+    /// Columns that follow from an event's issue alone.
+    public static let issueColumns: Set<Column> = [.title, .issue, .issueID]
+
+    /// The stored columns answering this query needs (project, time and issue are always read): what it groups by,
+    /// filters on, and counts.
+    public var readColumns: Set<Column> {
+        var columns = Set(groupColumns)
+        for filter in filters { columns.insert(filter.column) }
+        for case .aggregate(_, let of?, _) in fields { columns.insert(of) }
+        return columns
+    }
+
     public var isAggregate: Bool { fields.contains { if case .aggregate = $0 { true } else { false } } }
     public var groupColumns: [Column] { fields.compactMap { if case .column(let c) = $0 { c } else { nil } } }
 

@@ -89,10 +89,29 @@ public enum ErrorTable {
         var groups: [[String]: [Int]] = [:]
         var order: [[String]] = []
         let columns = query.groupColumns
-        for i in kept.indices {
-            let key = columns.map { text($0, kept[i]) ?? "\u{0}" }
-            if groups[key] == nil { order.append(key) }
-            groups[key, default: []].append(i)
+        if columns.allSatisfy(ErrorQuery.issueColumns.contains) {
+            // Grouped by what the issue decides (`title`, `issue`): gather by issue id first, an integer key, then
+            // merge issues whose texts agree (two issues may share a title).
+            var byIssue: [Int: [Int]] = [:]
+            var issueOrder: [Int] = []
+            for i in kept.indices {
+                let id = kept[i].issueID ?? -1
+                if byIssue[id] == nil { issueOrder.append(id) }
+                byIssue[id, default: []].append(i)
+            }
+            for id in issueOrder {
+                let members = byIssue[id] ?? []
+                guard let first = members.first else { continue }
+                let key = columns.map { text($0, kept[first]) ?? "\u{0}" }
+                if groups[key] == nil { order.append(key) }
+                groups[key, default: []] += members
+            }
+        } else {
+            for i in kept.indices {
+                let key = columns.map { text($0, kept[i]) ?? "\u{0}" }
+                if groups[key] == nil { order.append(key) }
+                groups[key, default: []].append(i)
+            }
         }
         if groups.isEmpty && columns.isEmpty {
             groups[[]] = []

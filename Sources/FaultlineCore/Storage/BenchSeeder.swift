@@ -36,6 +36,10 @@ public enum BenchSeeder {
             var eventIDs: [(high: UInt64, low: UInt64, row: Int)] = []
             issueEvents.reserveCapacity(total)
             eventIDs.reserveCapacity(total)
+            // Events are inserted after the issues, in time order: ingest appends them as they arrive, so row ids grow
+            // with the time of receipt (reads rely on it, e.g. Discover's error range).
+            var pending: [(time: Double, issue: Int, release: String, high: UInt64, low: UInt64)] = []
+            pending.reserveCapacity(total)
             for (rank, count) in counts.enumerated() {
                 shortNumber += 1
                 let type = types[rank % types.count]
@@ -72,17 +76,20 @@ public enum BenchSeeder {
                         """, [issueID, key, value, n, firstSeen, lastSeen])
                 }
                 for time in times {
-                    eventRow += 1
-                    let id = (high: generator.next(), low: generator.next())
-                    try db.run("""
-                        INSERT INTO events (id, project_id, event_id, type, received_at, timestamp, level, platform, release,
-                                            environment, payload_id, item_index, issue_id, grouping_hash, user_key)
-                        VALUES (?, ?, ?, 'error', ?, ?, 'error', 'python', ?, 'production', ?, 0, ?, NULL, NULL)
-                        """, [eventRow, projectID, EventID(high: id.high, low: id.low).bytes, time, time, release,
-                              payloads[eventRow % payloads.count], issueID])
-                    issueEvents.append((issueID, time, eventRow))
-                    eventIDs.append((id.high, id.low, eventRow))
+                    pending.append((time, issueID, release, generator.next(), generator.next()))
                 }
+            }
+            pending.sort { $0.time < $1.time }
+            for e in pending {
+                eventRow += 1
+                try db.run("""
+                    INSERT INTO events (id, project_id, event_id, type, received_at, timestamp, level, platform, release,
+                                        environment, payload_id, item_index, issue_id, grouping_hash, user_key)
+                    VALUES (?, ?, ?, 'error', ?, ?, 'error', 'python', ?, 'production', ?, 0, ?, NULL, NULL)
+                    """, [eventRow, projectID, EventID(high: e.high, low: e.low).bytes, e.time, e.time, e.release,
+                          payloads[eventRow % payloads.count], e.issue])
+                issueEvents.append((e.issue, e.time, eventRow))
+                eventIDs.append((e.high, e.low, eventRow))
             }
             // The index tables in key order, as the aggregate flush writes them.
             issueEvents.sort { ($0.issue, $0.time, $0.row) < ($1.issue, $1.time, $1.row) }

@@ -98,7 +98,8 @@ public protocol FaultlineStore: ReleaseStore, UserStore, AlertStore, MetricAlert
     func transactionSamples(_ selection: TransactionSelection) throws -> [TransactionSample]
 
     /// Error events of the projects in the time range, newest first (Discover's `event.type:error`).
-    func errorSamples(projectIDs: [Int], since: Double, until: Double, environments: [String], limit: Int) throws -> [ErrorSample]
+    func errorSamples(projectIDs: [Int], since: Double, until: Double, environments: [String], columns: Set<ErrorQuery.Column>?,
+                      limit: Int) throws -> [ErrorSample]
 
     /// Titles and short ids of these issues.
     func issueLabels(ids: [Int]) throws -> [Int: ErrorIssueLabel]

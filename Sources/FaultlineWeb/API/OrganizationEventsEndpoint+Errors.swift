@@ -18,7 +18,7 @@ extension OrganizationEventsEndpoint {
         let projects = try self.projects(request, organization)
         let samples = try store.errorSamples(projectIDs: projects.map(\.id), since: range.start, until: range.end,
                                              environments: request.queryValues("environment").filter { !$0.isEmpty },
-                                             limit: Self.maxSamples)
+                                             columns: query.readColumns, limit: Self.maxSamples)
         let wantsLabels = query.filters.contains { $0.column == .title || $0.column == .issue } || query.text != nil
             || query.fields.contains { $0 == .column(.title) || $0 == .column(.issue) }
         let labels = wantsLabels ? try store.issueLabels(ids: Array(Set(samples.compactMap(\.issueID)))) : [:]
@@ -70,7 +70,7 @@ extension OrganizationEventsEndpoint {
         let projects = try self.projects(request, organization)
         let samples = try store.errorSamples(projectIDs: projects.map(\.id), since: range.start, until: range.end,
                                              environments: request.queryValues("environment").filter { !$0.isEmpty },
-                                             limit: Self.maxSamples)
+                                             columns: query.readColumns, limit: Self.maxSamples)
         let labels = try store.issueLabels(ids: Array(Set(samples.compactMap(\.issueID))))
         let slugs = Dictionary(uniqueKeysWithValues: projects.map { ($0.id, $0.slug) })
         let slug: (Int) -> String = { slugs[$0] ?? String($0) }

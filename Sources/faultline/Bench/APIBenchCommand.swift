@@ -35,6 +35,7 @@ struct APIBenchCommand: ParsableCommand {
         }
 
         var scans = try showPlans(data, project: project, issueID: seeded.hottestIssues.first ?? 1)
+        scans += try showErrorPlans(data, project: project)
         if let traced { scans += try showTransactionPlans(data, project: project, traced) }
         let binary = self.binary ?? URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
         let server = try BenchServer(binary: binary, extraArguments: [], data: data)
@@ -48,6 +49,8 @@ struct APIBenchCommand: ParsableCommand {
             ("issues with free text", { i in base + "?query=sku-\(4000 + i % 1000)" }),
             ("issue page", { i in "/api/0/issues/\(hot[i % hot.count])/" }),
             ("events of an issue", { i in "/api/0/issues/\(hot[i % hot.count])/events/" }),
+            ("errors by title, 24h (Discover)", { _ in "/api/0/organizations/\(project.organizationSlug)/events/?field=title"
+                + "&field=count()&field=count_unique(user)&field=last_seen()&query=event.type:error&statsPeriod=24h&per_page=50" }),
         ].map { ($0.0, $0.1, target) }
         if let traced {
             let org = "/api/0/organizations/\(project.organizationSlug)/"
@@ -91,6 +94,18 @@ struct APIBenchCommand: ParsableCommand {
         for (read, plan) in try store.explainTransactionReads(projectID: project.id, name: traced.busiestName, traceID: trace) {
             print("  \(read): \(plan.joined(separator: " | "))")
             if plan.contains(where: { $0.hasPrefix("SCAN t") || $0.hasPrefix("SCAN transactions") }) { scans.append(read) }
+        }
+        return scans
+    }
+
+    /// Prints SQLite's plan for Discover's error read; returns it when it scans `events` whole.
+    private func showErrorPlans(_ data: String, project: Project) throws -> [String] {
+        let store = try Environment.openStore(data)
+        defer { store.close() }
+        var scans: [String] = []
+        for (read, plan) in try store.explainErrorReads(projectID: project.id) {
+            print("  \(read): \(plan.joined(separator: " | "))")
+            if plan.contains(where: { $0.hasPrefix("SCAN events") || $0 == "SCAN e" }) { scans.append(read) }
         }
         return scans
     }
