@@ -16,6 +16,8 @@ struct APIBenchCommand: ParsableCommand {
     @Option(name: .long, help: "Target p99 in milliseconds.") var target = 50.0
     @Option(name: .long, help: "Transactions to seed (0: no performance reads).") var transactions = 1_000_000
     @Option(name: .long, help: "Target p99 of the performance reads, in milliseconds.") var performanceTarget = 100.0
+    @Option(name: .long, help: "Target p99 of Discover's errors by title over 24 h (it reads the range's raw events), in milliseconds.")
+    var discoverTarget = 600.0
     @Option(name: .long, help: "The faultline binary to start. Default: this one.") var binary: String?
 
     func run() throws {
@@ -49,9 +51,10 @@ struct APIBenchCommand: ParsableCommand {
             ("issues with free text", { i in base + "?query=sku-\(4000 + i % 1000)" }),
             ("issue page", { i in "/api/0/issues/\(hot[i % hot.count])/" }),
             ("events of an issue", { i in "/api/0/issues/\(hot[i % hot.count])/events/" }),
-            ("errors by title, 24h (Discover)", { _ in "/api/0/organizations/\(project.organizationSlug)/events/?field=title"
-                + "&field=count()&field=count_unique(user)&field=last_seen()&query=event.type:error&statsPeriod=24h&per_page=50" }),
         ].map { ($0.0, $0.1, target) }
+        reads.append(("errors by title, 24h (Discover)", { _ in "/api/0/organizations/\(project.organizationSlug)/events/?field=title"
+            + "&field=count()&field=count_unique(user)&field=last_seen()&query=event.type:error&statsPeriod=24h&per_page=50" },
+                      discoverTarget))
         if let traced {
             let org = "/api/0/organizations/\(project.organizationSlug)/"
             let traces = traced.tracesWithSpans
@@ -82,7 +85,8 @@ struct APIBenchCommand: ParsableCommand {
         }
         if !scans.isEmpty { failures.append("full scans of events: \(scans.joined(separator: ", "))") }
         guard failures.isEmpty else { throw CommandError("over the target (no full scan): \(failures.joined(separator: "; "))") }
-        print("\nall reads within their targets (issues p99 ≤ \(Int(target)) ms, performance p99 ≤ \(Int(performanceTarget)) ms); no read scans a whole table")
+        print("\nall reads within their targets (issues p99 ≤ \(Int(target)) ms, performance p99 ≤ \(Int(performanceTarget)) ms, "
+              + "Discover errors p99 ≤ \(Int(discoverTarget)) ms); no read scans a whole table")
     }
 
     /// Prints SQLite's plan for the performance reads; returns those that scan `transactions` whole.
