@@ -1,12 +1,15 @@
-// One project's settings: name, DSNs (copy, enable/disable, rate limit), SDK snippets, scrubbing, fingerprint rules.
+// One project's settings: name, DSNs (copy, enable/disable, rate limit), SDK snippets, scrubbing, fingerprint rules,
+// performance-issue detectors.
 import { api } from '../api.js';
 import { h, replace, toast, copyButton } from '../dom.js';
 import { snippets } from '../snippets.js';
+import { performanceSettingsForm } from './performance-settings.js';
 
 export async function render(ctx) {
   const { org, project: slug } = ctx.params;
   const base = `/projects/${encodeURIComponent(org)}/${encodeURIComponent(slug)}`;
-  const [project, keys] = await Promise.all([api(`${base}/`), api(`${base}/keys/`)]);
+  const [project, keys, detectors] = await Promise.all([api(`${base}/`), api(`${base}/keys/`),
+    api(`${base}/performance-issues/configure/`)]);
   if (!ctx.isCurrent()) return;
   ctx.setTitle(`${project.slug} settings`);
   const reload = () => ctx.navigate(location.pathname, { replace: true });
@@ -124,5 +127,6 @@ export async function render(ctx) {
     h('section', { class: 'panel', id: 'settings-keys' }, h('div', { class: 'row', style: { justifyContent: 'space-between' } }, h('h2', null, 'Client keys (DSN)'), newKey), keyRows),
     h('section', { class: 'panel snippets', id: 'settings-sdk' }, h('h2', null, 'Set up an SDK'), h('div', { class: 'trace-toggle row' }, tabs), code),
     h('section', { class: 'panel', id: 'settings-scrubbing' }, h('h2', null, 'Data scrubbing'), scrubbing),
-    h('section', { class: 'panel', id: 'settings-fingerprinting' }, h('h2', null, 'Fingerprint rules'), fingerprinting));
+    h('section', { class: 'panel', id: 'settings-fingerprinting' }, h('h2', null, 'Fingerprint rules'), fingerprinting),
+    h('section', { class: 'panel', id: 'settings-performance' }, h('h2', null, 'Performance issues'), performanceSettingsForm(base, detectors)));
 }
