@@ -67,23 +67,8 @@ public struct ErrorQuery: Sendable {
             fields.append(try Self.field(text))
         }
         self.fields = fields
-        var order: [(key: String, descending: Bool)] = []
-        for text in sort where !text.isEmpty {
-            let descending = text.hasPrefix("-")
-            let key = descending ? String(text.dropFirst()) : text
-            guard fields.contains(where: { $0.key == key }) else {
-                throw DiscoverQueryError("'sort' must name one of the requested fields.")
-            }
-            order.append((key, descending))
-        }
-        if order.isEmpty {
-            if let first = fields.first(where: { if case .aggregate = $0 { true } else { false } }) {
-                order = [(first.key, true)]
-            } else if fields.contains(.column(.timestamp)) {
-                order = [("timestamp", true)]
-            }
-        }
-        self.sort = order
+        let firstAggregate = fields.first(where: { if case .aggregate = $0 { true } else { false } })?.key
+        self.sort = try DiscoverQuery.order(sort, keys: fields.map(\.key), firstAggregate: firstAggregate)
         try parse(query: query)
     }
 

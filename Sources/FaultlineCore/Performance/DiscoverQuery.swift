@@ -75,25 +75,30 @@ public struct DiscoverQuery: Sendable, Equatable {
             fields.append(try Self.field(text))
         }
         self.fields = fields
+        let firstAggregate = fields.first(where: { if case .aggregate = $0 { true } else { false } })?.key
+        self.sort = try Self.order(sort, keys: fields.map(\.key), firstAggregate: firstAggregate)
+        try parse(query: query)
+    }
+
+    /// `sort` keys as sent (a requested field, `-` for descending); none: Sentry's pages sort by the first requested
+    /// aggregate, descending, and without one newest first (when `timestamp` is requested). Shared by `ErrorQuery`.
+    static func order(_ sort: [String], keys: [String], firstAggregate: String?) throws(DiscoverQueryError)
+        -> [(key: String, descending: Bool)] {
         var order: [(key: String, descending: Bool)] = []
         for text in sort where !text.isEmpty {
             let descending = text.hasPrefix("-")
             let key = descending ? String(text.dropFirst()) : text
-            guard fields.contains(where: { $0.key == key }) else {
-                throw DiscoverQueryError("'sort' must name one of the requested fields.")
-            }
+            guard keys.contains(key) else { throw DiscoverQueryError("'sort' must name one of the requested fields.") }
             order.append((key, descending))
         }
         if order.isEmpty {
-            // Sentry's pages sort by a requested aggregate; without one, newest first.
-            if let first = fields.first(where: { if case .aggregate = $0 { true } else { false } }) {
-                order = [(first.key, true)]
-            } else if fields.contains(.column(.timestamp)) {
+            if let firstAggregate {
+                order = [(firstAggregate, true)]
+            } else if keys.contains("timestamp") {
                 order = [("timestamp", true)]
             }
         }
-        self.sort = order
-        try parse(query: query)
+        return order
     }
 
     static func field(_ text: String) throws(DiscoverQueryError) -> Field {

@@ -25,26 +25,8 @@ extension OrganizationEventsEndpoint {
         let slugs = Dictionary(uniqueKeysWithValues: projects.map { ($0.id, $0.slug) })
         let rows = ErrorTable.rows(samples, query: query, window: range.seconds, projectSlug: { slugs[$0] ?? String($0) },
                                    issue: { labels[$0] })
-        let limit = try Pagination.limit(request, default: 100)
-        let offset = min(try Pagination.cursor(request).map { max(0, $0.id) } ?? 0, rows.count)
-        let page = rows.dropFirst(offset).prefix(limit)
-        let body = JSONValue.object([
-            ("data", .array(page.map { row in
-                .object(query.fields.map { field in (field.key, Self.json(row.values[field.key])) })
-            })),
-            ("meta", .object([
-                ("fields", .object(query.fields.map { ($0.key, .string(Self.type(of: $0))) })),
-                ("units", .object(query.fields.map { ($0.key, Self.unit(of: $0).map(JSONValue.string) ?? .null) })),
-                ("isMetricsData", .bool(false)),
-                ("dataset", .string("errors")),
-                ("samplesCapped", .bool(samples.count == Self.maxSamples)),
-            ])),
-        ])
-        var response = HTTPResponse.json(body)
-        let next = offset + limit < rows.count ? PageCursor(value: 0, id: offset + limit) : nil
-        let current = offset > 0 ? PageCursor(value: 0, id: offset) : nil
-        response.headers.add("Link", Pagination.link(request, next: next, current: current))
-        return response
+        return try Self.tablePage(request, rows: rows, fields: query.fields.map { ($0.key, Self.type(of: $0), Self.unit(of: $0)) },
+                                  dataset: "errors", capped: samples.count == Self.maxSamples)
     }
 
     /// `events-stats` over errors: `yAxis` among `count()`, `count_unique(…)`, `epm()`, `eps()`, per bucket, and the
@@ -75,39 +57,17 @@ extension OrganizationEventsEndpoint {
         let slugs = Dictionary(uniqueKeysWithValues: projects.map { ($0.id, $0.slug) })
         let slug: (Int) -> String = { slugs[$0] ?? String($0) }
         let buckets = TransactionSeries.buckets(start: range.start, end: range.end, interval: step)
-        let end = (buckets.last ?? range.start) + step
-        func serialize(_ series: TransactionSeries.Series, axis: String, order: Int?) -> JSONValue {
-            var fields: [(key: String, value: JSONValue)] = [
-                ("data", .array(zip(series.buckets, series.values[axis] ?? []).map { t, v in
-                    .array([.int(Int(clamping: t)), .array([.object([("count", .double(v))])])])
-                })),
-                ("start", .int(Int(clamping: buckets.first ?? range.start))),
-                ("end", .int(Int(clamping: end))),
-                ("isMetricsData", .bool(false)),
-            ]
-            if let field = query.fields.first(where: { $0.key == axis }) {
-                fields.append(("meta", .object([
-                    ("fields", .object([(axis, .string(Self.type(of: field)))])),
-                    ("units", .object([(axis, Self.unit(of: field).map(JSONValue.string) ?? .null)])),
-                ])))
-            }
-            if let order { fields.append(("order", .int(order))) }
-            return .object(fields)
-        }
+        let meta = Dictionary(query.fields.map { ($0.key, (type: Self.type(of: $0), unit: Self.unit(of: $0))) },
+                              uniquingKeysWith: { first, _ in first })
         if let top {
             let groups = ErrorTable.top(samples, query: query, limit: top, excludeOther: request.queryValue("excludeOther") == "1",
                                         buckets: buckets, interval: step, window: range.seconds, projectSlug: slug,
                                         issue: { labels[$0] })
-            return HTTPResponse.json(.object(groups.enumerated().map { i, group in
-                if axes.count == 1 { return (group.key, serialize(group.series, axis: axes[0], order: i)) }
-                return (group.key, .object(axes.enumerated().map { j, axis in (axis, serialize(group.series, axis: axis, order: j)) }
-                                            + [("order", .int(i))]))
-            }))
+            return Self.seriesResponse(axes: axes, groups: groups, buckets: buckets, range: range, step: step, meta: meta)
         }
         let series = ErrorTable.series(samples, query: query, buckets: buckets, interval: step, projectSlug: slug,
                                        issue: { labels[$0] })
-        if axes.count == 1 { return HTTPResponse.json(serialize(series, axis: axes[0], order: nil)) }
-        return HTTPResponse.json(.object(axes.enumerated().map { i, axis in (axis, serialize(series, axis: axis, order: i)) }))
+        return Self.seriesResponse(axes: axes, series: series, buckets: buckets, range: range, step: step, meta: meta)
     }
 
     static func type(of field: ErrorQuery.Field) -> String {

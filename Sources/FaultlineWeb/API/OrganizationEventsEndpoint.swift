@@ -45,20 +45,25 @@ struct OrganizationEventsEndpoint: Sendable {
         let samples = try store.transactionSamples(selection)
         let slugs = Dictionary(uniqueKeysWithValues: projects.map { ($0.id, $0.slug) })
         let rows = TransactionTable.rows(samples, query: query, window: range.seconds, projectSlug: { slugs[$0] ?? String($0) })
+        return try Self.tablePage(request, rows: rows, fields: query.fields.map { ($0.key, Self.type(of: $0), Self.unit(of: $0)) },
+                                  dataset: "transactions", capped: samples.count == Self.maxSamples)
+    }
+
+    /// One page of a Discover table in Sentry's shape — rows keyed by the fields as requested, `meta` with each field's
+    /// type and unit — and `Link` cursors, a cursor being an offset into the table (past its end: an empty page).
+    static func tablePage(_ request: HTTPRequest, rows: [TransactionTable.Row], fields: [(key: String, type: String, unit: String?)],
+                          dataset: String, capped: Bool) throws -> HTTPResponse {
         let limit = try Pagination.limit(request, default: 100)
-        // A cursor is an offset into the table; past its end is an empty page, and never a sum that overflows.
         let offset = min(try Pagination.cursor(request).map { max(0, $0.id) } ?? 0, rows.count)
         let page = rows.dropFirst(offset).prefix(limit)
         let body = JSONValue.object([
-            ("data", .array(page.map { row in
-                .object(query.fields.map { field in (field.key, Self.json(row.values[field.key])) })
-            })),
+            ("data", .array(page.map { row in .object(fields.map { field in (field.key, json(row.values[field.key])) }) })),
             ("meta", .object([
-                ("fields", .object(query.fields.map { ($0.key, .string(Self.type(of: $0))) })),
-                ("units", .object(query.fields.map { ($0.key, Self.unit(of: $0).map(JSONValue.string) ?? .null) })),
+                ("fields", .object(fields.map { ($0.key, .string($0.type)) })),
+                ("units", .object(fields.map { ($0.key, $0.unit.map(JSONValue.string) ?? .null) })),
                 ("isMetricsData", .bool(false)),
-                ("dataset", .string("transactions")),
-                ("samplesCapped", .bool(samples.count == Self.maxSamples)),
+                ("dataset", .string(dataset)),
+                ("samplesCapped", .bool(capped)),
             ])),
         ])
         var response = HTTPResponse.json(body)
@@ -108,39 +113,53 @@ struct OrganizationEventsEndpoint: Sendable {
         selection.columns = query.readColumns
         let samples = try store.transactionSamples(selection)
         let buckets = TransactionSeries.buckets(start: range.start, end: range.end, interval: step)
-        let end = (buckets.last ?? range.start) + step
-        func serialize(_ series: TransactionSeries.Series, axis: String, order: Int?) -> JSONValue {
-            let values = series.values[axis] ?? []
-            var fields: [(key: String, value: JSONValue)] = [
-                ("data", .array(zip(series.buckets, values).map { t, v in
-                    .array([.int(Int(clamping: t)), .array([.object([("count", .double(v))])])])
-                })),
-                ("start", .int(Int(clamping: buckets.first ?? range.start))),
-                ("end", .int(Int(clamping: end))),
-                ("isMetricsData", .bool(false)),
-            ]
-            if let field = query.fields.first(where: { $0.key == axis }) {
-                fields.append(("meta", .object([
-                    ("fields", .object([(axis, .string(Self.type(of: field)))])),
-                    ("units", .object([(axis, Self.unit(of: field).map(JSONValue.string) ?? .null)])),
-                ])))
-            }
-            if let order { fields.append(("order", .int(order))) }
-            return .object(fields)
-        }
+        let meta = Dictionary(query.fields.map { ($0.key, (type: Self.type(of: $0), unit: Self.unit(of: $0))) },
+                              uniquingKeysWith: { first, _ in first })
         let slugs = Dictionary(uniqueKeysWithValues: projects.map { ($0.id, $0.slug) })
         if let top {
             let groups = TransactionSeries.top(samples, query: query, limit: top,
                                                excludeOther: request.queryValue("excludeOther") == "1",
                                                buckets: buckets, interval: step, window: range.seconds,
                                                projectSlug: { slugs[$0] ?? String($0) })
+            return Self.seriesResponse(axes: axes, groups: groups, buckets: buckets, range: range, step: step, meta: meta)
+        }
+        let series = TransactionSeries.series(samples, query: query, buckets: buckets, interval: step)
+        return Self.seriesResponse(axes: axes, series: series, buckets: buckets, range: range, step: step, meta: meta)
+    }
+
+    /// Sentry's `events-stats` shapes: one axis is `{"data": [[time, [{"count": v}]], …], "start", "end", "meta"}`,
+    /// several are keyed by axis (each with its `order`); top groups (`groups`) are keyed by their key, each holding
+    /// its one series or its axes.
+    static func seriesResponse(axes: [String], series: TransactionSeries.Series? = nil, groups: [TransactionSeries.Group]? = nil,
+                               buckets: [Double], range: TimeRange, step: Double,
+                               meta: [String: (type: String, unit: String?)]) -> HTTPResponse {
+        let end = (buckets.last ?? range.start) + step
+        func serialize(_ series: TransactionSeries.Series, axis: String, order: Int?) -> JSONValue {
+            var fields: [(key: String, value: JSONValue)] = [
+                ("data", .array(zip(series.buckets, series.values[axis] ?? []).map { t, v in
+                    .array([.int(Int(clamping: t)), .array([.object([("count", .double(v))])])])
+                })),
+                ("start", .int(Int(clamping: buckets.first ?? range.start))),
+                ("end", .int(Int(clamping: end))),
+                ("isMetricsData", .bool(false)),
+            ]
+            if let m = meta[axis] {
+                fields.append(("meta", .object([
+                    ("fields", .object([(axis, .string(m.type))])),
+                    ("units", .object([(axis, m.unit.map(JSONValue.string) ?? .null)])),
+                ])))
+            }
+            if let order { fields.append(("order", .int(order))) }
+            return .object(fields)
+        }
+        if let groups {
             return HTTPResponse.json(.object(groups.enumerated().map { i, group in
                 if axes.count == 1 { return (group.key, serialize(group.series, axis: axes[0], order: i)) }
                 return (group.key, .object(axes.enumerated().map { j, axis in (axis, serialize(group.series, axis: axis, order: j)) }
                                             + [("order", .int(i))]))
             }))
         }
-        let series = TransactionSeries.series(samples, query: query, buckets: buckets, interval: step)
+        guard let series else { return HTTPResponse.json(.object([])) }
         if axes.count == 1 { return HTTPResponse.json(serialize(series, axis: axes[0], order: nil)) }
         return HTTPResponse.json(.object(axes.enumerated().map { i, axis in (axis, serialize(series, axis: axis, order: i)) }))
     }
