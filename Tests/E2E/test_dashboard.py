@@ -352,7 +352,9 @@ def test_projects_and_settings(server, browser):
     wait(d, lambda d: server.api("/api/0/projects/faultline/checkout-api/")[1]["fingerprintingRules"] == "error.type:ValueError -> value-errors")
     # Performance detectors: one turned off and a threshold changed; an out-of-range value is refused and changes nothing.
     configure = "/api/0/projects/faultline/checkout-api/performance-issues/configure/"
-    d.find_element(By.CSS_SELECTOR, "#performance-settings input[data-setting=consecutive_db_queries_detection_enabled]").click()
+    # (Saving the rules redraws the page: load it afresh rather than race the redraw.)
+    d.refresh()
+    css(d, "#performance-settings input[data-setting=consecutive_db_queries_detection_enabled]").click()
     slow = d.find_element(By.CSS_SELECTOR, "#performance-settings input[data-setting=slow_db_query_duration_threshold]")
     slow.clear()
     slow.send_keys("1500")
