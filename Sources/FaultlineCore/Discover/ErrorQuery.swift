@@ -39,6 +39,12 @@ public struct ErrorQuery: Sendable {
     /// Columns that follow from an event's issue alone.
     public static let issueColumns: Set<Column> = [.title, .issue, .issueID]
 
+    /// Whether answering needs the issues' titles and short ids: grouped, filtered or searched by them.
+    public var needsIssueLabels: Bool {
+        text != nil || filters.contains { $0.column == .title || $0.column == .issue }
+            || fields.contains { $0 == .column(.title) || $0 == .column(.issue) }
+    }
+
     /// The stored columns answering this query needs (project, time and issue are always read): what it groups by,
     /// filters on, and counts.
     public var readColumns: Set<Column> {

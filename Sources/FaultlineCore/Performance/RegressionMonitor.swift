@@ -19,7 +19,7 @@ public final class RegressionMonitor: @unchecked Sendable {
     private let clock: @Sendable () -> Double
     private let settings: EndpointRegression.Settings
     private let queue = DispatchQueue(label: "faultline.regressions")
-    // Invariant: set by `start` and cleared by `stop`, called once each from the serving thread.
+    // Invariant: set once by `start`, from the serving thread; the timer runs for the life of the process.
     private var timer: (any DispatchSourceTimer)?
 
     public init(store: any FaultlineStore, clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
@@ -35,11 +35,6 @@ public final class RegressionMonitor: @unchecked Sendable {
         source.setEventHandler { [weak self] in _ = try? self?.check() }
         source.resume()
         timer = source
-    }
-
-    public func stop() {
-        timer?.cancel()
-        timer = nil
     }
 
     /// Checks every project now and returns once the regressions found are committed (the test clock moved).

@@ -19,9 +19,7 @@ extension OrganizationEventsEndpoint {
         let samples = try store.errorSamples(projectIDs: projects.map(\.id), since: range.start, until: range.end,
                                              environments: request.queryValues("environment").filter { !$0.isEmpty },
                                              columns: query.readColumns, limit: Self.maxSamples)
-        let wantsLabels = query.filters.contains { $0.column == .title || $0.column == .issue } || query.text != nil
-            || query.fields.contains { $0 == .column(.title) || $0 == .column(.issue) }
-        let labels = wantsLabels ? try store.issueLabels(ids: Array(Set(samples.compactMap(\.issueID)))) : [:]
+        let labels = try issueLabels(query, samples)
         let slugs = Dictionary(uniqueKeysWithValues: projects.map { ($0.id, $0.slug) })
         let rows = ErrorTable.rows(samples, query: query, window: range.seconds, projectSlug: { slugs[$0] ?? String($0) },
                                    issue: { labels[$0] })
@@ -53,7 +51,7 @@ extension OrganizationEventsEndpoint {
         let samples = try store.errorSamples(projectIDs: projects.map(\.id), since: range.start, until: range.end,
                                              environments: request.queryValues("environment").filter { !$0.isEmpty },
                                              columns: query.readColumns, limit: Self.maxSamples)
-        let labels = try store.issueLabels(ids: Array(Set(samples.compactMap(\.issueID))))
+        let labels = try issueLabels(query, samples)
         let slugs = Dictionary(uniqueKeysWithValues: projects.map { ($0.id, $0.slug) })
         let slug: (Int) -> String = { slugs[$0] ?? String($0) }
         let buckets = TransactionSeries.buckets(start: range.start, end: range.end, interval: step)
@@ -68,6 +66,12 @@ extension OrganizationEventsEndpoint {
         let series = ErrorTable.series(samples, query: query, buckets: buckets, interval: step, projectSlug: slug,
                                        issue: { labels[$0] })
         return Self.seriesResponse(axes: axes, series: series, buckets: buckets, range: range, step: step, meta: meta)
+    }
+
+    /// The titles and short ids of the samples' issues, read only when the query uses them.
+    private func issueLabels(_ query: ErrorQuery, _ samples: [ErrorSample]) throws -> [Int: ErrorIssueLabel] {
+        guard query.needsIssueLabels else { return [:] }
+        return try store.issueLabels(ids: Array(Set(samples.compactMap(\.issueID))))
     }
 
     static func type(of field: ErrorQuery.Field) -> String {
