@@ -34,19 +34,36 @@ public struct EventFacts: Sendable {
     enum TopKey: Int, CaseIterable {
         case platform, exception, threads, stacktrace, logentry, legacyMessage, message, logger, level, transaction, tags,
              fingerprint, timestamp, release, environment, dist, serverName, contexts, request, user, eventID, type,
-             startTimestamp
+             startTimestamp, template, culprit,
+             // Protocol v4–v6 names of the same interfaces (Relay's legacy aliases): read when the new name is absent.
+             legacyException, legacyStacktrace, legacyRequest, legacyUser, legacyTemplate
     }
 
     static let topKeyNames = JSONRef.KeySet([
         "platform", "exception", "threads", "stacktrace", "logentry", "sentry.interfaces.Message", "message", "logger",
         "level", "transaction", "tags", "fingerprint", "timestamp", "release", "environment", "dist", "server_name",
-        "contexts", "request", "user", "event_id", "type", "start_timestamp",
+        "contexts", "request", "user", "event_id", "type", "start_timestamp", "template", "culprit",
+        "sentry.interfaces.Exception", "sentry.interfaces.Stacktrace", "sentry.interfaces.Http", "sentry.interfaces.User",
+        "sentry.interfaces.Template",
     ])
 
     /// Those members, found in one pass over the event's top level (one scan per field cost more).
     let top: [JSONRef?]
 
-    func top(_ key: TopKey) -> JSONRef? { top[key.rawValue] }
+    func top(_ key: TopKey) -> JSONRef? { Self.member(key, in: top) }
+
+    static func member(_ key: TopKey, in top: [JSONRef?]) -> JSONRef? {
+        if let found = top[key.rawValue] { return found }
+        switch key {
+        case .exception: return top[TopKey.legacyException.rawValue]
+        case .stacktrace: return top[TopKey.legacyStacktrace.rawValue]
+        case .request: return top[TopKey.legacyRequest.rawValue]
+        case .user: return top[TopKey.legacyUser.rawValue]
+        case .template: return top[TopKey.legacyTemplate.rawValue]
+        case .logentry: return top[TopKey.legacyMessage.rawValue]
+        default: return nil
+        }
+    }
 
     /// The payload's `event_id` member as sent (ingest validates it).
     public var eventIDMember: JSONRef? { top(.eventID) }
@@ -80,7 +97,7 @@ public struct EventFacts: Sendable {
     public init(_ root: JSONRef) {
         let top = root.members(named: Self.topKeyNames)
         self.top = top
-        func field(_ key: TopKey) -> JSONRef? { top[key.rawValue] }
+        func field(_ key: TopKey) -> JSONRef? { Self.member(key, in: top) }
         let platform = (field(.platform)?.string).map { $0.lowercased() } ?? "other"
         self.platform = platform
         exceptions = Self.interfaceValues(field(.exception)).map { e in
@@ -98,7 +115,7 @@ public struct EventFacts: Sendable {
         } else {
             threadFrames = StackFrame.frames(of: field(.stacktrace), platform: platform)
         }
-        let logentry = field(.logentry) ?? field(.legacyMessage)
+        let logentry = field(.logentry)
         let message = field(.message)
         switch message?.kind {
         case .string?: messageFormatted = message?.string
@@ -116,7 +133,8 @@ public struct EventFacts: Sendable {
         }
         if messageFormatted == nil { messageFormatted = messageTemplate }
         logger = field(.logger)?.string
-        level = field(.level)?.string
+        // Python's logging numbers (40) are levels too.
+        level = field(.level)?.scalarText
         transaction = field(.transaction)?.string
         tags = Self.tagPairs(field(.tags))
         if let fp = field(.fingerprint), fp.kind == .array {
@@ -125,11 +143,15 @@ public struct EventFacts: Sendable {
         }
     }
 
-    /// An interface in list form or `{values: [...]}` form.
+    /// An interface in list form, `{values: [...]}` form, or a bare object standing for a list of one (as Relay
+    /// reads `Values<T>`: an object without `values` is the single item).
     public static func interfaceValues(_ ref: JSONRef?) -> [JSONRef] {
         guard let ref else { return [] }
-        let list = ref.kind == .array ? ref : ref["values"]
-        return (list?.elements ?? []).filter { $0.kind == .object }
+        if ref.kind == .object {
+            guard let list = ref["values"] else { return ref.count == 0 ? [] : [ref] }
+            return list.elements.filter { $0.kind == .object }
+        }
+        return ref.elements.filter { $0.kind == .object }
     }
 
     /// `tags` as an object or a list of `[key, value]` pairs; non-scalar values are dropped.
@@ -158,6 +180,36 @@ public struct EventFacts: Sendable {
         return frames.last(where: \.inApp) ?? frames.last
     }
 
+    /// Sentry's culprit (`get_culprit`): the one the SDK sent, else the transaction, else the innermost in-app frame
+    /// of the last exception that has frames (`module in function`; `function(file)` for JavaScript; the function
+    /// alone for native code), else the innermost frame, else the request's URL. None for a synthetic exception.
+    public var culprit: String {
+        if let sent = top(.culprit)?.string, !sent.isEmpty { return sent }
+        if let transaction, !transaction.isEmpty { return transaction }
+        let frames: [StackFrame]
+        if let main = mainException {
+            if main.synthetic { return "" }
+            frames = exceptions.last(where: { !$0.frames.isEmpty })?.frames ?? []
+        } else {
+            frames = topLevelFrames
+        }
+        var fallback: String?
+        for frame in frames.reversed() {
+            if frame.inApp {
+                if let text = frame.culprit(platform: platform), !text.isEmpty { return text }
+            } else if fallback == nil {
+                fallback = frame.culprit(platform: platform)
+            }
+        }
+        if let fallback, !fallback.isEmpty { return fallback }
+        return top(.request)?["url"]?.string ?? ""
+    }
+
+    /// The event's own `stacktrace` (Sentry's culprit does not read threads).
+    var topLevelFrames: [StackFrame] {
+        StackFrame.frames(of: top(.stacktrace), platform: platform)
+    }
+
     public var isUnhandled: Bool { exceptions.contains { $0.handled == false } }
 }
 
@@ -165,7 +217,10 @@ public struct EventFacts: Sendable {
 /// sent only the template.
 enum MessageFormatter {
     static func format(_ template: String, params: JSONRef?) -> String {
-        let values = (params?.elements ?? []).map { $0.scalarText ?? String(decoding: $0.rawBytes, as: UTF8.self) }
+        format(template, values: (params?.elements ?? []).map { $0.scalarText ?? String(decoding: $0.rawBytes, as: UTF8.self) })
+    }
+
+    static func format(_ template: String, values: [String]) -> String {
         guard !values.isEmpty else { return template }
         var out = ""
         var next = 0

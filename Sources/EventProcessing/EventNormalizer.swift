@@ -89,12 +89,30 @@ public enum EventNormalizer {
         add("release", release)
         add("server_name", serverName)
         add("transaction", transaction)
+        add("logger", logger)
+        // Sentry's context tags: `browser` ("Chrome 120.0.6099") and `browser.name`, the same for `os`, `client_os`
+        // and `runtime`; `device` is the model.
+        var hasBrowser = false
+        var hasOS = false
         if let contexts = facts.top(.contexts), contexts.kind == .object {
-            for key in ["browser", "os", "runtime", "device"] {
+            for key in ["browser", "os", "client_os", "runtime", "device"] {
                 guard let context = contexts[key], context.kind == .object else { continue }
                 let n = context["name"]?.string ?? (key == "device" ? context["model"]?.string : nil)
                 let version = context["version"]?.scalarText
                 add(key, n.map { name in version.map { "\(name) \($0)" } ?? name })
+                if key != "device" { add(key + ".name", n) }
+                if key == "browser" { hasBrowser = true }
+                if key == "os" || key == "client_os" { hasOS = true }
+            }
+        }
+        // No browser context: the request's User-Agent names it, as Relay derives it.
+        if !hasBrowser || !hasOS, let agent = UserAgent.header(in: facts.top(.request)) {
+            let parsed = UserAgent.parse(agent)
+            let osKey = UserAgent.isBrowserPlatform(platform) ? "os" : "client_os"
+            for (key, part) in [("browser", hasBrowser ? nil : parsed.browser), (osKey, hasOS ? nil : parsed.os)] {
+                guard let part else { continue }
+                add(key, part.version.map { "\(part.name) \($0)" } ?? part.name)
+                add(key + ".name", part.name)
             }
         }
         if let url = facts.top(.request)?["url"]?.string {
@@ -146,6 +164,12 @@ public enum EventNormalizer {
         case "warning", "warn": return "warning"
         case "error", "err": return "error"
         case "fatal", "critical", "crit", "emerg", "alert": return "fatal"
+        // Python's logging levels, which raven-python and logging handlers sent as numbers (Relay reads them too).
+        case "10": return "debug"
+        case "20": return "info"
+        case "30": return "warning"
+        case "40": return "error"
+        case "50": return "fatal"
         default: return nil
         }
     }

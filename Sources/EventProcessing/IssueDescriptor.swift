@@ -52,13 +52,7 @@ public struct IssueDescriptor: Sendable, Equatable {
         let frame = facts.culpritFrame
         filename = frame?.filename ?? frame?.absPath
         function = frame?.function
-        if let frame, frame.module != nil || frame.filename != nil || frame.function != nil {
-            let place = frame.module ?? frame.filename ?? frame.absPath ?? "?"
-            culprit = frame.function.map { "\(place) in \($0)" } ?? place
-        } else {
-            culprit = facts.transaction ?? ""
-        }
-        culprit = Self.truncate(culprit, Self.maxTitleLength)
+        culprit = Self.truncate(facts.culprit, Self.maxTitleLength)
         level = EventNormalizer.level(facts.level) ?? "error"
         isUnhandled = facts.isUnhandled
     }

@@ -59,6 +59,36 @@ public struct StackFrame: Sendable, Equatable {
         inApp = isInApp(platform: eventPlatform)
     }
 
+    /// `filename` as Relay completes it: when only `abs_path` was sent, the filename is that path, or for a URL
+    /// its path part (`https://cdn.example.com/js/app.js?v=3` → `/js/app.js`).
+    public var resolvedFilename: String? {
+        if let filename { return filename }
+        guard let absPath else { return nil }
+        return StackFrame.urlPath(absPath) ?? absPath
+    }
+
+    /// The path of an absolute URL (`scheme://host/path`), without query or fragment; nil for anything else or
+    /// for a URL whose path is empty or `/`.
+    public static func urlPath(_ text: String) -> String? {
+        guard let scheme = text.range(ofText: "://"),
+              text[text.startIndex..<scheme.lowerBound].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "+" || $0 == "-" || $0 == "." }),
+              !text[text.startIndex..<scheme.lowerBound].isEmpty else { return nil }
+        let rest = text[scheme.upperBound...]
+        guard let slash = rest.firstIndex(of: "/") else { return nil }
+        var path = rest[slash...]
+        if let end = path.firstIndex(where: { $0 == "?" || $0 == "#" }) { path = path[..<end] }
+        return path.isEmpty || path == "/" ? nil : String(path)
+    }
+
+    /// Sentry's `get_frame_culprit`.
+    func culprit(platform eventPlatform: String) -> String? {
+        let platform = self.platform ?? eventPlatform
+        if platform == "objc" || platform == "cocoa" || platform == "native" { return function ?? "?" }
+        guard let place = module ?? resolvedFilename else { return nil }
+        if platform == "javascript" || platform == "node" { return "\(function ?? "?")(\(place))" }
+        return "\(place) in \(function ?? "?")"
+    }
+
     /// Frames of a stack trace (`{frames: [...]}`), oldest call first as SDKs send them.
     static func frames(of stacktrace: JSONRef?, platform: String?) -> [StackFrame] {
         guard let frames = stacktrace?["frames"], frames.kind == .array else { return [] }

@@ -76,6 +76,41 @@ enum CoreFixtures {
         #expect(stored.level == "warning")
     }
 
+    /// raven-python's form: base64 of zlib, `application/octet-stream`, no `Content-Encoding`.
+    @Test func legacyBase64ZlibStoreBody() throws {
+        let h = try Harness()
+        let json = Array(#"{"message":"from raven","level":40,"platform":"python"}"#.utf8)
+        let body = Array(Data(DeflateEncoder.compress(json, format: .zlib)).base64EncodedString().utf8)
+        let accepted = try h.send(h.request(body, endpoint: .store)).get()
+        let id = try #require(accepted.eventID)
+        let stored = try #require(try h.store.event(projectID: h.bootstrap.project.id, eventID: id))
+        #expect(stored.json == json)
+        #expect(stored.level == "error")
+        // Kept as the JSON it wrapped, so the raw-event route answers with JSON.
+        let kept = try h.store.readers.read { try $0.first("SELECT encoding, format FROM payloads") { ($0.string(0), $0.string(1)) } }
+        #expect(kept?.0 == "identity" && kept?.1 == "json")
+        // Base64 of something that is not zlib is a 400-class body error, not a crash.
+        let junk = Array(Data([0x78, 0x9C, 9, 9, 9]).base64EncodedString().utf8)
+        #expect(throws: IngestError.self) { try h.send(h.request(junk, endpoint: .store)).get() }
+    }
+
+    /// A rejection leaves one debug line naming the project and the reason, never the body.
+    @Test func rejectionsAreLoggedAtDebug() throws {
+        let h = try Harness()
+        let lines = CapturedLog()
+        var logger = Logger(label: "test") { _ in CapturingLogHandler(lines: lines) }
+        logger.logLevel = .debug
+        let ingest = IngestService(store: h.store, metrics: h.metrics, logger: logger)
+        let done = DispatchSemaphore(value: 0)
+        ingest.ingest(h.request(Array(#"{"message": secret-value}"#.utf8), endpoint: .store)) { _ in done.signal() }
+        done.wait()
+        let logged = lines.all
+        #expect(logged.count == 1)
+        let line = try #require(logged.first)
+        #expect(line.contains("ingest rejected") && line.contains("project=\(h.bootstrap.project.id)") && line.contains("reason=invalid_json"))
+        #expect(!line.contains("secret-value"))
+    }
+
     @Test func duplicatesAreStoredOnceAndStillAccepted() throws {
         let h = try Harness()
         let body = Array("{\"event_id\":\"9ec79c33ec9942ab8353589fcb2e04dc\"}\n{\"type\":\"event\"}\n{\"message\":\"x\"}\n".utf8)
@@ -203,4 +238,27 @@ enum CoreFixtures {
 
 extension String {
     static func * (lhs: String, rhs: Int) -> String { String(repeating: lhs, count: rhs) }
+}
+
+final class CapturedLog: Sendable {
+    private let lines = Mutex<[String]>([])
+    func append(_ line: String) { lines.withLock { $0.append(line) } }
+    var all: [String] { lines.withLock { $0 } }
+}
+
+struct CapturingLogHandler: LogHandler {
+    let lines: CapturedLog
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String,
+             function: String, line: UInt) {
+        let fields = (metadata ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        lines.append("\(level) \(message) \(fields)")
+    }
 }

@@ -34,11 +34,18 @@ public final class IngestService: Sendable {
         let prepared: (IngestBatch, EventID?)
         // The writer's group commit waits for envelopes announced here while they are decoded and grouped.
         store.expectCommit()
+        // The project, once the request's credentials named it: a rejection's log line says whose it was.
+        var project: Int?
         do {
-            prepared = try prepare(request)
+            prepared = try prepare(request, project: &project)
         } catch let error as IngestError {
             store.cancelExpectedCommit()
             metrics.increment(.init("faultline_events_rejected_total", [("reason", error.reason)]))
+            // Debug only: a misbehaving client would otherwise flood the log. Never the body, only why.
+            logger.debug("ingest rejected", metadata: [
+                "project": "\(project.map(String.init) ?? request.projectID.map { String($0.prefix(20)) } ?? "unknown")",
+                "reason": "\(error.reason)", "detail": "\(error.description)",
+            ])
             completion(.failure(error))
             return
         } catch {
@@ -65,7 +72,7 @@ public final class IngestService: Sendable {
     }
 
     /// Everything up to the commit: pure CPU work on the caller's thread.
-    func prepare(_ request: IngestRequest) throws -> (IngestBatch, EventID?) {
+    func prepare(_ request: IngestRequest, project: inout Int?) throws -> (IngestBatch, EventID?) {
         var pathProject: Int?
         if let text = request.projectID {
             guard let id = Int(text), id > 0 else { throw IngestError.invalidProjectID }
@@ -82,6 +89,7 @@ public final class IngestService: Sendable {
         // Credentials on the request are checked before any decompression, so an unknown key costs a lookup,
         // not up to 200 MiB of inflating. Only the envelope's own `dsn` header needs the body first.
         var key = try auth.map { try authorize($0, pathProject: pathProject) }
+        project = key?.projectID
 
         let isEnvelope = request.isEnvelope
         let encodings = ContentEncoding.parseHeader(request.contentEncoding)
@@ -90,11 +98,17 @@ public final class IngestService: Sendable {
             // unauthenticated sender never gets the whole envelope inflated.
             guard isEnvelope else { throw IngestError.protocol(.missingAuth) }
             key = try authorizeFromEnvelopeHeader(request.body, encodings: encodings, pathProject: pathProject)
+            project = key?.projectID
         }
         let limit = isEnvelope ? IngestLimits.maxEnvelopeBytes : IngestLimits.maxEventBytes
-        let decoded: [UInt8]
+        var decoded: [UInt8]
+        var legacyWrapped = false
         do {
             decoded = try ContentDecoder.decode(request.body, encodings: encodings, limit: limit)
+            if !isEnvelope && encodings.isEmpty, let unwrapped = try LegacyStoreBody.unwrap(decoded, limit: limit) {
+                legacyWrapped = true
+                decoded = unwrapped
+            }
         } catch {
             throw IngestError.body(error)
         }
@@ -119,7 +133,8 @@ public final class IngestService: Sendable {
 
         // Only a single coding is kept as-is; stacked codings are rare enough to store decoded.
         let format = isEnvelope ? "envelope" : "json"
-        let payload: IngestBatch.Payload = encodings.count <= 1
+        // A legacy base64/zlib body is kept as the JSON it wraps (the raw-event route answers with that).
+        let payload: IngestBatch.Payload = encodings.count <= 1 && !legacyWrapped
             ? .init(encoding: encodings.first?.rawValue ?? "identity", format: format, bytes: request.body)
             : .init(encoding: "identity", format: format, bytes: decoded)
 

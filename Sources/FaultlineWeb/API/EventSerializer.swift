@@ -1,3 +1,4 @@
+import EventProcessing
 import FaultlineCore
 import SentryProtocol
 
@@ -7,9 +8,12 @@ enum EventSerializer {
     static func detail(_ event: StoredEvent, projectID: Int) throws -> JSONValue {
         let document = try JSONDocument(bytes: event.json)
         let root = document.root
-        let value = root.value
+        // Whatever protocol version the SDK spoke, the API answers in today's shape (legacy names, bare interfaces,
+        // numeric levels, derived filenames, culprit and contexts normalized as Relay would have stored them).
+        let facts = EventFacts(root)
+        let value = EventShape.normalized(root.value, facts: facts)
         let exceptions = values(value["exception"])
-        let logentry = value["logentry"] ?? value["sentry.interfaces.Message"]
+        let logentry = value["logentry"]
         let message = messageText(value)
         let isTransaction = event.type == "transaction"
         let type = isTransaction ? "transaction" : (exceptions.isEmpty ? "default" : "error")
@@ -21,16 +25,12 @@ enum EventSerializer {
             entries.append(entry("exception", .object([("values", .array(shown)),
                                                        ("hasSystemFrames", .bool(hasSystemFrames(shown)))])))
         }
-        if let logentry {
-            entries.append(entry("message", logentry))
-        } else if let m = value["message"], case .string(let text) = m {
-            entries.append(entry("message", .object([("formatted", .string(text))])))
-        }
+        if let logentry { entries.append(entry("message", logentry)) }
         if let crumbs = value["breadcrumbs"] {
             entries.append(entry("breadcrumbs", .object([("values", .array(values(crumbs)))])))
         }
         if let request = value["request"] { entries.append(entry("request", request)) }
-        if isTransaction, let spans = value["spans"], case .array = spans { entries.append(entry("spans", spans)) }
+        if let template = value["template"] { entries.append(entry("template", template)) }
         if let threads = value["threads"] {
             entries.append(entry("threads", .object([("values", .array(values(threads).map {
                 FrameSerializer.withFrames($0, platform: platform)
@@ -38,23 +38,15 @@ enum EventSerializer {
         }
         if isTransaction, let spans = value["spans"] { entries.append(entry("spans", spans)) }
 
-        var tags: [JSONValue] = []
-        for (key, v) in tagPairs(value["tags"]) {
-            tags.append(.object([("key", .string(key)), ("value", .string(v))]))
-        }
-        for key in ["level", "environment", "release"] where !tags.contains(where: { $0["key"]?.stringValue == key }) {
-            if let v = value[key]?.stringValue { tags.append(.object([("key", .string(key)), ("value", .string(v))])) }
-        }
+        // The tags the issue counted for this event: its own and those Sentry derives (level, url, browser, os…).
+        let normalized = EventNormalizer.normalize(facts, receivedAt: event.receivedAt, sentAt: nil)
+        let tags: [JSONValue] = normalized.tags.map { .object([("key", .string($0.key)), ("value", .string($0.value))]) }
 
         let title: String
         if isTransaction {
             title = value["transaction"]?.stringValue ?? "<unlabeled transaction>"
-        } else if let last = exceptions.last {
-            let t = last["type"]?.stringValue ?? "Error"
-            let v = last["value"]?.stringValue ?? ""
-            title = v.isEmpty ? t : "\(t): \(firstLine(v))"
         } else {
-            title = message.map(firstLine) ?? "<unlabeled event>"
+            title = IssueDescriptor(facts, title: nil).title
         }
 
         let missing = JSONValue.null
@@ -67,11 +59,11 @@ enum EventSerializer {
         fields.append(("type", .string(type)))
         fields.append(("title", .string(title)))
         fields.append(("message", .string(message ?? "")))
-        fields.append(("culprit", value["culprit"] ?? value["transaction"] ?? missing))
+        fields.append(("culprit", value["culprit"] ?? .string("")))
         fields.append(("platform", value["platform"] ?? .string("other")))
         fields.append(("dateCreated", .string(Timestamp.format(event.timestamp))))
         fields.append(("dateReceived", .string(Timestamp.format(event.receivedAt))))
-        fields.append(("level", value["level"] ?? .string(isTransaction ? "info" : "error")))
+        fields.append(("level", isTransaction ? (value["level"] ?? .string("info")) : .string(normalized.level)))
         fields.append(("logger", value["logger"] ?? missing))
         fields.append(("release", release))
         fields.append(("dist", value["dist"] ?? missing))
@@ -148,15 +140,10 @@ enum EventSerializer {
         }
     }
 
+    /// Over a normalized event, where any message is in `logentry`.
     static func messageText(_ value: JSONValue) -> String? {
-        if let entry = value["logentry"] ?? value["sentry.interfaces.Message"] {
-            return entry["formatted"]?.stringValue ?? entry["message"]?.stringValue
-        }
-        switch value["message"] {
-        case .string(let s)?: return s
-        case .object?: return value["message"]?["formatted"]?.stringValue ?? value["message"]?["message"]?.stringValue
-        default: return nil
-        }
+        guard let entry = value["logentry"] else { return nil }
+        return entry["formatted"]?.stringValue ?? entry["message"]?.stringValue
     }
 
     static func firstLine(_ text: String) -> String {
