@@ -6,9 +6,12 @@ VENV := $(BUILD)/venv
 PY := $(VENV)/bin/python
 RELEASE_BIN := $(BUILD)/release/faultline
 APT_PACKAGES := libsqlite3-dev zlib1g-dev libbrotli-dev libzstd-dev libdeflate-dev libcurl4-openssl-dev pkg-config python3-venv
-# Only the tests need these (the browser suite of the dashboards).
-TEST_APT_PACKAGES := chromium chromium-driver
-PY_PACKAGES := sentry-sdk==2.75.0 sentry-cli==3.8.2 schemathesis==4.32.5 selenium==4.51.0 aiosmtpd==1.4.6 brotli pytest
+# Only the tests need these: the browser suite of the dashboards, and the real clients other than the Python SDK
+# (sentry-go with the Go toolchain to build it, sentry-ruby, raven-js run in Chromium).
+TEST_APT_PACKAGES := chromium chromium-driver golang-go golang-github-getsentry-sentry-go-dev ruby ruby-sentry-ruby \
+	node-raven-js
+PY_PACKAGES := sentry-sdk==2.75.0 sentry-cli==3.8.2 schemathesis==4.32.5 selenium==4.51.0 aiosmtpd==1.4.6 brotli pytest \
+	raven==6.10.0
 DATA ?= ./data
 LISTEN ?= 127.0.0.1:9000
 

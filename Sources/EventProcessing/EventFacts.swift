@@ -125,9 +125,12 @@ public struct EventFacts: Sendable {
         default: break
         }
         if let logentry {
+            // `logentry` wins over a top-level `message` (raven sends both, the template in each); with no
+            // `formatted`, the template is formatted with its params (Relay's logentry normalization).
             messageTemplate = logentry["message"]?.string ?? messageTemplate
-            messageFormatted = logentry["formatted"]?.string ?? messageFormatted
-            if messageFormatted == nil, let template = messageTemplate {
+            if let formatted = logentry["formatted"]?.string {
+                messageFormatted = formatted
+            } else if let template = logentry["message"]?.string {
                 messageFormatted = MessageFormatter.format(template, params: logentry["params"])
             }
         }

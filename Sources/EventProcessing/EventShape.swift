@@ -133,15 +133,20 @@ public enum EventShape {
         return .object(fields)
     }
 
-    /// Relay's `process_non_raw_frame`: a frame with only `abs_path` gets a `filename` (a URL's path), and `?`
-    /// for an unknown function becomes no function.
+    /// Relay's `process_non_raw_frame`: a frame without `abs_path` has its `filename` moved there, and a frame
+    /// without `filename` gets one from `abs_path` (a URL's path); `?` for an unknown function becomes no function.
     static func normalizedFrame(_ frame: JSONValue) -> JSONValue {
         guard case .object(var fields) = frame else { return frame }
-        let filename = fields.first { $0.key == "filename" }?.value.stringValue
-        if filename == nil || filename == "", let absPath = fields.first(where: { $0.key == "abs_path" })?.value.stringValue,
-           !absPath.isEmpty {
-            fields.removeAll { $0.key == "filename" }
-            fields.append(("filename", .string(StackFrame.urlPath(absPath) ?? absPath)))
+        func text(_ key: String) -> String? {
+            guard let s = fields.first(where: { $0.key == key })?.value.stringValue, !s.isEmpty else { return nil }
+            return s
+        }
+        let probe = StackFrame(filename: text("filename"), absPath: text("abs_path"))
+        if let filename = probe.resolvedFilename {
+            let absPath = probe.absPath ?? probe.filename
+            fields.removeAll { $0.key == "filename" || $0.key == "abs_path" }
+            fields.append(("filename", .string(filename)))
+            if let absPath { fields.append(("abs_path", .string(absPath))) }
         }
         for key in ["function", "symbol"] {
             if let i = fields.firstIndex(where: { $0.key == key }), fields[i].value.stringValue == "?" { fields[i].value = .null }

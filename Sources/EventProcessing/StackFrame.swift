@@ -59,12 +59,12 @@ public struct StackFrame: Sendable, Equatable {
         inApp = isInApp(platform: eventPlatform)
     }
 
-    /// `filename` as Relay completes it: when only `abs_path` was sent, the filename is that path, or for a URL
-    /// its path part (`https://cdn.example.com/js/app.js?v=3` → `/js/app.js`).
+    /// `filename` as Relay completes it (`process_non_raw_frame`): a frame without `abs_path` has its filename
+    /// moved there; then a frame without `filename` gets the absolute path, or for a URL its path part
+    /// (`https://cdn.example.com/js/app.js?v=3` → `/js/app.js`).
     public var resolvedFilename: String? {
-        if let filename { return filename }
-        guard let absPath else { return nil }
-        return StackFrame.urlPath(absPath) ?? absPath
+        guard let absPath else { return filename.map { StackFrame.urlPath($0) ?? $0 } }
+        return filename ?? StackFrame.urlPath(absPath) ?? absPath
     }
 
     /// The path of an absolute URL (`scheme://host/path`), without query or fragment; nil for anything else or

@@ -80,11 +80,15 @@ import Testing
         let v = try shaped(["platform": "javascript", "exception": ["values": [["type": "TypeError", "stacktrace": ["frames": [
             ["abs_path": "https://cdn.example.com/static/js/app.3f9a8b7c.js?v=2", "function": "submit", "lineno": 1, "in_app": true],
             ["abs_path": "/srv/app/server.js", "function": "?", "lineno": 5],
+            // raven-js sends the URL as the filename: it becomes the abs_path.
+            ["filename": "http://localhost:8080/static/js/shop.js", "function": "applyCoupon", "lineno": 3],
         ]]]]]])
         let frames = v["exception"]?["values"]?.arrayValue?.first?["stacktrace"]?["frames"]?.arrayValue ?? []
-        #expect(frames.first?["filename"] == .string("/static/js/app.3f9a8b7c.js"))
-        #expect(frames.last?["filename"] == .string("/srv/app/server.js"))
-        #expect(frames.last?["function"] == .null)
+        #expect(frames[0]["filename"] == .string("/static/js/app.3f9a8b7c.js"))
+        #expect(frames[1]["filename"] == .string("/srv/app/server.js"))
+        #expect(frames[1]["function"] == .null)
+        #expect(frames[2]["filename"] == .string("/static/js/shop.js"))
+        #expect(frames[2]["abs_path"] == .string("http://localhost:8080/static/js/shop.js"))
         #expect(StackFrame.urlPath("https://example.com/") == nil)
         #expect(StackFrame.urlPath("blob:https://x") == nil)
     }
