@@ -41,15 +41,17 @@ public enum EventNormalizer {
     ]
 
     /// The event's top-level members are read through `facts`, which found them in one pass.
-    public static func normalize(_ facts: EventFacts, receivedAt: Double, sentAt: Double?) -> NormalizedFields {
+    /// `defaultLevel`: an error event without a level is an error; a transaction is `info` (as Sentry shows them).
+    public static func normalize(_ facts: EventFacts, receivedAt: Double, sentAt: Double?,
+                                 defaultLevel: String = "error") -> NormalizedFields {
         var notes: [String] = []
         let timestamp = Self.timestamp(facts.top(.timestamp), receivedAt: receivedAt, sentAt: sentAt, notes: &notes)
 
         let rawLevel = facts.level
-        var level = Self.level(rawLevel) ?? "error"
+        var level = Self.level(rawLevel) ?? defaultLevel
         if let rawLevel, Self.level(rawLevel) == nil {
-            notes.append("level: invalid value '\(rawLevel.prefix(32))', using error")
-            level = "error"
+            notes.append("level: invalid value '\(rawLevel.prefix(32))', using \(defaultLevel)")
+            level = defaultLevel
         }
         var platform = facts.platform
         if !platforms.contains(platform) {

@@ -122,3 +122,26 @@ def test_uncompressed_assets_in_a_browser_pageload(server):
     assert status == 200
     time.sleep(1.5)
     assert [i["metadata"]["value"] for i in performance_issues(server).values()] == ["https://cdn.example.com/app.css"]
+
+
+def test_each_event_shows_its_own_evidence(server):
+    # Two transactions with the same problem: the issue's latest event shows the spans of its own transaction, not
+    # those of the first sighting; and performance events are `info`, not errors.
+    run_sdk(server.dsn, DASHBOARD.replace("int(sys.argv[1]) if len(sys.argv) > 1 else 1", "2"))
+    assert wait_for(lambda: "Consecutive DB Queries" in performance_issues(server), timeout=10)
+    issue = performance_issues(server)["Consecutive DB Queries"]
+    assert wait_for(lambda: server.api(f"/api/0/issues/{issue['id']}/")[1]["count"] == "2", timeout=10)
+    seen = []
+    for which in ("oldest", "latest"):
+        status, event = server.api(f"/api/0/issues/{issue['id']}/events/{which}/")
+        assert status == 200
+        spans = {s["span_id"] for e in event["entries"] if e["type"] == "spans" for s in e["data"]}
+        offenders = event["occurrence"]["evidenceData"]["offenderSpanIds"]
+        assert offenders and set(offenders) <= spans, (offenders, spans)
+        assert [e["type"] for e in event["entries"]].count("spans") == 1
+        assert event["level"] == "info"
+        assert {t["key"]: t["value"] for t in event["tags"]}["level"] == "info"
+        seen.append(tuple(offenders))
+    assert seen[0] != seen[1], "two transactions, two sets of spans"
+    status, tags = server.api(f"/api/0/issues/{issue['id']}/tags/level/")
+    assert status == 200 and [v["value"] for v in tags["topValues"]] == ["info"], tags

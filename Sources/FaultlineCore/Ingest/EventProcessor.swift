@@ -43,8 +43,9 @@ struct EventProcessor {
             guard let text = id.string, let parsed = EventID(text) else { throw .invalidEventID }
             payloadID = parsed
         }
-        let fields = EventNormalizer.normalize(facts, receivedAt: receivedAt, sentAt: sentAt)
         let isTransaction = type == "transaction" || facts.payloadType == "transaction"
+        let fields = EventNormalizer.normalize(facts, receivedAt: receivedAt, sentAt: sentAt,
+                                               defaultLevel: isTransaction ? "info" : "error")
         var issue: IssueInput?
         if !isTransaction {
             let key = Fingerprinter.key(facts, rules: config.fingerprintRules, strategy: config.strategy)

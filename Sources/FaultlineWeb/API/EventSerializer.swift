@@ -39,7 +39,8 @@ enum EventSerializer {
         if isTransaction, let spans = value["spans"] { entries.append(entry("spans", spans)) }
 
         // The tags the issue counted for this event: its own and those Sentry derives (level, url, browser, os…).
-        let normalized = EventNormalizer.normalize(facts, receivedAt: event.receivedAt, sentAt: nil)
+        let normalized = EventNormalizer.normalize(facts, receivedAt: event.receivedAt, sentAt: nil,
+                                                   defaultLevel: isTransaction ? "info" : "error")
         let tags: [JSONValue] = normalized.tags.map { .object([("key", .string($0.key)), ("value", .string($0.value))]) }
 
         let title: String
@@ -63,7 +64,7 @@ enum EventSerializer {
         fields.append(("platform", value["platform"] ?? .string("other")))
         fields.append(("dateCreated", .string(Timestamp.format(event.timestamp))))
         fields.append(("dateReceived", .string(Timestamp.format(event.receivedAt))))
-        fields.append(("level", isTransaction ? (value["level"] ?? .string("info")) : .string(normalized.level)))
+        fields.append(("level", .string(normalized.level)))
         fields.append(("logger", value["logger"] ?? missing))
         fields.append(("release", release))
         fields.append(("dist", value["dist"] ?? missing))

@@ -330,9 +330,14 @@ struct IssuesEndpoint: Sendable {
             let newer = try store.issueEvents(issueID: issue.id, oldestFirst: true, limit: 1, afterRowID: event.rowID).first
             fields.append(("previousEventID", older.map { .string($0.eventID.hex) } ?? .null))
             fields.append(("nextEventID", newer.map { .string($0.eventID.hex) } ?? .null))
-            if issue.isPerformance, let hash = event.groupingHash, let record = try store.groupHash(projectID: project.id, hash: hash),
-               let occurrence = OccurrenceSerializer.occurrence(evidence: record.components, issue: issue) {
-                fields.append(("occurrence", occurrence))
+            if issue.isPerformance, let hash = event.groupingHash, let record = try store.groupHash(projectID: project.id, hash: hash) {
+                // This event's own evidence (its spans), else what the issue recorded at its first sighting.
+                let settings = try store.projectConfig(projectID: project.id).performance
+                let evidence = OccurrenceEvidence.evidence(transactionJSON: event.json, hash: hash, settings: settings)
+                    .map { String(decoding: $0, as: UTF8.self) } ?? record.components
+                if let occurrence = OccurrenceSerializer.occurrence(evidence: evidence, issue: issue) {
+                    fields.append(("occurrence", occurrence))
+                }
             }
             body = .object(fields)
         }
