@@ -5,7 +5,7 @@ import sqlite3
 import time
 import urllib.parse
 
-from conftest import run_sdk
+from conftest import run_sdk, wait_for
 
 SHOP = r"""
 import os, time, sentry_sdk
@@ -368,3 +368,49 @@ def test_errors_are_attached_to_their_trace(server):
     assert status == 200 and orphan["transactions"] == [], orphan
     assert [e["title"] for e in orphan["orphan_errors"]] == ["outside a transaction"]
     assert orphan["orphan_errors"][0]["level"] == "warning"
+
+
+STREAMED_CHECKOUT = r"""
+import os, sqlite3, time, sentry_sdk
+sentry_sdk.init(dsn=os.environ["FAULTLINE_DSN"], traces_sample_rate=1.0, trace_lifecycle="stream",
+                release="shop@3.0", environment="production", send_default_pii=True)
+sentry_sdk.set_user({"id": "stream-user"})
+db = sqlite3.connect(":memory:")
+db.execute("CREATE TABLE items (id INTEGER PRIMARY KEY, price REAL)")
+db.executemany("INSERT INTO items VALUES (?, ?)", [(i, i * 1.5) for i in range(1, 9)])
+with sentry_sdk.traces.start_span(name="/checkout", attributes={"sentry.op": "http.server"}):
+    for item in range(1, 9):
+        with sentry_sdk.traces.start_span(name="SELECT price FROM items WHERE id = %d" % item,
+                                          attributes={"sentry.op": "db", "db.system": "sqlite"}):
+            db.execute("SELECT price FROM items WHERE id = ?", (item,)).fetchone()
+            time.sleep(0.012)
+    with sentry_sdk.traces.start_span(name="SELECT sum(price) FROM items, items AS b",
+                                      attributes={"sentry.op": "db", "db.system": "sqlite"}):
+        time.sleep(0.6)
+sentry_sdk.flush()
+"""
+
+
+def test_streamed_spans_open_performance_issues_with_their_user(server):
+    run_sdk(server.dsn, STREAMED_CHECKOUT)
+    body = wait_rows(server, ["transaction", "count_unique(user)", "count()"], 1)
+    assert body["data"][0]["count_unique(user)"] == 1, body
+    status, rows = server.api("/api/0/organizations/faultline/events/?field=user&field=transaction"
+                              "&query=event.type:transaction&statsPeriod=1h")
+    assert rows["data"][0]["user"] == "id:stream-user", rows
+
+    def perf():
+        status, found = server.api("/api/0/organizations/faultline/issues/?query=")
+        return {i["issueType"]: i for i in found if i["issueCategory"] == "performance"}
+    assert wait_for(lambda: {"performance_n_plus_one_db_queries", "performance_slow_db_query"} <= perf().keys(), timeout=10), perf()
+    n1 = perf()["performance_n_plus_one_db_queries"]
+    assert n1["culprit"] == "/checkout" and n1["metadata"]["value"] == "SELECT price FROM items WHERE id = %s", n1
+    status, event = server.api(f"/api/0/issues/{n1['id']}/events/latest/")
+    assert status == 200, event
+    # The segment shown as its transaction, with its spans, and the evidence found in them.
+    assert event["title"] == "/checkout" and event["type"] == "transaction" and event["user"]["id"] == "stream-user"
+    spans = {s["span_id"] for e in event["entries"] if e["type"] == "spans" for s in e["data"]}
+    evidence = event["occurrence"]["evidenceData"]
+    assert evidence["numRepeatingSpans"] >= 5 and set(evidence["offenderSpanIds"]) <= spans, (evidence, spans)
+    slow = perf()["performance_slow_db_query"]
+    assert slow["metadata"]["value"].startswith("SELECT sum(price) FROM items"), slow

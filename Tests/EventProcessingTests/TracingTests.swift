@@ -127,6 +127,31 @@ struct TraceRecordsTests {
         #expect(out.spans.count == 1 && out.spans[0].description == "SELECT * FROM users WHERE id = %s")
         #expect(out.spans[0].segmentID == 0x1111_1111_1111_1111 && out.spans[0].dbSystem == "sqlite")
     }
+
+    /// Spans sent without `sentry.segment.id` join the segment their parents lead to; the segment's user comes from
+    /// the `user.*` attributes; a cycle in parent ids leaves its spans without a segment, and ends.
+    @Test func streamedSpansFindTheirSegmentAndUser() throws {
+        func item(_ id: String, parent: String?, segment: Bool = false, attributes: [String: Any] = [:]) -> [String: Any] {
+            var attrs: [String: Any] = ["sentry.op": ["type": "string", "value": segment ? "http.server" : "db"]]
+            for (k, v) in attributes { attrs[k] = ["type": "string", "value": v] }
+            var out: [String: Any] = ["trace_id": Self.trace, "span_id": id, "name": "SELECT 1", "is_segment": segment,
+                                      "start_timestamp": 10.0, "end_timestamp": 10.2, "attributes": attrs]
+            if let parent { out["parent_span_id"] = parent }
+            return out
+        }
+        let doc = try document(["version": 2, "items": [
+            item("1111111111111111", parent: nil, segment: true, attributes: ["user.email": "ada@example.com"]),
+            item("2222222222222222", parent: "1111111111111111"),
+            item("3333333333333333", parent: "2222222222222222"),
+            item("4444444444444444", parent: "5555555555555555"), item("5555555555555555", parent: "4444444444444444"),
+        ]])
+        let out = TraceRecords.streamed(doc.root)
+        #expect(out.transactions.first?.userKey == "email:ada@example.com")
+        let segments = Dictionary(uniqueKeysWithValues: out.spans.map { ($0.spanID, $0.segmentID) })
+        #expect(segments[0x2222_2222_2222_2222] == 0x1111_1111_1111_1111)
+        #expect(segments[0x3333_3333_3333_3333] == 0x1111_1111_1111_1111)
+        #expect(segments[0x4444_4444_4444_4444] == .some(nil) && segments[0x5555_5555_5555_5555] == .some(nil))
+    }
 }
 
 struct SpanBlockTests {

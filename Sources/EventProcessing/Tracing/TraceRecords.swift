@@ -21,6 +21,8 @@ public struct TransactionRecord: Sendable, Equatable {
     /// Streamed segments only (a transaction event's come from the event): `sentry.environment`, `sentry.release`.
     public var environment: String? = nil
     public var release: String? = nil
+    /// Streamed segments only: who it was for (`id:…`, `email:…`, `username:…`, `ip:…`, from the `user.*` attributes).
+    public var userKey: String? = nil
 
     public static func == (a: TransactionRecord, b: TransactionRecord) -> Bool {
         a.traceID == b.traceID && a.spanID == b.spanID && a.parentSpanID == b.parentSpanID && a.name == b.name
@@ -160,7 +162,8 @@ public enum TraceRecords {
                     op: String(op.prefix(64)), status: status, start: s, end: e, durationMS: (e - s) * 1000, selfTimeMS: 0,
                     httpMethod: method.map { String($0.prefix(16)).uppercased() }, measurements: [],
                     environment: attribute("sentry.environment")?.string.map { String($0.prefix(64)) },
-                    release: attribute("sentry.release")?.string.map { String($0.prefix(200)) }))
+                    release: attribute("sentry.release")?.string.map { String($0.prefix(200)) },
+                    userKey: streamedUserKey(attribute)))
                 continue
             }
             let spanOp = String(op.prefix(64))
@@ -176,6 +179,7 @@ public enum TraceRecords {
                 httpTransferSize: attribute("http.response_transfer_size")?.int.flatMap(length)))
         }
         out.droppedSpans = max(0, items.count - maxSpans)
+        assignSegments(&out.spans, segments: Set(out.transactions.compactMap(\.spanID)))
         assignSelfTimes(&out.spans)
         for i in out.transactions.indices {
             let root = out.transactions[i]
@@ -183,6 +187,38 @@ public enum TraceRecords {
                                                       intervals: intervals(of: out.spans, under: root.spanID))
         }
         return out
+    }
+
+    /// The user a streamed segment was for, from the attributes the SDK sets on every span (as `user` is chosen for
+    /// events: id, else email, else username, else IP address).
+    static func streamedUserKey(_ attribute: (String) -> JSONRef?) -> String? {
+        for (key, prefix) in [("user.id", "id"), ("user.email", "email"), ("user.name", "username"),
+                              ("user.ip_address", "ip"), ("client.address", "ip")] {
+            if let value = attribute(key)?.scalarText, !value.isEmpty, value != "{{auto}}", value != "[Filtered]" {
+                return "\(prefix):\(value.prefix(200))"
+            }
+        }
+        return nil
+    }
+
+    /// Spans sent without `sentry.segment.id` belong to the segment their parents lead to, when it is in the same
+    /// container (each walk is bounded by the span count, so a cycle in parent ids ends).
+    static func assignSegments(_ spans: inout [SpanRecord], segments: Set<UInt64>) {
+        guard !segments.isEmpty, spans.contains(where: { $0.segmentID == nil }) else { return }
+        var parents: [UInt64: UInt64] = [:]
+        for span in spans { if let parent = span.parentSpanID { parents[span.spanID] = parent } }
+        for i in spans.indices where spans[i].segmentID == nil {
+            var current = spans[i].parentSpanID
+            var steps = 0
+            while let id = current, steps <= spans.count {
+                if segments.contains(id) {
+                    spans[i].segmentID = id
+                    break
+                }
+                current = parents[id]
+                steps += 1
+            }
+        }
     }
 
     /// One pass over the span's members (a dozen each, and a transaction has up to a thousand spans): no lookup per
@@ -255,6 +291,12 @@ public enum TraceRecords {
     }
 
     /// A 16-hex-digit span id straight from the string's bytes.
+    /// A span id as the protocol writes it: 16 lower-case hex digits.
+    public static func hexString(_ id: UInt64) -> String {
+        let hex = String(id, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+
     static func hexID(_ value: JSONRef) -> UInt64? {
         guard let (range, escaped) = value.stringContents, !escaped, range.count == 16 else {
             return value.string.flatMap(spanID)

@@ -82,6 +82,48 @@ struct EventProcessor {
         return Processed(row: row, scrubbed: scrubbed)
     }
 
+    /// Streamed spans: each segment of the container is checked like a transaction event, and a row per problem found
+    /// files it under its issue. The row points at the span item; its evidence is found there again when it is read.
+    func streamedOccurrences(_ extracted: TraceRecords.Extracted, container: JSONRef, itemIndex: Int) -> [IngestBatch.EventRow] {
+        var rows: [IngestBatch.EventRow] = []
+        var facts: EventFacts?
+        for segment in extracted.transactions {
+            guard let segmentID = segment.spanID else { continue }
+            let spans = extracted.spans.filter { $0.segmentID == segmentID }
+            guard !spans.isEmpty else { continue }
+            let problems = PerformanceDetector.detect(segment, spans: spans, settings: config.performance, context: DetectionContext())
+            for problem in problems {
+                if facts == nil { facts = EventFacts(container) }
+                guard let facts else { break }
+                var tags: [(key: String, value: String)] = [("level", "info"), ("transaction", segment.name)]
+                if let environment = segment.environment { tags.append(("environment", environment)) }
+                if let release = segment.release { tags.append(("release", release)) }
+                if let user = segment.userKey { tags.append(("user", user)) }
+                let key = GroupingKey(strategy: config.strategy, hash: problem.groupingHash, variant: "performance",
+                                      fingerprint: [problem.fingerprint], matchedRule: nil, title: problem.kind.title)
+                let input = IssueInput(key: key, facts: facts, rules: .none,
+                                       descriptor: IssueDescriptor(problem, transaction: segment.name), platform: "other",
+                                       release: segment.release, userKey: segment.userKey, tags: tags,
+                                       evidence: problem.evidenceJSON(transaction: segment.name))
+                var row = IngestBatch.EventRow(eventID: Self.occurrenceID(String(segmentID, radix: 16), problem), type: "transaction",
+                                               timestamp: segment.end, level: "info", platform: "other", release: segment.release,
+                                               environment: segment.environment, itemIndex: itemIndex, issue: input, notes: [])
+                row.isOccurrence = true
+                row.traceLink = segment.traceID.map { TraceLink(traceID: $0, spanID: problem.offendingSpanIDs.first) }
+                row.sightingsBeforeIssue = config.performance.sightingsBeforeIssue(problem.kind)
+                rows.append(row)
+            }
+        }
+        return rows
+    }
+
+    /// An occurrence's id, derived from what it was found in and its fingerprint: a resend dedupes.
+    static func occurrenceID(_ source: String, _ problem: PerformanceProblem) -> EventID {
+        var digest = Array(Insecure.MD5.hash(data: Array((source + problem.fingerprint).utf8)))
+        digest += [UInt8](repeating: 0, count: max(0, 16 - digest.count))
+        return EventID(bytes: Array(digest.prefix(16))) ?? EventID.random()
+    }
+
     /// The row that files a transaction's performance problem under its issue: the same stored item, an id derived from
     /// the transaction's and the fingerprint (a resent transaction dedupes), Sentry's title and the evidence.
     private func occurrence(_ problem: PerformanceProblem, of row: IngestBatch.EventRow, transaction: String, facts: EventFacts,
@@ -91,9 +133,7 @@ struct EventProcessor {
         let input = IssueInput(key: key, facts: facts, rules: .none, descriptor: IssueDescriptor(problem, transaction: transaction),
                                platform: fields.platform, release: fields.release, userKey: fields.userKey, tags: fields.tags,
                                evidence: problem.evidenceJSON(transaction: transaction))
-        var digest = Array(Insecure.MD5.hash(data: Array((row.eventID.hex + problem.fingerprint).utf8)))
-        digest += [UInt8](repeating: 0, count: max(0, 16 - digest.count))
-        let id = EventID(bytes: Array(digest.prefix(16))) ?? EventID.random()
+        let id = Self.occurrenceID(row.eventID.hex, problem)
         var occurrence = IngestBatch.EventRow(eventID: id, type: "transaction", timestamp: row.timestamp, level: "info",
                                               platform: row.platform, release: row.release, environment: row.environment,
                                               itemIndex: row.itemIndex, issue: input, notes: [])

@@ -259,6 +259,7 @@ public final class IngestService: Sendable {
                     batch.streamed.transactions += streamed.transactions
                     batch.streamed.spans += streamed.spans
                     if batch.streamed.traceID == nil { batch.streamed.traceID = streamed.traceID }
+                    batch.events += processor.streamedOccurrences(streamed, container: document.root, itemIndex: index)
                 }
                 if let document, let scrubbed = processor.scrub(document) {
                     replacements[index] = scrubbed

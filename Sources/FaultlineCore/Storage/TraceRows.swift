@@ -23,7 +23,7 @@ enum TraceRows {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, [projectID, eventRow, t.traceID?.bytes, t.spanID.map { Int64(bitPattern: $0) },
                   t.parentSpanID.map { Int64(bitPattern: $0) }, t.name, t.op, t.status, environment ?? t.environment,
-                  release ?? t.release, userKey, t.httpMethod, t.start, t.end, t.durationMS, t.selfTimeMS,
+                  release ?? t.release, userKey ?? t.userKey, t.httpMethod, t.start, t.end, t.durationMS, t.selfTimeMS,
                   measurementsJSON(t.measurements), spanBlock])
     }
 

@@ -5,8 +5,14 @@ import SentryProtocol
 /// Renders a stored event in the shape of Sentry's event-detail API (`GET …/events/{event_id}/`):
 /// `entries` for the interfaces, plus `contexts`, `tags`, `user`, `sdk`, `title`, `message`.
 enum EventSerializer {
-    static func detail(_ event: StoredEvent, projectID: Int) throws -> JSONValue {
-        let document = try JSONDocument(bytes: event.json)
+    /// `segment`: for a performance problem found in streamed spans (stored as their container), the segment it was
+    /// found in, shown as a transaction event.
+    static func detail(_ event: StoredEvent, projectID: Int, segment: UInt64? = nil) throws -> JSONValue {
+        var document = try JSONDocument(bytes: event.json)
+        if event.type == "transaction", document.root["items"]?.kind == .array,
+           let view = StreamedSegmentEvent.event(container: document.root.value, segmentID: segment.map(TraceRecords.hexString)) {
+            document = try JSONDocument(bytes: view.serialized)
+        }
         let root = document.root
         // Whatever protocol version the SDK spoke, the API answers in today's shape (legacy names, bare interfaces,
         // numeric levels, derived filenames, culprit and contexts normalized as Relay would have stored them).

@@ -323,21 +323,24 @@ struct IssuesEndpoint: Sendable {
             event = found
         }
         guard let event else { throw APIError.notFound("Event not found.") }
-        var body = try EventSerializer.detail(event, projectID: project.id)
+        // A performance event's own evidence (its spans), else what the issue recorded at its first sighting.
+        var found: (segment: TransactionRecord, problem: PerformanceProblem)?
+        var recorded: String?
+        if issue.isPerformance, let hash = event.groupingHash, let record = try store.groupHash(projectID: project.id, hash: hash) {
+            recorded = record.components
+            let settings = try store.projectConfig(projectID: project.id).performance
+            found = (try? JSONDocument(bytes: event.json)).flatMap { OccurrenceEvidence.found(in: $0.root, hash: hash, settings: settings) }
+        }
+        var body = try EventSerializer.detail(event, projectID: project.id, segment: found?.segment.spanID)
         // Sentry's neighbours within the issue, for the event view's older/newer buttons.
         if case .object(var fields) = body {
             let older = try store.issueEvents(issueID: issue.id, oldestFirst: false, limit: 1, afterRowID: event.rowID).first
             let newer = try store.issueEvents(issueID: issue.id, oldestFirst: true, limit: 1, afterRowID: event.rowID).first
             fields.append(("previousEventID", older.map { .string($0.eventID.hex) } ?? .null))
             fields.append(("nextEventID", newer.map { .string($0.eventID.hex) } ?? .null))
-            if issue.isPerformance, let hash = event.groupingHash, let record = try store.groupHash(projectID: project.id, hash: hash) {
-                // This event's own evidence (its spans), else what the issue recorded at its first sighting.
-                let settings = try store.projectConfig(projectID: project.id).performance
-                let evidence = OccurrenceEvidence.evidence(transactionJSON: event.json, hash: hash, settings: settings)
-                    .map { String(decoding: $0, as: UTF8.self) } ?? record.components
-                if let occurrence = OccurrenceSerializer.occurrence(evidence: evidence, issue: issue) {
-                    fields.append(("occurrence", occurrence))
-                }
+            let evidence = found.map { String(decoding: $0.problem.evidenceJSON(transaction: $0.segment.name), as: UTF8.self) } ?? recorded
+            if let evidence, let occurrence = OccurrenceSerializer.occurrence(evidence: evidence, issue: issue) {
+                fields.append(("occurrence", occurrence))
             }
             body = .object(fields)
         }
