@@ -414,3 +414,24 @@ def test_streamed_spans_open_performance_issues_with_their_user(server):
     assert evidence["numRepeatingSpans"] >= 5 and set(evidence["offenderSpanIds"]) <= spans, (evidence, spans)
     slow = perf()["performance_slow_db_query"]
     assert slow["metadata"]["value"].startswith("SELECT sum(price) FROM items"), slow
+
+
+def test_web_vitals_duration_filters_and_has_in_discover(server):
+    now = time.time()
+    for i, lcp in enumerate([1200.0, 2600.0, 4100.0]):
+        tx = {"type": "transaction", "transaction": "/home", "platform": "javascript", "start_timestamp": now - 5,
+              "timestamp": now - 5 + 0.4 * (i + 1), "measurements": {"lcp": {"value": lcp, "unit": "millisecond"}},
+              "contexts": {"trace": {"trace_id": "%032x" % (i + 7), "span_id": "%016x" % (i + 7), "op": "pageload"}}}
+        if i:
+            tx["user"] = {"id": "u%d" % i}
+        status, _, body = envelope(server, [({"type": "transaction"}, json.dumps(tx).encode())])
+        assert status == 200, body
+    body = wait_rows(server, ["transaction", "p75(measurements.lcp)", "count(measurements.lcp)", "count()"], 1)
+    row = body["data"][0]
+    assert row["count()"] == 3 and row["count(measurements.lcp)"] == 3
+    assert abs(row["p75(measurements.lcp)"] - 3350.0) < 1e-6, row
+    assert discover(server, ["count()"], "event.type:transaction transaction.duration:>1s")["data"][0]["count()"] == 1
+    assert discover(server, ["count()"], "measurements.lcp:>=2.5s")["data"][0]["count()"] == 2
+    assert discover(server, ["count()"], "!has:user")["data"][0]["count()"] == 1
+    bad = discover(server, ["count()"], "transaction.duration:>soon", expect=400)
+    assert "detail" in bad

@@ -121,3 +121,44 @@ struct TransactionSeriesTests {
         #expect(without.map(\.key) == ["/a", "/b"])
     }
 }
+
+/// Measurements (web vitals) as function arguments and filters, duration comparisons and `has:`.
+struct DiscoverMeasurementTests {
+    static func sample(_ ms: Double, lcp: Double?, user: String?) -> TransactionSample {
+        var s = TransactionSample(projectID: 1, name: "/home", op: "pageload", userKey: user, timestamp: 1000, durationMS: ms)
+        s.measurements = lcp.map { ["lcp": $0, "cls": 0.05] } ?? [:]
+        return s
+    }
+
+    @Test func measurementsDurationsAndPresence() throws {
+        // LCP 100…1000 on ten page loads, one without LCP.
+        var samples = (1...10).map { Self.sample(Double($0) * 50, lcp: Double($0) * 100, user: $0 % 2 == 0 ? "u\($0)" : nil) }
+        samples.append(Self.sample(5000, lcp: nil, user: "late"))
+        let q = try DiscoverQuery(fields: ["transaction", "p75(measurements.lcp)", "count(measurements.lcp)", "avg(measurements.lcp)",
+                                           "percentile(measurements.lcp,0.5)", "count()"], query: "", sort: [])
+        #expect(q.measured == ["p75(measurements.lcp)": "lcp", "count(measurements.lcp)": "lcp", "avg(measurements.lcp)": "lcp",
+                               "percentile(measurements.lcp,0.5)": "lcp"])
+        #expect(try #require(TransactionTable.rows(samples, query: q, window: 3600).first).values["count(measurements.lcp)"] == .integer(10))
+        #expect(q.readColumns.contains(.measurements))
+        let row = try #require(TransactionTable.rows(samples, query: q, window: 3600).first)
+        #expect(row.values["p75(measurements.lcp)"] == .number(775))
+        #expect(row.values["avg(measurements.lcp)"] == .number(550))
+        #expect(row.values["percentile(measurements.lcp,0.5)"] == .number(550))
+        #expect(row.values["count()"] == .integer(11))
+
+        func count(_ query: String) throws -> TransactionTable.Value? {
+            try TransactionTable.rows(samples, query: DiscoverQuery(fields: ["count()"], query: query, sort: []), window: 3600).first?.values["count()"]
+        }
+        #expect(try count("transaction.duration:>1s") == .integer(1))
+        #expect(try count("transaction.duration:<=250ms") == .integer(5))
+        #expect(try count("measurements.lcp:>=800") == .integer(3))
+        #expect(try count("measurements.cls:<0.1") == .integer(10))
+        #expect(try count("has:user") == .integer(6))
+        #expect(try count("!has:user") == .integer(5))
+        for bad in ["transaction.duration:>fast", "measurements.LCP:>1", "has:transaction.duration", "!transaction.duration:>1s"] {
+            #expect(throws: DiscoverQueryError.self) { try DiscoverQuery(fields: ["count()"], query: bad, sort: []) }
+        }
+        #expect(throws: DiscoverQueryError.self) { try DiscoverQuery(fields: ["p75(measurements.LCP!)"], query: "", sort: []) }
+        #expect(throws: DiscoverQueryError.self) { try DiscoverQuery(fields: ["measurements"], query: "", sort: []) }
+    }
+}

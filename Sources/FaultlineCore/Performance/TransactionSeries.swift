@@ -78,6 +78,16 @@ public enum TransactionSeries {
         var values: [String: [Double]] = [:]
         for field in query.fields {
             guard case .aggregate(let f, let p, let key) = field else { continue }
+            if let name = query.measured[key] {
+                values[key] = members.map { m in
+                    switch TransactionTable.measurementAggregate(f, parameter: p, m.indices.compactMap { samples[$0].measurements?[name] }) {
+                    case .number(let d): d ?? 0
+                    case .integer(let n): Double(n)
+                    case .string: 0
+                    }
+                }
+                continue
+            }
             values[key] = members.map { m -> Double in
                 let t = m.indices.first.map { threshold(samples[$0].projectID) } ?? TransactionTable.defaultThreshold
                 switch TransactionTable.aggregate(f, parameter: p, m, window: interval, threshold: t) {

@@ -53,6 +53,16 @@ public struct TransactionSample: Sendable, Equatable {
     /// The transaction's own span id and the block its spans are stored in (for the span views).
     public var spanID: UInt64?
     public var spanBlock: Int?
+    /// Web vitals and app-start measurements (`lcp`, `app_start_cold`, …), read only when a query uses them.
+    public var measurements: [String: Double]?
+
+    /// The stored `{"lcp": 1234.5, …}` text; nil when it is not an object of numbers.
+    static func measurements(json text: String) -> [String: Double]? {
+        guard let document = try? JSONDocument(bytes: Array(text.utf8)), document.root.kind == .object else { return nil }
+        var out: [String: Double] = [:]
+        for (name, value) in document.root.members { if let v = value.double, v.isFinite { out[name] = v } }
+        return out
+    }
 
     public init(projectID: Int, eventID: EventID? = nil, traceID: EventID? = nil, name: String, op: String? = nil,
                 status: String? = nil, environment: String? = nil, release: String? = nil, httpMethod: String? = nil,
@@ -96,7 +106,8 @@ public enum TransactionTable {
     public static func rows(_ samples: [TransactionSample], query: DiscoverQuery, window: Double,
                             threshold: (Int) -> Double = { _ in defaultThreshold },
                             projectSlug: (Int) -> String = { String($0) }) -> [Row] {
-        let kept = query.filters.isEmpty && query.text == nil ? samples : samples.filter { matches($0, query) }
+        let kept = query.filters.isEmpty && query.text == nil && query.comparisons.isEmpty && query.presence.isEmpty
+            ? samples : samples.filter { matches($0, query) }
         var rows: [Row]
         if query.isAggregate {
             // Groups hold positions, not copies: a sample holds several strings, and copying it retains each.
@@ -140,8 +151,12 @@ public enum TransactionTable {
                     switch field {
                     case .column(let c): values[c.rawValue] = columnValue(c, first, projectSlug)
                     case .aggregate(let f, let p, let k):
-                        values[k] = aggregate(f, parameter: p, members, window: window,
-                                              threshold: first.map { threshold($0.projectID) } ?? defaultThreshold)
+                        if let name = query.measured[k] {
+                            values[k] = measurementAggregate(f, parameter: p, members.indices.compactMap { kept[$0].measurements?[name] })
+                        } else {
+                            values[k] = aggregate(f, parameter: p, members, window: window,
+                                                  threshold: first.map { threshold($0.projectID) } ?? defaultThreshold)
+                        }
                     }
                 }
                 return Row(values: values)
@@ -164,6 +179,11 @@ public enum TransactionTable {
             let hit = filter.matches.contains { m in value.map { EventQuery.match(m, $0) } ?? false }
             if hit == filter.negated { return false }
         }
+        for c in query.comparisons {
+            let value = c.measurement.map { s.measurements?[$0] } ?? s.durationMS
+            guard let value, c.holds(value) else { return false }
+        }
+        for (column, present) in query.presence where (text(of: column, s, { String($0) }) != nil) != present { return false }
         if let text = query.text, !EventQuery.match(text, s.name) { return false }
         return true
     }
@@ -182,6 +202,7 @@ public enum TransactionTable {
         case .id: s.eventID?.hex
         case .timestamp: Timestamp.format(s.timestamp)
         case .duration: String(s.durationMS)
+        case .measurements: nil
         }
     }
 
@@ -281,6 +302,25 @@ public enum TransactionTable {
             let users = Double(members.users().count)
             let miserable = Double(members.users(slowerThan: 4 * t).count)
             return .number((miserable + 5.8875) / (users + 5.8875 + 111.8625))
+        }
+    }
+
+    /// A function over one measurement's values (the transactions that have it): count, quantiles, avg, min, max, sum.
+    static func measurementAggregate(_ f: DiscoverQuery.Function, parameter: Double?, _ values: [Double]) -> Value {
+        let sorted = values.sorted()
+        switch f {
+        case .count: return .integer(values.count)
+        case .p50: return .number(percentile(sorted: sorted, 0.5))
+        case .p75: return .number(percentile(sorted: sorted, 0.75))
+        case .p90: return .number(percentile(sorted: sorted, 0.9))
+        case .p95: return .number(percentile(sorted: sorted, 0.95))
+        case .p99: return .number(percentile(sorted: sorted, 0.99))
+        case .percentile: return .number(percentile(sorted: sorted, parameter ?? 0.5))
+        case .p100, .max: return .number(sorted.last)
+        case .min: return .number(sorted.first)
+        case .avg: return .number(sorted.isEmpty ? nil : sorted.reduce(0, +) / Double(sorted.count))
+        case .sum: return .number(sorted.reduce(0, +))
+        default: return .number(nil)
         }
     }
 

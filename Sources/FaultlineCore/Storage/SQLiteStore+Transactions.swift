@@ -12,13 +12,14 @@ extension SQLiteStore {
         let withIDs = selection.withEventIDs
         return try readers.read { db in
             try db.rows(sql, values) { r in
-                var sample = TransactionSample(projectID: r.int(0), eventID: withIDs ? r.blob(13).flatMap { EventID(bytes: $0) } : nil,
+                var sample = TransactionSample(projectID: r.int(0), eventID: withIDs ? r.blob(14).flatMap { EventID(bytes: $0) } : nil,
                                                traceID: r.blob(1).flatMap { EventID(bytes: $0) }, name: r.string(2) ?? "",
                                                op: r.string(3), status: r.string(4), environment: r.string(5),
                                                release: r.string(6), httpMethod: r.string(7), userKey: r.string(8),
                                                timestamp: r.double(9), durationMS: r.double(10))
                 sample.spanID = r.isNull(11) ? nil : UInt64(bitPattern: Int64(r.int(11)))
                 sample.spanBlock = r.isNull(12) ? nil : r.int(12)
+                if let text = r.string(13) { sample.measurements = TransactionSample.measurements(json: text) }
                 return sample
             }
         }
@@ -34,7 +35,7 @@ extension SQLiteStore {
             SELECT t.project_id, \(column(.trace, "trace_id")), \(column(.transaction, "name")), \(column(.op, "op")),
                    \(column(.status, "status")), \(column(.environment, "environment")), \(column(.release, "release")),
                    \(column(.httpMethod, "http_method")), \(column(.user, "user_key")), t.timestamp, t.duration,
-                   \(spans)\(selection.withEventIDs ? ", e.event_id" : "")
+                   \(spans), \(column(.measurements, "measurements"))\(selection.withEventIDs ? ", e.event_id" : "")
             FROM transactions t\(selection.withEventIDs ? " LEFT JOIN events e ON e.id = t.event_row" : "")
             WHERE t.project_id IN (\(marks(selection.projectIDs.count))) AND t.timestamp >= ? AND t.timestamp < ?
             """
