@@ -57,7 +57,7 @@ def test_performance_summary_and_trace_pages(server, browser):
     assert "No unresolved issues" in text(d, "#related-issues")
     # Two releases side by side, three events each.
     compare = text(d, "#release-compare")
-    assert "shop@1.0" in compare and "shop@2.0" in compare and "Events 3 3 +0.0%" in compare, compare
+    assert "Change from shop@1.0 to shop@2.0" in compare and "Events 3 3 +0.0%" in compare, compare
     screenshot(d, "transaction-summary")
 
     # /pay's summary lists the error that happened in it.

@@ -1,5 +1,5 @@
 // Bar charts as SVG built element by element (no markup strings).
-import { svg } from './dom.js';
+import { h, svg } from './dom.js';
 
 /// `series`: [[epochSeconds, count], …] as the API's `stats` gives it.
 export function sparkline(series, { className = 'spark', label } = {}) {
@@ -39,4 +39,20 @@ export function barChart(series, { bucketLabel, valueText = (n) => `${n} events`
     el.append(bar);
   });
   return el;
+}
+
+/// The bar chart with its scale: the highest value at the top, the first and last buckets' times below (as text
+/// beside the SVG, which is stretched to the panel's width and would distort its own text).
+export function barChartWithAxes(series, options) {
+  const points = Array.isArray(series) ? series : [];
+  const valueText = options.valueText || ((n) => `${n} events`);
+  const max = Math.max(0, ...points.map((p) => Number(p[1]) || 0));
+  // The ends of the range with their day: a day's buckets begin and end at the same clock time.
+  const rangeLabel = (t) => new Date(t * 1000).toLocaleString([], { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+  return h('figure', { class: 'chart-axes' },
+    h('div', { class: 'muted small chart-max' }, `max ${valueText(max)}`),
+    barChart(points, options),
+    h('div', { class: 'muted small chart-range' },
+      h('span', null, points.length ? rangeLabel(points[0][0]) : ''),
+      h('span', null, points.length ? rangeLabel(points[points.length - 1][0]) : '')));
 }

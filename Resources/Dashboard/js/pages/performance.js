@@ -3,7 +3,7 @@
 import { api, request } from '../api.js';
 import { h, replace, errorBox } from '../dom.js';
 import { duration, percent, compactNumber } from '../format.js';
-import { barChart } from '../charts.js';
+import { barChartWithAxes } from '../charts.js';
 
 export const periods = [['1h', 'Last hour'], ['24h', 'Last 24 hours'], ['7d', 'Last 7 days'], ['14d', 'Last 14 days'], ['30d', 'Last 30 days']];
 export const axes = [['tpm()', 'Throughput (tpm)'], ['p50()', 'p50'], ['p95()', 'p95'], ['p99()', 'p99'],
@@ -105,7 +105,7 @@ export async function render(ctx) {
   if (series.error) replace(chartArea, errorBox(series.error));
   else {
     const points = (series.data || []).map(([t, values]) => [t, values && values[0] ? values[0].count : 0]);
-    replace(chartArea, barChart(points, { bucketLabel: bucketLabel(period), valueText: (v) => formatField(yAxis, v), label: yAxis }));
+    replace(chartArea, barChartWithAxes(points, { bucketLabel: bucketLabel(period), valueText: (v) => formatField(yAxis, v), label: yAxis }));
   }
   if (page.error) { replace(tableArea, errorBox(page.error)); return; }
   const rows = (page.data && page.data.data) || [];

@@ -87,10 +87,13 @@ export async function render(ctx) {
       h('span', { class: 'muted small' }, `${compactNumber(i.count)} events`))))
     : h('p', { class: 'muted small', id: 'related-issues' }, 'No unresolved issues for this transaction.'));
 
-  // Two releases side by side: the two with the most events unless chosen.
+  // Two releases side by side: the two with the most events unless chosen, the earlier version on the left, so
+  // "Change" reads from the older release to the newer one.
   const versions = (releases.data || []).map((r) => r.release).filter(Boolean);
-  const left = params.get('releaseA') || versions[1] || versions[0] || '';
-  const right = params.get('releaseB') || versions[0] || '';
+  const byVersion = (a, b) => a.localeCompare(b, undefined, { numeric: true });
+  const [older, newer] = [versions[0] || '', versions[1] || versions[0] || ''].sort(byVersion);
+  const left = params.get('releaseA') || older;
+  const right = params.get('releaseB') || newer;
   const releaseSelect = (id, value, key) => h('select', { id, onchange: (e) => go({ [key]: e.target.value }) },
     versions.map((v) => h('option', { value: v, selected: v === value }, v)));
   const compareArea = h('div', { id: 'release-compare' });
@@ -102,7 +105,7 @@ export async function render(ctx) {
       query: { ...common, query: `${query} release:${quoted(v)}`, field: compareFields } })));
     if (!ctx.isCurrent()) return;
     const [a, b] = sides.map((s) => (s.data && s.data[0]) || {});
-    replace(compareArea, h('table', { class: 'grid' },
+    replace(compareArea, h('p', { class: 'muted small' }, `Change from ${left} to ${right}`), h('table', { class: 'grid' },
       h('thead', null, h('tr', null, h('th', null, ''), h('th', { class: 'num' }, left), h('th', { class: 'num' }, right), h('th', { class: 'num' }, 'Change'))),
       h('tbody', null, compareFields.map((f) => {
         const change = Number(a[f]) ? (Number(b[f]) - Number(a[f])) / Number(a[f]) : null;
