@@ -111,6 +111,19 @@ enum CoreFixtures {
         #expect(!line.contains("secret-value"))
     }
 
+    /// A transaction whose times are all invalid is filed at the time the event was given, not at the epoch.
+    @Test func transactionWithoutValidTimesIsFiledNow() throws {
+        let h = try Harness()
+        let tx = #"{"type":"transaction","transaction":"/negative","start_timestamp":-10,"timestamp":-5,"contexts":{"trace":{"trace_id":"0123456789abcdef0123456789abcdef","span_id":"00000000000000aa"}},"spans":[{"span_id":"00000000000000bb","parent_span_id":"00000000000000aa","op":"db","description":"SELECT 1","start_timestamp":-10,"timestamp":-6}]}"#
+        let body = Array("{}\n{\"type\":\"transaction\"}\n\(tx)\n".utf8)
+        _ = try h.send(h.request(body)).get()
+        let now = Date().timeIntervalSince1970
+        let samples = try h.store.transactionSamples(TransactionSelection(projectIDs: [h.bootstrap.project.id],
+                                                                          since: now - 3600, until: now + 3600, limit: 10))
+        #expect(samples.map(\.name) == ["/negative"])
+        #expect(samples.first.map { $0.durationMS == 0 && abs($0.timestamp - now) < 60 } == true)
+    }
+
     @Test func duplicatesAreStoredOnceAndStillAccepted() throws {
         let h = try Harness()
         let body = Array("{\"event_id\":\"9ec79c33ec9942ab8353589fcb2e04dc\"}\n{\"type\":\"event\"}\n{\"message\":\"x\"}\n".utf8)

@@ -63,6 +63,13 @@ struct EventProcessor {
             row.transaction = IngestBatch.TransactionFacts(name: fields.transaction, op: timing.op, status: timing.status,
                                                            durationMS: timing.durationMS, userKey: fields.userKey, tags: fields.tags)
             var trace = TraceRecords.transaction(root, name: fields.transaction)
+            // No valid time at all (missing, negative, beyond the year 5000): the transaction is filed at the time
+            // normalization gave the event, not at the epoch, where no time range would ever show it.
+            if let t = trace.transactions.first, t.end <= 0 {
+                trace.transactions[0].start = fields.timestamp
+                trace.transactions[0].end = fields.timestamp
+                trace.transactions[0].durationMS = 0
+            }
             trace.seal()
             if trace.droppedSpans > 0 { row.notes.append("spans: \(trace.droppedSpans) over the limit of \(TraceRecords.maxSpans) dropped") }
             row.trace = trace
