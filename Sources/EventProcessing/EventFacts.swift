@@ -107,7 +107,7 @@ public struct EventFacts: Sendable {
                                   synthetic: mechanism?["synthetic"]?.bool ?? false,
                                   isExceptionGroup: mechanism?["is_exception_group"]?.bool ?? false,
                                   exceptionID: mechanism?["exception_id"]?.int, parentID: mechanism?["parent_id"]?.int,
-                                  frames: StackFrame.frames(of: e["stacktrace"], platform: platform))
+                                  frames: StackFrame.frames(of: e["stacktrace"] ?? e["sentry.interfaces.Stacktrace"], platform: platform))
         }
         let threads = Self.interfaceValues(field(.threads)).filter { $0["stacktrace"]?["frames"] != nil }
         if threads.count == 1 {

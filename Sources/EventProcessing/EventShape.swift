@@ -12,9 +12,7 @@ public enum EventShape {
         ("sentry.interfaces.Exception", "exception"), ("sentry.interfaces.Stacktrace", "stacktrace"),
         ("sentry.interfaces.Message", "logentry"), ("sentry.interfaces.Http", "request"),
         ("sentry.interfaces.User", "user"), ("sentry.interfaces.Template", "template"),
-        ("sentry.interfaces.Breadcrumbs", "breadcrumbs"), ("sentry.interfaces.Threads", "threads"),
-        ("sentry.interfaces.Csp", "csp"), ("sentry.interfaces.DebugMeta", "debug_meta"),
-        ("sentry.interfaces.Contexts", "contexts"), ("sentry.interfaces.Sdk", "sdk"),
+        ("sentry.interfaces.Breadcrumbs", "breadcrumbs"), ("sentry.interfaces.Csp", "csp"),
     ]
 
     /// Interfaces that are lists of values.
@@ -119,9 +117,13 @@ public enum EventShape {
 
     /// An exception or thread with its stack trace's frames completed.
     static func withFrames(_ value: JSONValue) -> JSONValue {
-        guard case .object(var fields) = value, let index = fields.firstIndex(where: { $0.key == "stacktrace" }) else {
-            return value
+        guard case .object(var fields) = value else { return value }
+        // An exception's stack trace under its legacy name too (Relay's alias on the exception's `stacktrace`).
+        if !fields.contains(where: { $0.key == "stacktrace" }),
+           let legacy = fields.firstIndex(where: { $0.key == "sentry.interfaces.Stacktrace" }) {
+            fields[legacy].key = "stacktrace"
         }
+        guard let index = fields.firstIndex(where: { $0.key == "stacktrace" }) else { return value }
         fields[index].value = normalizedStacktrace(fields[index].value)
         return .object(fields)
     }

@@ -27,7 +27,11 @@ import Testing
             ["type": "ValueError", "value": "bad 3", "stacktrace": ["frames": Self.frames]]]]])
         let list = try eventJSON(["platform": "python", "exception": [
             ["type": "ValueError", "value": "bad 4", "stacktrace": ["frames": Self.frames]]]])
-        let hashes = Set([current, bare, legacy, list].map { grouping($0).hash })
+        let nestedLegacy = try eventJSON(["platform": "python", "exception": [
+            ["type": "ValueError", "value": "bad 5", "sentry.interfaces.Stacktrace": ["frames": Self.frames]]]])
+        #expect(try shaped(["exception": ["type": "E", "sentry.interfaces.Stacktrace": ["frames": Self.frames]]])["exception"]?["values"]?
+            .arrayValue?.first?["stacktrace"]?["frames"]?.arrayValue?.count == 2)
+        let hashes = Set([current, bare, legacy, list, nestedLegacy].map { grouping($0).hash })
         #expect(hashes.count == 1)
         #expect(IssueDescriptor(EventFacts(legacy.root)).title == "ValueError: bad 3")
         // And another function still splits.

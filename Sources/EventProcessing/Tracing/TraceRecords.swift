@@ -202,22 +202,33 @@ public enum TraceRecords {
     }
 
     /// Spans sent without `sentry.segment.id` belong to the segment their parents lead to, when it is in the same
-    /// container (each walk is bounded by the span count, so a cycle in parent ids ends).
+    /// container. Each span's answer is remembered for the walks that pass through it, so the whole pass is linear in
+    /// the spans (a chain of 2,000 is not walked 2,000 times), and a cycle in parent ids ends at a span already seen.
     static func assignSegments(_ spans: inout [SpanRecord], segments: Set<UInt64>) {
         guard !segments.isEmpty, spans.contains(where: { $0.segmentID == nil }) else { return }
         var parents: [UInt64: UInt64] = [:]
         for span in spans { if let parent = span.parentSpanID { parents[span.spanID] = parent } }
+        var resolved: [UInt64: UInt64?] = [:]
         for i in spans.indices where spans[i].segmentID == nil {
+            var path: [UInt64] = []
             var current = spans[i].parentSpanID
-            var steps = 0
-            while let id = current, steps <= spans.count {
+            var found: UInt64?
+            while let id = current {
                 if segments.contains(id) {
-                    spans[i].segmentID = id
+                    found = id
                     break
                 }
+                if let known = resolved[id] {
+                    found = known
+                    break
+                }
+                // Marked before going on: meeting it again means a cycle.
+                resolved[id] = .some(nil)
+                path.append(id)
                 current = parents[id]
-                steps += 1
             }
+            for id in path { resolved[id] = found }
+            spans[i].segmentID = found
         }
     }
 
