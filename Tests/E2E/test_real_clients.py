@@ -287,3 +287,48 @@ def test_raven_js_in_chromium_from_another_origin(server, browser):  # noqa: F81
         assert first["culprit"].endswith("/static/js/shop.js"), first["culprit"]
     finally:
         page_server.shutdown()
+
+
+def test_old_protocol_shapes_read_back_normalized(server):
+    """A protocol v4 client's store request (legacy interface names, bare interfaces, a numeric level, a template
+    message with params, a timestamp with an offset) reads back in today's shape, and groups with the current form."""
+    import json
+
+    def store(event, version):
+        headers = {"Content-Type": "application/json",
+                   "X-Sentry-Auth": f"Sentry sentry_key={server.key}, sentry_version={version}, sentry_client=old/0.1"}
+        status, _, body = server.request("POST", f"/api/{server.project_id}/store/", body=json.dumps(event).encode(),
+                                         headers=headers)
+        assert status == 200, body
+        return json.loads(body)["id"]
+
+    frames = [{"abs_path": "/srv/shop/cart.py", "module": "shop.cart", "function": "add", "lineno": 12,
+               "context_line": "    price = item['sku']"}]
+    import datetime
+    an_hour_ago = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0) - datetime.timedelta(hours=1)
+    as_sent = an_hour_ago.astimezone(datetime.timezone(datetime.timedelta(hours=2))).isoformat()  # …+02:00
+    old = store({"platform": "python", "level": 30, "timestamp": as_sent,
+                 "sentry.interfaces.Exception": {"type": "KeyError", "value": "'sku'", "stacktrace": {"frames": frames}},
+                 "sentry.interfaces.Http": {"url": "https://shop.example.com/cart?id=3", "method": "POST",
+                                            "headers": {"User-Agent": "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Safari/605.1.15"}},
+                 "sentry.interfaces.Message": {"message": "cart %s failed", "params": ["c-9"]}}, 4)
+    new = store({"platform": "python", "exception": {"values": [{"type": "KeyError", "value": "'sku2'",
+                                                                "stacktrace": {"frames": frames}}]}}, 7)
+    status, event = server.event(old)
+    assert status == 200, event
+    assert event["level"] == "warning" and event["type"] == "error"
+    types = [e["type"] for e in event["entries"]]
+    assert "exception" in types and "request" in types and "message" in types, types
+    entry = next(e["data"] for e in event["entries"] if e["type"] == "message")
+    assert entry["formatted"] == "cart c-9 failed"
+    frame = next(e["data"] for e in event["entries"] if e["type"] == "exception")["values"][0]["stacktrace"]["frames"][0]
+    assert frame["filename"] == "/srv/shop/cart.py" and frame["function"] == "add"
+    assert event["contexts"]["client_os"]["name"] == "Mac OS X" and event["contexts"]["browser"]["name"] == "Safari"
+    tags = {t["key"]: t["value"] for t in event["tags"]}
+    assert tags["level"] == "warning" and tags["url"] == "https://shop.example.com/cart" and tags["browser.name"] == "Safari"
+    assert event["dateCreated"] == an_hour_ago.strftime("%Y-%m-%dT%H:%M:%SZ"), (event["dateCreated"], as_sent)
+    status, raw = server.api(f"/api/0/projects/faultline/default/events/{old}/json/")
+    assert raw["level"] == 30 and "sentry.interfaces.Exception" in raw
+    # The same bug sent in today's form is the same issue.
+    assert wait_for(lambda: server.event(new)[0] == 200)
+    assert server.event(old)[1]["groupID"] == server.event(new)[1]["groupID"]
