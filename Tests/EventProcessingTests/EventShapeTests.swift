@@ -151,8 +151,9 @@ import Testing
         #expect(UserAgent.parse("Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0").browser
                 == .init(name: "Firefox", version: "121.0"))
         #expect(UserAgent.parse("curl/8.4.0").browser == nil)
-        // A hostile header is cut, and nothing is found in noise.
-        #expect(UserAgent.parse(String(repeating: "Chrome", count: 100_000)).browser?.version == nil)
+        // A hostile header is read only in its first 512 bytes; a token without a version gives a name alone.
+        #expect(UserAgent.parse(String(repeating: "Chrome/", count: 100_000)).browser == .init(name: "Chrome", version: nil))
+        #expect(UserAgent.parse(String(repeating: "x", count: 600) + "Firefox/121.0").browser == nil)
 
         // A page's event: `browser` and `os`; the SDK's own contexts win.
         let page: [String: Any] = ["platform": "javascript", "request": ["headers": ["User-Agent": chrome]]]
