@@ -5,6 +5,8 @@ import SentryProtocol
 /// started with, and a changed algorithm is a new id beside the old one (see Docs/grouping.md).
 public enum GroupingStrategy: String, Sendable, CaseIterable {
     case v1 = "faultline:2026-11"
+    /// Sentry's built-in stack-trace rules and JavaScript frame handling (`BuiltInGroupingRules`); opt-in per project.
+    case v2 = "faultline:2026-12"
 
     public static let latest = GroupingStrategy.v1
 }
@@ -61,8 +63,9 @@ public enum Fingerprinter {
     /// `explain: false` leaves out the details of parts that do not count; the hash is the same.
     public static func group(_ facts: EventFacts, rules: FingerprintRules = .none,
                              strategy: GroupingStrategy = .latest, explain: Bool = true) -> GroupingResult {
+        let facts = strategy == .v2 ? BuiltInGroupingRules.apply(facts) : facts
         let (defaultRoot, defaultVariant) = defaultComponents(facts, explain: explain)
-        guard let chosen = fingerprint(facts, rules: rules) else {
+        guard let chosen = fingerprint(facts, rules: rules, strategy: strategy) else {
             return GroupingResult(strategy: strategy, hash: hash(defaultRoot), variant: defaultVariant,
                                   root: defaultRoot)
         }
@@ -79,7 +82,8 @@ public enum Fingerprinter {
             }
         }
         let root = GroupingComponent(id: "fingerprint", contributes: true,
-                                     hint: chosen.variant == "rule" ? "project fingerprint rule" : "custom fingerprint from the SDK",
+                                     hint: chosen.variant == "rule" ? "project fingerprint rule"
+                                        : chosen.variant == "built-in" ? "built-in fingerprint rule" : "custom fingerprint from the SDK",
                                      children: children)
         return GroupingResult(strategy: strategy, hash: hash(values), variant: chosen.variant, root: root,
                               fingerprint: values, matchedRule: chosen.matchedRule, title: chosen.title)
@@ -89,7 +93,8 @@ public enum Fingerprinter {
     /// without building the component tree (that took most of grouping's time per event).
     public static func key(_ facts: EventFacts, rules: FingerprintRules = .none,
                            strategy: GroupingStrategy = .latest) -> GroupingKey {
-        guard let chosen = fingerprint(facts, rules: rules) else {
+        let facts = strategy == .v2 ? BuiltInGroupingRules.apply(facts) : facts
+        guard let chosen = fingerprint(facts, rules: rules, strategy: strategy) else {
             let (values, variant) = defaultValues(facts)
             return GroupingKey(strategy: strategy, hash: hash(values), variant: variant)
         }
@@ -109,13 +114,16 @@ public enum Fingerprinter {
 
     /// A fingerprint that replaces the default grouping: a project rule's first, else the SDK's own (unless it
     /// is just `{{ default }}`).
-    private static func fingerprint(_ facts: EventFacts, rules: FingerprintRules)
+    private static func fingerprint(_ facts: EventFacts, rules: FingerprintRules, strategy: GroupingStrategy)
         -> (fingerprint: [String], variant: String, matchedRule: String?, title: String?)? {
         if let rule = rules.firstMatch(facts) {
             return (rule.fingerprint, "rule", rule.source, rule.title.map { FingerprintVariables.expand($0, facts: facts) })
         }
         if let sent = facts.fingerprint, !(sent.count == 1 && FingerprintVariables.isDefault(sent[0])) {
             return (sent, "custom", nil, nil)
+        }
+        if strategy == .v2, let builtIn = BuiltInGroupingRules.fingerprint(facts) {
+            return (builtIn.fingerprint, "built-in", builtIn.rule, nil)
         }
         return nil
     }
@@ -214,7 +222,8 @@ public enum Fingerprinter {
                                           to values: inout [String]) {
         // By index: keeping the previous frame in a variable copied (and retained) all its strings per frame.
         for i in frames.indices {
-            let skip = (appOnly && !frames[i].inApp) || (i > 0 && isRecursion(frames[i - 1], frames[i]))
+            let skip = (appOnly && !frames[i].inApp) || frames[i].ignoredBy != nil
+                || (i > 0 && isRecursion(frames[i - 1], frames[i]))
             if !skip { FrameNormalizer.appendValues(frames[i], platform: frames[i].platform ?? platform, to: &values) }
         }
     }
@@ -266,8 +275,9 @@ public enum Fingerprinter {
         var children: [GroupingComponent] = []
         children.reserveCapacity(frames.count)
         for (i, frame) in frames.enumerated() {
-            let skip: String? = appOnly && !frame.inApp ? "not in-app"
-                : i > 0 && isRecursion(frames[i - 1], frame) ? "recursion" : nil
+            // A built-in rule's reason first: it is why such a frame is not in-app either.
+            let skip: String? = frame.ignoredBy ?? (appOnly && !frame.inApp ? "not in-app"
+                : i > 0 && isRecursion(frames[i - 1], frame) ? "recursion" : nil)
             var component: GroupingComponent
             if let skip, !explain {
                 component = GroupingComponent(id: "frame", contributes: false, hint: skip)

@@ -32,6 +32,8 @@ public struct StackFrame: Sendable, Equatable {
 
     /// Whether the frame is the application's, resolved once (`isInApp` is asked per frame several times).
     var inApp = true
+    /// Grouping strategy v2: why a built-in rule takes the frame out of grouping (`-group`), if one does.
+    var ignoredBy: String?
 
     /// Reads a frame in one pass over its members (a frame has a dozen keys; looking each up would scan
     /// them a dozen times).

@@ -1,3 +1,4 @@
+import EventProcessing
 import Foundation
 import SQLite
 
@@ -17,6 +18,14 @@ extension SQLiteStore {
             if let slug { try db.run("UPDATE projects SET slug = ? WHERE id = ?", [slug, id]) }
             if let platform { try db.run("UPDATE projects SET platform = ? WHERE id = ?", [platform, id]) }
             return try db.first("SELECT 1 FROM projects WHERE id = ?", [id]) { _ in true } ?? false
+        }
+    }
+
+    /// The grouping strategy the project's new events are grouped with. Issues keep the hashes they were created
+    /// under; events grouped by the new strategy open or join issues by its hashes.
+    public func setGroupingStrategy(projectID: Int, _ strategy: GroupingStrategy) throws {
+        try writer.sync { db in
+            try db.run("UPDATE projects SET grouping_strategy = ? WHERE id = ?", [strategy.rawValue, projectID])
         }
     }
 

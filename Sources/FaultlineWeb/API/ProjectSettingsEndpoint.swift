@@ -22,8 +22,16 @@ struct ProjectSettingsEndpoint: Sendable {
         var name: String?
         var slug: String?
         var platform: String??
+        var strategy: GroupingStrategy?
         for (key, value) in body.members {
             switch key {
+            case "groupingConfig":
+                guard let text = value.string, let chosen = GroupingStrategy(rawValue: text) else {
+                    let known = GroupingStrategy.allCases.map(\.rawValue).joined(separator: ", ")
+                    throw APIError.badRequest("'groupingConfig' must be one of: \(known).")
+                }
+                strategy = chosen
+                continue
             case "name":
                 guard let text = value.string, !text.trimmingCharacters(in: .whitespaces).isEmpty, text.utf8.count <= 64 else {
                     throw APIError.badRequest("'name' must be a string of 1 to 64 bytes.")
@@ -70,6 +78,7 @@ struct ProjectSettingsEndpoint: Sendable {
             options[key] = String(decoding: value.rawBytes, as: UTF8.self)
         }
         try store.setProjectOptions(projectID: project.id, options)
+        if let strategy { try store.setGroupingStrategy(projectID: project.id, strategy) }
         var updated = project
         if name != nil || slug != nil || platform != nil {
             do {

@@ -1,0 +1,76 @@
+/// What grouping strategy v2 (`faultline:2026-12`) adds to v1, after Sentry's newstyle strategy and its built-in
+/// stack-trace rules (`all-platforms` enhancements) and fingerprints (`javascript@2024-02-02`):
+///
+/// - `in_app` the SDK did not send is false, as Sentry sets it after its rules (v1 guessed "in-app" for any frame
+///   outside known library paths);
+/// - frames that never identify a bug leave grouping (`-group`): Babel, core-js, regenerator and tslib helpers, the
+///   microtask and `nextTick` plumbing of browsers and Node, and JavaScript's `eval` and `[native code]` frames;
+/// - JavaScript and Node function names count by their last segment (`Cart.prototype.add` → `add`), and a file
+///   served from a URL (`http:`, `https:`, `blob:`, `applewebdata:`) does not count: its name changes with every
+///   deploy and host;
+/// - a chunk that failed to load is one issue per project (`ChunkLoadError`), whatever the chunk.
+///
+/// Pure, and frozen with the strategy: a change here is a new strategy version.
+public enum BuiltInGroupingRules {
+    static let ignoredFunctions: Set<String> = [
+        "runMicrotasks", "queueMicrotask", "processTicksAndRejections", "runNextTicks", "nextTick",
+    ]
+    /// Packages whose frames are helpers compiled into the application's bundle or loaded beside it.
+    static let helperPackages = ["@babel/", "core-js/", "regenerator-runtime/", "tslib/"]
+    static let urlSchemes = ["http:", "https:", "blob:", "applewebdata:"]
+
+    static func isJavaScript(_ platform: String) -> Bool { platform == "javascript" || platform == "node" }
+
+    /// The facts with every frame's v2 decisions made: its in-app flag, whether a rule takes it out, and its
+    /// function and file as JavaScript frames count them.
+    static func apply(_ facts: EventFacts) -> EventFacts {
+        var facts = facts
+        for i in facts.exceptions.indices {
+            facts.exceptions[i].frames = facts.exceptions[i].frames.map { frame($0, platform: facts.platform) }
+        }
+        facts.threadFrames = facts.threadFrames.map { frame($0, platform: facts.platform) }
+        return facts
+    }
+
+    static func frame(_ original: StackFrame, platform eventPlatform: String) -> StackFrame {
+        var frame = original
+        let platform = frame.platform ?? eventPlatform
+        frame.inApp = frame.sdkInApp ?? false
+        let path = frame.absPath ?? frame.filename ?? ""
+        if let function = frame.function, ignoredFunctions.contains(function)
+            || (platform == "javascript" && function == "_callSuper") {
+            frame.ignoredBy = "ignored by a built-in rule (runtime plumbing)"
+        } else if let module = frame.module, helperPackages.contains(where: { module.hasPrefix($0) }) {
+            frame.ignoredBy = "ignored by a built-in rule (compiled-in helper)"
+        } else if helperPackages.contains(where: { path.containsText("/node_modules/" + $0) }) {
+            frame.ignoredBy = "ignored by a built-in rule (compiled-in helper)"
+        }
+        if isJavaScript(platform) {
+            if frame.function == "eval" || ["[native code]", "native code", "eval code", "<anonymous>"].contains(path) {
+                frame.ignoredBy = "ignored: eval or native code"
+            }
+            if let function = frame.function, let dot = function.lastIndex(of: "."), function.index(after: dot) < function.endIndex {
+                frame.function = String(function[function.index(after: dot)...])
+            }
+            if urlSchemes.contains(where: { path.hasPrefix($0) }) {
+                // The function (and the context line) identify the frame; the URL's file name does not.
+                frame.filename = nil
+                frame.absPath = nil
+            }
+        }
+        // A frame a rule takes out does not make the stack trace the application's either.
+        if frame.ignoredBy != nil { frame.inApp = false }
+        return frame
+    }
+
+    /// Sentry's built-in fingerprint for JavaScript: every `ChunkLoadError` is one issue.
+    static func fingerprint(_ facts: EventFacts) -> (fingerprint: [String], rule: String)? {
+        guard isJavaScript(facts.platform) else { return nil }
+        for exception in facts.exceptions {
+            if exception.type == "ChunkLoadError" || (exception.value?.hasPrefix("ChunkLoadError") ?? false) {
+                return (["chunkloaderror"], #"family:javascript error.type:"ChunkLoadError" -> chunkloaderror"#)
+            }
+        }
+        return nil
+    }
+}
