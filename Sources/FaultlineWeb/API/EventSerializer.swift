@@ -116,45 +116,15 @@ enum EventSerializer {
         }
     }
 
-    /// Accepts the list form and the `{values: [...]}` form of an interface.
+    /// An interface's items, in any of its forms (`EventShape` has already put them in `{values}`).
     static func values(_ v: JSONValue?) -> [JSONValue] {
-        guard let v else { return [] }
-        if case .array(let a) = v { return a }
-        return v["values"]?.arrayValue ?? []
-    }
-
-    static func tagPairs(_ v: JSONValue?) -> [(String, String)] {
-        switch v {
-        case .object(let members)?:
-            return members.compactMap { m in scalarText(m.value).map { (m.key, $0) } }
-        case .array(let pairs)?:
-            return pairs.compactMap { pair in
-                guard let a = pair.arrayValue, a.count == 2, let k = a[0].stringValue, let val = scalarText(a[1]) else { return nil }
-                return (k, val)
-            }
-        default:
-            return []
-        }
-    }
-
-    static func scalarText(_ v: JSONValue) -> String? {
-        switch v {
-        case .string(let s): s
-        case .int(let i): String(i)
-        case .double(let d): String(d)
-        case .bool(let b): String(b)
-        default: nil
-        }
+        v.map(EventShape.interfaceItems) ?? []
     }
 
     /// Over a normalized event, where any message is in `logentry`.
     static func messageText(_ value: JSONValue) -> String? {
         guard let entry = value["logentry"] else { return nil }
         return entry["formatted"]?.stringValue ?? entry["message"]?.stringValue
-    }
-
-    static func firstLine(_ text: String) -> String {
-        String(text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: true).first ?? "")
     }
 
     private static func entry(_ type: String, _ data: JSONValue) -> JSONValue {
