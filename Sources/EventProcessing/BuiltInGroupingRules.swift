@@ -63,14 +63,35 @@ public enum BuiltInGroupingRules {
         return frame
     }
 
-    /// Sentry's built-in fingerprint for JavaScript: every `ChunkLoadError` is one issue.
-    static func fingerprint(_ facts: EventFacts) -> (fingerprint: [String], rule: String)? {
+    /// Sentry's built-in fingerprints for JavaScript: every `ChunkLoadError` is one issue (v2 on); from v3, each of
+    /// React's hydration errors is one issue per page (`hydrationerror` + the transaction).
+    static func fingerprint(_ facts: EventFacts, strategy: GroupingStrategy) -> (fingerprint: [String], rule: String)? {
         guard isJavaScript(facts.platform) else { return nil }
         for exception in facts.exceptions {
             if exception.type == "ChunkLoadError" || (exception.value?.hasPrefix("ChunkLoadError") ?? false) {
                 return (["chunkloaderror"], #"family:javascript error.type:"ChunkLoadError" -> chunkloaderror"#)
             }
         }
+        if strategy == .v3, let transaction = facts.tags.first(where: { $0.key == "transaction" })?.value {
+            let texts = [facts.messageFormatted].compactMap { $0 } + facts.exceptions.compactMap(\.value)
+            if texts.contains(where: { isHydrationError($0) }) {
+                return (["hydrationerror", transaction],
+                        #"family:javascript tags.transaction:"*" message:"<React hydration error>" -> hydrationerror, {{tags.transaction}}"#)
+            }
+        }
         return nil
+    }
+
+    /// React's hydration failures, as its messages read (compared without letter case, as Sentry's `message` matcher).
+    static let hydrationMessages: Set<String> = [
+        "hydration failed because the initial ui does not match what was rendered on the server.",
+        "the server could not finish this suspense boundary, likely due to an error during server rendering. switched to client rendering.",
+        "there was an error while hydrating this suspense boundary. switched to client rendering.",
+        "there was an error while hydrating. because the error happened outside of a suspense boundary, the entire root will switch to client rendering.",
+        "text content does not match server-rendered html.",
+    ]
+
+    static func isHydrationError(_ text: String) -> Bool {
+        text.utf8.count < 200 && hydrationMessages.contains(text.lowercased())
     }
 }

@@ -15,6 +15,15 @@ public struct EventFacts: Sendable {
         public var exceptionID: Int?
         public var parentID: Int?
         public var frames: [StackFrame]
+        /// `mechanism.meta.ns_error` (Apple's NSError domain and code), grouped on by strategy v3.
+        public var nsError: NSErrorFacts?
+        /// What stack-trace rules set for this stack (`max-frames`, `min-frames`).
+        public var limits = StackLimits()
+    }
+
+    public struct NSErrorFacts: Sendable, Equatable {
+        public var domain: String?
+        public var code: String?
     }
 
     public var platform: String
@@ -22,6 +31,13 @@ public struct EventFacts: Sendable {
     public var exceptions: [ExceptionFacts]
     /// The stack of the only thread, or the event's top-level `stacktrace` (used when there is no exception).
     public var threadFrames: [StackFrame]
+    /// With several threads, the crashed one's stack (else the current one's): what strategy v3 groups on.
+    public var selectedThreadFrames: [StackFrame]?
+    /// What stack-trace rules set for the thread stack.
+    public var threadLimits = StackLimits()
+    /// The `template` interface's file and line (a template error): strategy v3 groups on them when there is no stack.
+    public var templateFile: String?
+    public var templateLine: String?
     public var messageTemplate: String?
     public var messageFormatted: String?
     public var logger: String?
@@ -107,13 +123,21 @@ public struct EventFacts: Sendable {
                                   synthetic: mechanism?["synthetic"]?.bool ?? false,
                                   isExceptionGroup: mechanism?["is_exception_group"]?.bool ?? false,
                                   exceptionID: mechanism?["exception_id"]?.int, parentID: mechanism?["parent_id"]?.int,
-                                  frames: StackFrame.frames(of: e["stacktrace"] ?? e["sentry.interfaces.Stacktrace"], platform: platform))
+                                  frames: StackFrame.frames(of: e["stacktrace"] ?? e["sentry.interfaces.Stacktrace"], platform: platform),
+                                  nsError: Self.nsError(mechanism?["meta"]?["ns_error"]))
         }
         let threads = Self.interfaceValues(field(.threads)).filter { $0["stacktrace"]?["frames"] != nil }
         if threads.count == 1 {
             threadFrames = StackFrame.frames(of: threads[0]["stacktrace"], platform: platform)
         } else {
             threadFrames = StackFrame.frames(of: field(.stacktrace), platform: platform)
+            if let chosen = threads.first(where: { $0["crashed"]?.bool == true }) ?? threads.first(where: { $0["current"]?.bool == true }) {
+                selectedThreadFrames = StackFrame.frames(of: chosen["stacktrace"], platform: platform)
+            }
+        }
+        if let template = field(.template), template.kind == .object {
+            templateFile = template["filename"]?.string ?? template["abs_path"]?.string
+            templateLine = template["context_line"]?.string
         }
         let logentry = field(.logentry)
         let message = field(.message)
@@ -144,6 +168,12 @@ public struct EventFacts: Sendable {
             let values = fp.elements.compactMap(\.scalarText)
             fingerprint = values.isEmpty ? nil : values
         }
+    }
+
+    static func nsError(_ ref: JSONRef?) -> NSErrorFacts? {
+        guard let ref, ref.kind == .object else { return nil }
+        let facts = NSErrorFacts(domain: ref["domain"]?.string, code: ref["code"]?.scalarText)
+        return facts.domain == nil && facts.code == nil ? nil : facts
     }
 
     /// An interface in list form, `{values: [...]}` form, or a bare object standing for a list of one (as Relay

@@ -7,8 +7,20 @@ public enum GroupingStrategy: String, Sendable, CaseIterable {
     case v1 = "faultline:2026-11"
     /// Sentry's built-in stack-trace rules and JavaScript frame handling (`BuiltInGroupingRules`); opt-in per project.
     case v2 = "faultline:2026-12"
+    /// Sentry's built-in stack-trace rules for every platform (`BuiltInStackTraceRules`), native/.NET name trimming,
+    /// NSError domains and codes, the template component and the newer message patterns; opt-in per project.
+    case v3 = "faultline:2026-12-03"
 
     public static let latest = GroupingStrategy.v1
+
+    /// What the strategy changed, in a sentence (the grouping-configs API and the settings page show it).
+    public var changelog: String {
+        switch self {
+        case .v1: "Stack traces by in-app frames (guessed from library paths when the SDK does not say), then exception type and value, then the parameterized message."
+        case .v2: "Adds Sentry's JavaScript handling: a frame the SDK did not mark is not in-app, compiled-in helpers and runtime plumbing are ignored, functions count by their last segment, URL file names do not count, and ChunkLoadError is one issue."
+        case .v3: "Adds Sentry's built-in stack-trace rules for every platform (native, Cocoa, Dart, JVM, Android, .NET, Ruby, PHP, Go), native and .NET name trimming, NSError domains and codes, template errors, the crashed thread, hydration errors and the newer message patterns."
+        }
+    }
 }
 
 /// Why an event landed where it did: the hash, which variant produced it, and the component tree.
@@ -61,10 +73,10 @@ extension GroupingResult {
 public enum Fingerprinter {
     /// The whole decision with its component tree (the grouping explanation; components kept per new hash).
     /// `explain: false` leaves out the details of parts that do not count; the hash is the same.
-    public static func group(_ facts: EventFacts, rules: FingerprintRules = .none,
+    public static func group(_ facts: EventFacts, rules: FingerprintRules = .none, stackTraceRules: StackTraceRules = .none,
                              strategy: GroupingStrategy = .latest, explain: Bool = true) -> GroupingResult {
-        let facts = strategy == .v2 ? BuiltInGroupingRules.apply(facts) : facts
-        let (defaultRoot, defaultVariant) = defaultComponents(facts, explain: explain)
+        let facts = GroupingPreprocessor.prepare(facts, strategy: strategy, rules: stackTraceRules)
+        let (defaultRoot, defaultVariant) = defaultComponents(facts, strategy: strategy, explain: explain)
         guard let chosen = fingerprint(facts, rules: rules, strategy: strategy) else {
             return GroupingResult(strategy: strategy, hash: hash(defaultRoot), variant: defaultVariant,
                                   root: defaultRoot)
@@ -91,18 +103,18 @@ public enum Fingerprinter {
 
     /// The same decision as `group`, for ingest: the contributing values are collected and hashed directly,
     /// without building the component tree (that took most of grouping's time per event).
-    public static func key(_ facts: EventFacts, rules: FingerprintRules = .none,
+    public static func key(_ facts: EventFacts, rules: FingerprintRules = .none, stackTraceRules: StackTraceRules = .none,
                            strategy: GroupingStrategy = .latest) -> GroupingKey {
-        let facts = strategy == .v2 ? BuiltInGroupingRules.apply(facts) : facts
+        let facts = GroupingPreprocessor.prepare(facts, strategy: strategy, rules: stackTraceRules)
         guard let chosen = fingerprint(facts, rules: rules, strategy: strategy) else {
-            let (values, variant) = defaultValues(facts)
+            let (values, variant) = defaultValues(facts, strategy: strategy)
             return GroupingKey(strategy: strategy, hash: hash(values), variant: variant)
         }
         var values: [String] = []
         var defaults: [String]?
         for entry in chosen.fingerprint {
             if FingerprintVariables.isDefault(entry) {
-                if defaults == nil { defaults = defaultValues(facts).values }
+                if defaults == nil { defaults = defaultValues(facts, strategy: strategy).values }
                 values += defaults ?? []
             } else {
                 values.append(FingerprintVariables.expand(entry, facts: facts))
@@ -122,7 +134,7 @@ public enum Fingerprinter {
         if let sent = facts.fingerprint, !(sent.count == 1 && FingerprintVariables.isDefault(sent[0])) {
             return (sent, "custom", nil, nil)
         }
-        if strategy == .v2, let builtIn = BuiltInGroupingRules.fingerprint(facts) {
+        if strategy != .v1, let builtIn = BuiltInGroupingRules.fingerprint(facts, strategy: strategy) {
             return (builtIn.fingerprint, "built-in", builtIn.rule, nil)
         }
         return nil
@@ -163,19 +175,30 @@ public enum Fingerprinter {
 
     // MARK: Default grouping
 
-    static func defaultComponents(_ facts: EventFacts, explain: Bool = true) -> (GroupingComponent, String) {
+    static func defaultComponents(_ facts: EventFacts, strategy: GroupingStrategy = .latest,
+                                  explain: Bool = true) -> (GroupingComponent, String) {
         if !facts.exceptions.isEmpty {
-            let inApp = facts.exceptions.contains { $0.frames.contains(where: \.inApp) }
-            let node = exceptionsComponent(facts, appOnly: inApp, explain: explain)
+            var inApp = facts.exceptions.contains { $0.frames.contains(where: \.inApp) }
+            var node = exceptionsComponent(facts, appOnly: inApp, strategy: strategy, explain: explain)
+            // v3, as Sentry: an app variant whose stack traces all fell away loses to a system variant that has one.
+            if strategy == .v3, inApp, !node.hasContributing("stacktrace") {
+                let system = exceptionsComponent(facts, appOnly: false, strategy: strategy, explain: explain)
+                if system.hasContributing("stacktrace") {
+                    node = system
+                    inApp = false
+                }
+            }
             if node.contributes { return (node, inApp ? "app" : "system") }
         }
         if !facts.threadFrames.isEmpty {
             let inApp = facts.threadFrames.contains(where: \.inApp)
-            let stack = stacktraceComponent(facts.threadFrames, platform: facts.platform, appOnly: inApp, explain: explain)
+            let stack = stacktraceComponent(facts.threadFrames, platform: facts.platform, appOnly: inApp,
+                                            limits: facts.threadLimits, explain: explain)
             if stack.contributes { return (.node("threads", [stack]), inApp ? "app" : "system") }
         }
+        if strategy == .v3, let node = templateComponent(facts), node.contributes { return (node, "template") }
         if let message = facts.messageTemplate ?? facts.messageFormatted {
-            let node = messageComponent(message)
+            let node = messageComponent(message, strategy: strategy)
             if node.contributes { return (node, "message") }
         }
         return (GroupingComponent(id: "fallback", contributes: false, hint: "nothing to group on"), "fallback")
@@ -183,43 +206,77 @@ public enum Fingerprinter {
 
     /// The values `defaultComponents` would contribute, in the same order, collected without the tree. Kept in
     /// step with it by the golden tests, which check that both give every event the same hash.
-    static func defaultValues(_ facts: EventFacts) -> (values: [String], variant: String) {
+    static func defaultValues(_ facts: EventFacts, strategy: GroupingStrategy = .latest) -> (values: [String], variant: String) {
         var values: [String] = []
         if !facts.exceptions.isEmpty {
-            let inApp = facts.exceptions.contains { $0.frames.contains(where: \.inApp) }
-            appendExceptionValues(facts, appOnly: inApp, to: &values)
+            var inApp = facts.exceptions.contains { $0.frames.contains(where: \.inApp) }
+            var anyStack = appendExceptionValues(facts, appOnly: inApp, strategy: strategy, to: &values)
+            if strategy == .v3, inApp, !anyStack {
+                var system: [String] = []
+                anyStack = appendExceptionValues(facts, appOnly: false, strategy: strategy, to: &system)
+                if anyStack {
+                    values = system
+                    inApp = false
+                }
+            }
             if !values.isEmpty { return (values, inApp ? "app" : "system") }
         }
         if !facts.threadFrames.isEmpty {
             let inApp = facts.threadFrames.contains(where: \.inApp)
-            appendStackValues(facts.threadFrames, platform: facts.platform, appOnly: inApp, to: &values)
+            appendStackValues(facts.threadFrames, platform: facts.platform, appOnly: inApp, limits: facts.threadLimits, to: &values)
             if !values.isEmpty { return (values, inApp ? "app" : "system") }
         }
+        if strategy == .v3, let node = templateComponent(facts), node.contributes {
+            return (node.contributingValues, "template")
+        }
         if let message = facts.messageTemplate ?? facts.messageFormatted {
-            return ([normalizeMessage(message)], "message")
+            return ([normalizeMessage(message, strategy: strategy)], "message")
         }
         return ([], "fallback")
     }
 
-    private static func appendExceptionValues(_ facts: EventFacts, appOnly: Bool, to values: inout [String]) {
+    /// Appends the exceptions' values; answers whether any stack trace contributed.
+    @discardableResult
+    private static func appendExceptionValues(_ facts: EventFacts, appOnly: Bool, strategy: GroupingStrategy,
+                                              to values: inout [String]) -> Bool {
         let hasGroups = facts.exceptions.contains(where: \.isExceptionGroup)
         var seen: Set<ArraySlice<String>> = []
+        var anyStack = false
         for exception in facts.exceptions {
             let start = values.count
             if !exception.frames.isEmpty {
-                appendStackValues(exception.frames, platform: facts.platform, appOnly: appOnly, to: &values)
+                appendStackValues(exception.frames, platform: facts.platform, appOnly: appOnly, limits: exception.limits,
+                                  to: &values)
             }
             let stackContributes = values.count > start
             if !exception.synthetic, let type = exception.type { values.append(type) }
-            if !stackContributes, let value = exception.value { values.append(normalizeMessage(value)) }
+            var nsErrorContributes = false
+            if strategy == .v3, let ns = exception.nsError {
+                if let domain = ns.domain { values.append(domain) }
+                if let code = ns.code { values.append(code) }
+                nsErrorContributes = true
+            }
+            if !stackContributes, !nsErrorContributes, let value = exception.value {
+                values.append(normalizeMessage(value, strategy: strategy))
+            }
             if hasGroups && (exception.isExceptionGroup || !seen.insert(values[start...]).inserted) {
                 values.removeSubrange(start...)
+            } else if stackContributes {
+                anyStack = true
             }
         }
+        return anyStack
     }
 
-    private static func appendStackValues(_ frames: [StackFrame], platform: String, appOnly: Bool,
+    private static func appendStackValues(_ frames: [StackFrame], platform: String, appOnly: Bool, limits: StackLimits,
                                           to values: inout [String]) {
+        if !limits.isEmpty {
+            let contributing = contributingFrames(frames, appOnly: appOnly, limits: limits)
+            for i in frames.indices where contributing[i] == nil {
+                FrameNormalizer.appendValues(frames[i], platform: frames[i].platform ?? platform, to: &values)
+            }
+            return
+        }
         // By index: keeping the previous frame in a variable copied (and retained) all its strings per frame.
         for i in frames.indices {
             let skip = (appOnly && !frames[i].inApp) || frames[i].ignoredBy != nil
@@ -228,14 +285,45 @@ public enum Fingerprinter {
         }
     }
 
+    /// Why each frame does not count (nil: it counts), with the stack's `max-frames` and `min-frames` applied: only the
+    /// N counting frames nearest the crash stay, and too few counting frames count for nothing.
+    static func contributingFrames(_ frames: [StackFrame], appOnly: Bool, limits: StackLimits) -> [String?] {
+        var reasons: [String?] = frames.indices.map { i in
+            frames[i].ignoredBy ?? (appOnly && !frames[i].inApp ? notInAppHint(frames[i])
+                : i > 0 && isRecursion(frames[i - 1], frames[i]) ? "recursion" : nil)
+        }
+        if let (limit, rule) = limits.maxFrames {
+            var kept = 0
+            for i in frames.indices.reversed() where reasons[i] == nil {
+                if kept >= limit { reasons[i] = "ignored because only \(limit) frames are considered (\(rule))" }
+                kept += 1
+            }
+        }
+        if let (minimum, rule) = limits.minFrames {
+            let counting = reasons.filter { $0 == nil }.count
+            if counting > 0 && counting < minimum {
+                for i in frames.indices where reasons[i] == nil {
+                    reasons[i] = "ignored because fewer than \(minimum) frames are considered (\(rule))"
+                }
+            }
+        }
+        return reasons
+    }
+
+    static func notInAppHint(_ frame: StackFrame) -> String {
+        frame.inAppRule.map { "not in-app (\($0))" } ?? "not in-app"
+    }
+
     /// Every exception of a chain contributes; for exception groups the group wrappers do not, and each
     /// distinct leaf counts once (the same failures in a batch of 3 or of 30 are one issue).
-    static func exceptionsComponent(_ facts: EventFacts, appOnly: Bool, explain: Bool = true) -> GroupingComponent {
+    static func exceptionsComponent(_ facts: EventFacts, appOnly: Bool, strategy: GroupingStrategy = .latest,
+                                    explain: Bool = true) -> GroupingComponent {
         let hasGroups = facts.exceptions.contains(where: \.isExceptionGroup)
         var children: [GroupingComponent] = []
         var seen: Set<[String]> = []
         for exception in facts.exceptions {
-            var component = exceptionComponent(exception, platform: facts.platform, appOnly: appOnly, explain: explain)
+            var component = exceptionComponent(exception, platform: facts.platform, appOnly: appOnly, strategy: strategy,
+                                               explain: explain)
             if hasGroups {
                 if exception.isExceptionGroup {
                     component.contributes = false
@@ -252,8 +340,8 @@ public enum Fingerprinter {
     }
 
     static func exceptionComponent(_ e: EventFacts.ExceptionFacts, platform: String, appOnly: Bool,
-                                   explain: Bool = true) -> GroupingComponent {
-        let stack = stacktraceComponent(e.frames, platform: platform, appOnly: appOnly, explain: explain)
+                                   strategy: GroupingStrategy = .latest, explain: Bool = true) -> GroupingComponent {
+        let stack = stacktraceComponent(e.frames, platform: platform, appOnly: appOnly, limits: e.limits, explain: explain)
         var children: [GroupingComponent] = []
         if !e.frames.isEmpty { children.append(stack) }
         if e.synthetic {
@@ -261,23 +349,32 @@ public enum Fingerprinter {
         } else {
             children.append(.leaf("type", e.type))
         }
+        var nsError: GroupingComponent?
+        if strategy == .v3, let ns = e.nsError {
+            let node = GroupingComponent.node("ns-error", [.leaf("domain", ns.domain), .leaf("code", ns.code)])
+            children.append(node)
+            nsError = node
+        }
         if stack.contributes {
             children.append(GroupingComponent(id: "value", contributes: false, hint: "stack trace takes precedence",
                                               value: e.value))
+        } else if nsError?.contributes == true {
+            children.append(GroupingComponent(id: "value", contributes: false, hint: "NSError domain and code take precedence",
+                                              value: e.value))
         } else if let value = e.value {
-            children.append(.leaf("value", normalizeMessage(value)))
+            children.append(.leaf("value", normalizeMessage(value, strategy: strategy)))
         }
         return .node("exception", children)
     }
 
-    static func stacktraceComponent(_ frames: [StackFrame], platform: String, appOnly: Bool,
+    static func stacktraceComponent(_ frames: [StackFrame], platform: String, appOnly: Bool, limits: StackLimits = StackLimits(),
                                     explain: Bool = true) -> GroupingComponent {
         var children: [GroupingComponent] = []
         children.reserveCapacity(frames.count)
+        let reasons = contributingFrames(frames, appOnly: appOnly, limits: limits)
         for (i, frame) in frames.enumerated() {
-            // A built-in rule's reason first: it is why such a frame is not in-app either.
-            let skip: String? = frame.ignoredBy ?? (appOnly && !frame.inApp ? "not in-app"
-                : i > 0 && isRecursion(frames[i - 1], frame) ? "recursion" : nil)
+            // A rule's reason first: it is why such a frame is not in-app either.
+            let skip = reasons[i]
             var component: GroupingComponent
             if let skip, !explain {
                 component = GroupingComponent(id: "frame", contributes: false, hint: skip)
@@ -293,26 +390,39 @@ public enum Fingerprinter {
         return .node("stacktrace", children)
     }
 
+    /// Strategy v3: a template error (Django's `template` interface) groups on the template's file name and the line.
+    static func templateComponent(_ facts: EventFacts) -> GroupingComponent? {
+        guard facts.templateFile != nil || facts.templateLine != nil else { return nil }
+        var children: [GroupingComponent] = []
+        if let file = facts.templateFile { children.append(.leaf("filename", FrameNormalizer.basename(file))) }
+        if let line = facts.templateLine {
+            let collapsed = FrameNormalizer.collapseWhitespace(line)
+            if !collapsed.isEmpty { children.append(.leaf("context-line", collapsed)) }
+        }
+        return .node("template", children)
+    }
+
     static func isRecursion(_ a: StackFrame, _ b: StackFrame) -> Bool {
         a.absPath == b.absPath && a.package == b.package && a.module == b.module && a.filename == b.filename
             && a.function == b.function && a.lineno == b.lineno && a.colno == b.colno
     }
 
-    static func messageComponent(_ message: String) -> GroupingComponent {
-        .node("message", [.leaf("message", normalizeMessage(message))])
+    static func messageComponent(_ message: String, strategy: GroupingStrategy = .latest) -> GroupingComponent {
+        .node("message", [.leaf("message", normalizeMessage(message, strategy: strategy))])
     }
 
     /// The first two non-empty lines (with `...` when cut), then parameterized.
-    static func normalizeMessage(_ text: String) -> String {
+    static func normalizeMessage(_ text: String, strategy: GroupingStrategy = .latest) -> String {
+        let patterns: Parameterizer.Patterns = strategy == .v3 ? .extended : .classic
         if !text.anyByte({ ($0 >= 0x0A && $0 <= 0x0D) || $0 >= 0x80 }) {
             // One ASCII line (the common case): trim it without splitting into Characters.
             let trimmed = Substring(text).trimmingWhitespace()
-            return Parameterizer.parameterize(trimmed.utf8.count == text.utf8.count ? text : String(trimmed))
+            return Parameterizer.parameterize(trimmed.utf8.count == text.utf8.count ? text : String(trimmed), patterns: patterns)
         }
         let lines = text.split(whereSeparator: \.isNewline).map { $0.trimmingWhitespace() }.filter { !$0.isEmpty }
         var kept = lines.prefix(2).joined(separator: "\n")
         if lines.count > 2 { kept += "..." }
-        return Parameterizer.parameterize(kept)
+        return Parameterizer.parameterize(kept, patterns: patterns)
     }
 }
 

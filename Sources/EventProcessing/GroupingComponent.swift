@@ -32,6 +32,13 @@ public struct GroupingComponent: Sendable, Equatable {
                           children: children)
     }
 
+    /// Whether a contributing part of the tree is a component with this id (a `stacktrace`, say).
+    func hasContributing(_ id: String) -> Bool {
+        guard contributes else { return false }
+        if self.id == id { return true }
+        return children.contains { $0.hasContributing(id) }
+    }
+
     /// The values that enter the hash, depth first.
     public var contributingValues: [String] {
         var values: [String] = []

@@ -5,7 +5,11 @@
 /// alternation regex; this is a hand-written scanner because Foundation's regex engine costs far more
 /// than the whole ingest budget.
 public enum Parameterizer {
-    public static func parameterize(_ text: String) -> String {
+    /// Which pattern set: grouping strategies up to v2 use Sentry's older set; v3 adds its newer kinds (W3C and AWS
+    /// trace ids, Swift transaction ids, unprefixed hex and 7-digit git shas) and keeps `<int>` to 1–7 digits.
+    public enum Patterns: Sendable { case classic, extended }
+
+    public static func parameterize(_ text: String, patterns: Patterns = .classic) -> String {
         var bytes = Array(text.utf8)
         // Most messages have no digit, '@', ':' or '='; then nothing can match.
         guard bytes.contains(where: { isDigit($0) || $0 == UInt8(ascii: "@") || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: "=") || $0 == UInt8(ascii: ".") })
@@ -16,7 +20,7 @@ public enum Parameterizer {
         bytes.append(0)  // a sentinel, so lookahead never needs a bounds check
         let end = bytes.count - 1
         while i < end {
-            if let (kind, next) = match(bytes, at: i, end: end) {
+            if let (kind, next) = match(bytes, at: i, end: end, patterns: patterns) {
                 out.append(UInt8(ascii: "<"))
                 out.append(contentsOf: kind.utf8)
                 out.append(UInt8(ascii: ">"))
@@ -37,7 +41,7 @@ public enum Parameterizer {
 
     // MARK: Matching
 
-    private static func match(_ b: [UInt8], at i: Int, end: Int) -> (String, Int)? {
+    private static func match(_ b: [UInt8], at i: Int, end: Int, patterns: Patterns) -> (String, Int)? {
         let c = b[i]
         let afterEquals = i > 0 && b[i - 1] == UInt8(ascii: "=")
         if afterEquals, let n = quoted(b, i, end) { return ("quoted_str", n) }
@@ -51,6 +55,9 @@ public enum Parameterizer {
             if let n = hostname(b, i, end) { return ("hostname", n) }
         }
         if let n = ip(b, i, end) { return ("ip", n) }
+        if patterns == .extended, c == UInt8(ascii: "0") || c == UInt8(ascii: "1"), let n = traceparent(b, i, end) {
+            return ("traceparent", n)
+        }
         if isHex(c) {
             if let n = uuid(b, i, end) { return ("uuid", n) }
             if let n = hexRun(b, i, end, length: 40) { return ("sha1", n) }
@@ -61,9 +68,73 @@ public enum Parameterizer {
             if let n = duration(b, i, end) { return ("duration", n) }
             if let n = hex(b, i, end) { return ("hex", n) }
         }
+        if patterns == .extended {
+            if c == UInt8(ascii: "t"), let n = swiftTransactionID(b, i, end) { return ("swift_txn_id", n) }
+            if let n = unprefixedHex(b, i, end) { return ("hex", n) }
+            if let n = gitSHA(b, i, end) { return ("git_sha", n) }
+        }
         if let n = float(b, i, end) { return ("float", n) }
-        if let n = int(b, i, end) { return ("int", n) }
+        if let n = int(b, i, end, maxDigits: patterns == .extended ? 7 : .max) { return ("int", n) }
         return nil
+    }
+
+    /// W3C `00-<32 hex>-<16 hex>-0[01]`, or AWS X-Ray's `1-<8 hex>-<24 hex>`.
+    private static func traceparent(_ b: [UInt8], _ i: Int, _ end: Int) -> Int? {
+        func lowerHex(_ c: UInt8) -> Bool { isDigit(c) || (c >= 97 && c <= 102) }
+        func run(_ n: Int, _ length: Int) -> Bool {
+            guard n + length <= end else { return false }
+            for k in n..<(n + length) where !lowerHex(b[k]) { return false }
+            return true
+        }
+        if b[i] == UInt8(ascii: "0"), b[i + 1] == UInt8(ascii: "0"), b[i + 2] == UInt8(ascii: "-"), run(i + 3, 32),
+           b[i + 35] == UInt8(ascii: "-"), run(i + 36, 16), b[i + 52] == UInt8(ascii: "-"), b[i + 53] == UInt8(ascii: "0"),
+           b[i + 54] == UInt8(ascii: "0") || b[i + 54] == UInt8(ascii: "1"), boundaryAfter(b, i + 55) {
+            return i + 55
+        }
+        if b[i] == UInt8(ascii: "1"), b[i + 1] == UInt8(ascii: "-"), run(i + 2, 8), b[i + 10] == UInt8(ascii: "-"),
+           run(i + 11, 24), boundaryAfter(b, i + 35) {
+            return i + 35
+        }
+        return nil
+    }
+
+    /// OpenStack Swift's `tx` + 21 hex + `-` + 10 hex, and whatever follows up to a space.
+    private static func swiftTransactionID(_ b: [UInt8], _ i: Int, _ end: Int) -> Int? {
+        guard b[i + 1] == UInt8(ascii: "x"), i + 34 <= end else { return nil }
+        func lowerHex(_ c: UInt8) -> Bool { isDigit(c) || (c >= 97 && c <= 102) }
+        for k in (i + 2)..<(i + 23) where !lowerHex(b[k]) { return nil }
+        guard b[i + 23] == UInt8(ascii: "-") else { return nil }
+        for k in (i + 24)..<(i + 34) where !lowerHex(b[k]) { return nil }
+        var n = i + 34
+        while n < end, !isSpace(b[n]) { n += 1 }
+        return n
+    }
+
+    /// Hex without `0x`: 4 to 6 digits mixing digits and letters, or 8 to 128 digits, in one letter case; a minus
+    /// sign before it is part of it.
+    private static func unprefixedHex(_ b: [UInt8], _ i: Int, _ end: Int) -> Int? {
+        var n = i
+        if b[n] == UInt8(ascii: "-") { n += 1 }
+        let start = n
+        var digit = false, lower = false, upper = false
+        while n < end, isHex(b[n]) {
+            if isDigit(b[n]) { digit = true } else if b[n] >= 97 { lower = true } else { upper = true }
+            n += 1
+        }
+        let length = n - start
+        guard length >= 4, boundaryAfter(b, n), !(lower && upper) else { return nil }
+        if length <= 6 { return digit && (lower || upper) ? n : nil }
+        return length >= 8 && length <= 128 ? n : nil
+    }
+
+    /// A short git commit id: 7 lower-case hex digits with at least one digit and one letter.
+    private static func gitSHA(_ b: [UInt8], _ i: Int, _ end: Int) -> Int? {
+        guard i + 7 <= end else { return nil }
+        var digit = false, letter = false
+        for k in i..<(i + 7) {
+            if isDigit(b[k]) { digit = true } else if b[k] >= 97 && b[k] <= 102 { letter = true } else { return nil }
+        }
+        return digit && letter && boundaryAfter(b, i + 7) ? i + 7 : nil
     }
 
     static func isDigit(_ c: UInt8) -> Bool { c >= 48 && c <= 57 }
@@ -360,11 +431,11 @@ public enum Parameterizer {
         return boundaryAfter(b, n) ? n : nil
     }
 
-    private static func int(_ b: [UInt8], _ i: Int, _ end: Int) -> Int? {
+    private static func int(_ b: [UInt8], _ i: Int, _ end: Int, maxDigits: Int) -> Int? {
         var n = i
         if b[n] == UInt8(ascii: "-") { n += 1 }
         let d = digits(b, n, end)
-        guard d > 0 else { return nil }
+        guard d > 0, d <= maxDigits else { return nil }
         n += d
         return boundaryAfter(b, n) ? n : nil
     }

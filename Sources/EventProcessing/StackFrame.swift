@@ -32,8 +32,12 @@ public struct StackFrame: Sendable, Equatable {
 
     /// Whether the frame is the application's, resolved once (`isInApp` is asked per frame several times).
     var inApp = true
-    /// Grouping strategy v2: why a built-in rule takes the frame out of grouping (`-group`), if one does.
+    /// Why a rule takes the frame out of grouping (`-group`), if one does (strategy v2 on, and project rules).
     var ignoredBy: String?
+    /// The stack-trace rule that last set `inApp`, named in grouping explanations.
+    var inAppRule: String?
+    /// The frame's category as stack-trace rules set it (`system`, `threadbase`, `indirection`, …).
+    var category: String?
 
     /// Reads a frame in one pass over its members (a frame has a dozen keys; looking each up would scan
     /// them a dozen times).

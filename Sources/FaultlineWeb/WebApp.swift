@@ -39,7 +39,7 @@ public final class WebApp: HTTPHandler {
         let operations = OperationsEndpoints(store: store, metrics: metrics)
         let issues = IssuesEndpoint(store: store, auth: auth)
         let grouping = GroupingInfoEndpoint(store: store, auth: auth)
-        let projectSettings = ProjectSettingsEndpoint(store: store, auth: auth)
+        let projectSettings = ProjectSettingsEndpoint(store: store, auth: auth, ingest: ingest)
         let performanceSettings = PerformanceSettingsEndpoint(store: store, auth: auth)
         let organizations = OrganizationsEndpoint(store: store, auth: auth)
         let tokens = TokensEndpoint(store: store, auth: auth)
@@ -125,6 +125,7 @@ public final class WebApp: HTTPHandler {
         r.add("GET", "/api/0/projects/{org}/{project}/events/{event_id}/json/", .sync { req, p in
             try events.detail(req, p, raw: true)
         })
+        r.add("GET", "/api/0/grouping-configs/", .sync { req, _ in try grouping.configs(req) })
         r.add("GET", "/api/0/projects/{org}/{project}/events/{event_id}/grouping-info/", .sync { req, p in
             try grouping.info(req, p)
         })

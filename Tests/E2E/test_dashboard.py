@@ -350,6 +350,26 @@ def test_projects_and_settings(server, browser):
     rules.send_keys("error.type:ValueError -> value-errors")
     d.find_element(By.CSS_SELECTOR, "#settings-fingerprinting button[type=submit]").click()
     wait(d, lambda d: server.api("/api/0/projects/faultline/checkout-api/")[1]["fingerprintingRules"] == "error.type:ValueError -> value-errors")
+    # Grouping: the strategy chosen from the list (its changelog shown) and a stack-trace rule, saved together; a bad
+    # rule is refused with the line named.
+    d.refresh()
+    from selenium.webdriver.support.ui import Select
+    Select(css(d, "#opt-grouping-config")).select_by_value("faultline:2026-12-03")
+    assert "native" in d.find_element(By.ID, "grouping-changelog").text
+    stack_rules = d.find_element(By.ID, "opt-stack-trace-rules")
+    stack_rules.send_keys("stack.module:vendor.* -app")
+    d.find_element(By.CSS_SELECTOR, "#settings-grouping button[type=submit]").click()
+    project_url = "/api/0/projects/faultline/checkout-api/"
+    wait(d, lambda d: server.api(project_url)[1]["groupingEnhancements"] == "stack.module:vendor.* -app")
+    assert server.api(project_url)[1]["groupingConfig"] == "faultline:2026-12-03"
+    d.refresh()
+    stack_rules = css(d, "#opt-stack-trace-rules")
+    assert stack_rules.get_attribute("value") == "stack.module:vendor.* -app"
+    stack_rules.send_keys("\nfunction:x -frobnicate")
+    d.find_element(By.CSS_SELECTOR, "#settings-grouping button[type=submit]").click()
+    wait(d, lambda d: "line 2" in d.find_element(By.TAG_NAME, "body").text)
+    assert server.api(project_url)[1]["groupingEnhancements"] == "stack.module:vendor.* -app"
+    screenshot(d, "settings-grouping")
     # Performance detectors: one turned off and a threshold changed; an out-of-range value is refused and changes nothing.
     configure = "/api/0/projects/faultline/checkout-api/performance-issues/configure/"
     # (Saving the rules redraws the page: load it afresh rather than race the redraw.)
@@ -366,8 +386,9 @@ def test_projects_and_settings(server, browser):
     d.find_element(By.CSS_SELECTOR, "#performance-settings button[type=submit]").click()
     wait(d, lambda d: "slow_db_query_duration_threshold" in d.find_element(By.TAG_NAME, "body").text)
     assert server.api(configure)[1]["slow_db_query_duration_threshold"] == 1500
-    # (The refused PUT is the one console entry: the browser logs every 4xx response.)
-    assert not [e for e in console_errors(d) if "performance-issues/configure" not in e["message"]]
+    # (The refused PUTs are the console entries: the browser logs every 4xx response.)
+    assert not [e for e in console_errors(d) if "performance-issues/configure" not in e["message"]
+                and "checkout-api/ -" not in e["message"]]
 
 
 PAGES = [

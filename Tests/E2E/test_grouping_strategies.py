@@ -14,6 +14,7 @@ def js_event(host, function):
 
 
 def send(server, event):
+    """Sends one event in an envelope (200 expected); returns its id."""
     body = b'{}\n{"type":"event"}\n' + json.dumps(event).encode() + b"\n"
     status, _, raw = server.envelope(body)
     assert status == 200, raw
@@ -21,6 +22,7 @@ def send(server, event):
 
 
 def put(server, body):
+    """PUT on the default project; returns the status and the JSON answer."""
     status, _, raw = server.request("PUT", "/api/0/projects/faultline/default/", body=json.dumps(body).encode(),
                                     headers={"Authorization": f"Bearer {server.token}", "Content-Type": "application/json"})
     return status, json.loads(raw)

@@ -48,8 +48,10 @@ struct EventProcessor {
                                                defaultLevel: isTransaction ? "info" : "error")
         var issue: IssueInput?
         if !isTransaction {
-            let key = Fingerprinter.key(facts, rules: config.fingerprintRules, strategy: config.strategy)
-            issue = IssueInput(key: key, facts: facts, rules: config.fingerprintRules,
+            let key = Fingerprinter.key(facts, rules: config.fingerprintRules, stackTraceRules: config.stackTraceRules,
+                                          strategy: config.strategy)
+            issue = IssueInput(key: key, facts: facts, rules: config.fingerprintRules, stackTraceRules: config.stackTraceRules,
+                               secondaryStrategy: config.secondaryStrategy(at: receivedAt),
                                descriptor: IssueDescriptor(facts, title: key.title),
                                platform: fields.platform, release: fields.release, userKey: fields.userKey, tags: fields.tags)
         }

@@ -18,6 +18,11 @@ final class ExpiringCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         self.ttl = ttl
     }
 
+    /// Forgets a value (it changed here): the next read loads it again.
+    func remove(_ key: Key) {
+        _ = entries.withLock { $0.removeValue(forKey: key) }
+    }
+
     /// The cached value while fresh and `reusable`, else a new one from `load`, which is then cached.
     func value(for key: Key, now: Double = Date().timeIntervalSince1970, reusable: (Value) -> Bool = { _ in true },
                load: () throws -> Value) rethrows -> Value {

@@ -14,6 +14,12 @@ public final class IngestService: Sendable {
     /// DSN keys by public key. A cached miss is not trusted, so a brand-new key works at once.
     private let keys = ExpiringCache<String, ProjectKey?>()
     private let configs = ExpiringCache<Int, ProjectConfig>()
+
+    /// The project's settings changed through this server's API: its next event reads them again (changes made by
+    /// another process, the CLI, still apply within the cache's 5 s).
+    public func projectSettingsChanged(projectID: Int) {
+        configs.remove(projectID)
+    }
     private let rateLimiter = KeyRateLimiter()
     private let accepted: CounterCache<String>
 

@@ -13,10 +13,20 @@ public final class IssueInput: Sendable {
     /// first time, so ingest does not build one per event.
     let facts: EventFacts
     let rules: FingerprintRules
+    let stackTraceRules: StackTraceRules
+    /// The strategy the project used before it switched, while the switch's transition lasts: an event whose hash is
+    /// new is grouped by it too, and joins the issue that hash belongs to (`secondaryGroupingConfig`).
+    let secondaryStrategy: GroupingStrategy?
     /// The contributing components as compact JSON, kept once per hash.
     public var components: [UInt8] {
         if let evidence { return evidence }
-        return Fingerprinter.group(facts, rules: rules, strategy: key.strategy, explain: false).componentsJSON()
+        return Fingerprinter.group(facts, rules: rules, stackTraceRules: stackTraceRules, strategy: key.strategy,
+                                   explain: false).componentsJSON()
+    }
+
+    /// The event's hash under the previous strategy, during a transition (computed only for a hash not seen before).
+    var secondaryHash: String? {
+        secondaryStrategy.map { Fingerprinter.key(facts, rules: rules, stackTraceRules: stackTraceRules, strategy: $0).hash }
     }
     /// A performance issue's evidence (JSON), kept where an error issue keeps its grouping components.
     let evidence: [UInt8]?
@@ -26,13 +36,16 @@ public final class IssueInput: Sendable {
     public let userKey: String?
     public let tags: [(key: String, value: String)]
 
-    public init(key: GroupingKey, facts: EventFacts, rules: FingerprintRules, descriptor: IssueDescriptor,
+    public init(key: GroupingKey, facts: EventFacts, rules: FingerprintRules, stackTraceRules: StackTraceRules = .none,
+                secondaryStrategy: GroupingStrategy? = nil, descriptor: IssueDescriptor,
                 platform: String, release: String?, userKey: String?, tags: [(key: String, value: String)],
                 evidence: [UInt8]? = nil) {
         self.evidence = evidence
         self.key = key
         self.facts = facts
         self.rules = rules
+        self.stackTraceRules = stackTraceRules
+        self.secondaryStrategy = secondaryStrategy
         self.descriptor = descriptor
         self.platform = platform
         self.release = release

@@ -130,6 +130,16 @@ final class IssueWriter: @unchecked Sendable {
         return id
     }
 
+    /// Records a new hash for an existing issue (a strategy switch's transition found the issue by the old hash).
+    func linkHash(projectID: Int, input: IssueInput, to issueID: Int, at time: Double, _ db: SQLiteDatabase) throws {
+        try db.run("""
+            INSERT INTO grouphashes (project_id, hash, issue_id, strategy, variant, components, first_seen)
+            VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+            """, [projectID, input.hash, issueID, input.strategy, input.variant, String(decoding: input.components, as: UTF8.self), time])
+        if issueByHash.count >= Self.cacheLimit { issueByHash.removeAll() }
+        issueByHash[HashKey(projectID: projectID, hash: input.hash)] = issueID
+    }
+
     /// Creates the issue for a hash seen for the first time (counters start at zero: the flush counts the event).
     func createIssue(projectID: Int, input: IssueInput, at time: Double, _ db: SQLiteDatabase) throws -> Int {
         guard let number = try db.first("UPDATE projects SET issue_counter = issue_counter + 1 WHERE id = ? RETURNING issue_counter",

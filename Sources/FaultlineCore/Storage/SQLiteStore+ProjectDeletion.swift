@@ -1,5 +1,6 @@
 import EventProcessing
 import Foundation
+import SentryProtocol
 import SQLite
 
 extension SQLiteStore {
@@ -24,8 +25,24 @@ extension SQLiteStore {
     /// The grouping strategy the project's new events are grouped with. Issues keep the hashes they were created
     /// under; events grouped by the new strategy open or join issues by its hashes.
     public func setGroupingStrategy(projectID: Int, _ strategy: GroupingStrategy) throws {
+        try setGroupingStrategy(projectID: projectID, strategy, now: Date().timeIntervalSince1970)
+    }
+
+    public func setGroupingStrategy(projectID: Int, _ strategy: GroupingStrategy, now: Double) throws {
         try writer.sync { db in
+            let old = try db.first("SELECT grouping_strategy FROM projects WHERE id = ?", [projectID]) { $0.string(0) } ?? nil
             try db.run("UPDATE projects SET grouping_strategy = ? WHERE id = ?", [strategy.rawValue, projectID])
+            guard let old, old != strategy.rawValue else { return }
+            // A switch starts a transition: events whose new hash is unknown are grouped by the old strategy too.
+            let expiry = (now + ProjectConfig.Option.transitionSeconds).rounded()
+            let options = [
+                (ProjectConfig.Option.secondaryGroupingConfig, String(decoding: JSONValue.string(old).serialized, as: UTF8.self)),
+                (ProjectConfig.Option.secondaryGroupingExpiry, String(decoding: JSONValue.int(Int(expiry)).serialized, as: UTF8.self)),
+            ]
+            for (key, value) in options {
+                try db.run("INSERT INTO project_options (project_id, key, value) VALUES (?, ?, ?) "
+                           + "ON CONFLICT (project_id, key) DO UPDATE SET value = excluded.value", [projectID, key, value])
+            }
         }
     }
 

@@ -137,7 +137,13 @@ public final class SQLiteStore: FaultlineStore, @unchecked Sendable {
                     if !event.isOccurrence { duplicates.append(event.eventID) }
                     continue
                 }
-                let existing = try event.issue.map { try issueWriter.existingIssue(projectID: batch.projectID, hash: $0.hash, db) } ?? nil
+                var existing = try event.issue.map { try issueWriter.existingIssue(projectID: batch.projectID, hash: $0.hash, db) } ?? nil
+                if existing == nil, let input = event.issue, let old = input.secondaryHash,
+                   let found = try issueWriter.existingIssue(projectID: batch.projectID, hash: old, db) {
+                    // A strategy switch's transition: the old strategy's hash names a known issue; the new hash joins it.
+                    try issueWriter.linkHash(projectID: batch.projectID, input: input, to: found, at: event.timestamp, db)
+                    existing = found
+                }
                 if existing == nil, event.sightingsBeforeIssue > 1, let hash = event.issue?.hash,
                    try Self.countSighting(projectID: batch.projectID, hash: hash, db) < event.sightingsBeforeIssue {
                     skipped += 1

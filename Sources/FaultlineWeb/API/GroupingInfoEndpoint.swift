@@ -10,6 +10,21 @@ struct GroupingInfoEndpoint: Sendable {
     let store: any FaultlineStore
     let auth: APIAuthenticator
 
+    /// `GET /api/0/grouping-configs/`: the strategies a project can be grouped with, newest last, as Sentry lists its
+    /// grouping configs (`latest` marks the one new projects start on).
+    func configs(_ request: HTTPRequest) throws -> HTTPResponse {
+        _ = try auth.authenticate(request)
+        let body = JSONValue.array(GroupingStrategy.allCases.map { strategy in
+            .object([
+                ("id", .string(strategy.rawValue)),
+                ("latest", .bool(strategy == .latest)),
+                ("hidden", .bool(false)),
+                ("changelog", .string(strategy.changelog)),
+            ])
+        })
+        return HTTPResponse(status: .ok, contentType: "application/json", body: body.serialized)
+    }
+
     func info(_ request: HTTPRequest, _ p: [String: String]) throws -> HTTPResponse {
         let project = try auth.project(request, p, scope: "event:read")
         guard let id = EventID(p["event_id"] ?? ""), let event = try store.event(projectID: project.id, eventID: id) else {
@@ -22,7 +37,8 @@ struct GroupingInfoEndpoint: Sendable {
         let document = try JSONDocument(bytes: event.json)
         let config = try store.projectConfig(projectID: project.id)
         let strategy = record.flatMap { GroupingStrategy(rawValue: $0.strategy) } ?? config.strategy
-        let now = Fingerprinter.group(EventFacts(document.root), rules: config.fingerprintRules, strategy: strategy)
+        let now = Fingerprinter.group(EventFacts(document.root), rules: config.fingerprintRules,
+                                      stackTraceRules: config.stackTraceRules, strategy: strategy)
         var fields: [(key: String, value: JSONValue)] = [
             ("eventID", .string(event.eventID.hex)),
             ("groupID", event.issueID.map { .string(String($0)) } ?? .null),

@@ -5,10 +5,12 @@ import SentryProtocol
 
 /// `GET`/`PUT`/`DELETE /api/0/projects/{org}/{project}/`: the project (`name`, `slug`, `platform`) with its
 /// data-scrubbing and fingerprinting options, named as Sentry names them (`sensitiveFields`, `safeFields`,
-/// `dataScrubber`, `dataScrubberDefaults`, `scrubIPAddresses`, `fingerprintingRules`).
+/// `dataScrubber`, `dataScrubberDefaults`, `scrubIPAddresses`, `fingerprintingRules`, `groupingEnhancements`).
 struct ProjectSettingsEndpoint: Sendable {
     let store: any FaultlineStore
     let auth: APIAuthenticator
+    /// Told when settings change, so the next event is grouped and scrubbed by them.
+    var ingest: IngestService?
 
     func detail(_ request: HTTPRequest, _ p: [String: String]) throws -> HTTPResponse {
         let project = try auth.project(request, p, scope: "project:read")
@@ -72,6 +74,15 @@ struct ProjectSettingsEndpoint: Sendable {
                 } catch {
                     throw APIError.badRequest("Invalid fingerprinting rules: \(error.description)")
                 }
+            case ProjectConfig.Option.groupingEnhancements:
+                guard let text = value.string, text.utf8.count <= StackTraceRuleParser.maxTextBytes else {
+                    throw APIError.badRequest("'groupingEnhancements' must be a string of stack-trace rules of at most 64 KiB.")
+                }
+                do {
+                    _ = try StackTraceRuleParser.parse(text)
+                } catch {
+                    throw APIError.badRequest("Invalid stack trace rules: \(error.description)")
+                }
             default:
                 continue  // other project fields are not editable here yet
             }
@@ -79,6 +90,7 @@ struct ProjectSettingsEndpoint: Sendable {
         }
         try store.setProjectOptions(projectID: project.id, options)
         if let strategy { try store.setGroupingStrategy(projectID: project.id, strategy) }
+        ingest?.projectSettingsChanged(projectID: project.id)
         var updated = project
         if name != nil || slug != nil || platform != nil {
             do {
@@ -105,12 +117,17 @@ struct ProjectSettingsEndpoint: Sendable {
 
     private func response(_ project: Project) throws -> HTTPResponse {
         let options = try store.projectOptions(projectID: project.id)
-        let config = ProjectConfig(strategy: nil, options: options)
+        let strategyName = try store.projectConfig(projectID: project.id).strategy
+        let config = ProjectConfig(strategy: strategyName.rawValue, options: options)
         var rules: JSONValue = .string("")
         if let text = options[ProjectConfig.Option.fingerprintingRules], let doc = try? JSONDocument(bytes: Array(text.utf8)) {
             rules = doc.root.value
         }
-        let strategy = try store.projectConfig(projectID: project.id).strategy
+        var enhancements: JSONValue = .string("")
+        if let text = options[ProjectConfig.Option.groupingEnhancements], let doc = try? JSONDocument(bytes: Array(text.utf8)) {
+            enhancements = doc.root.value
+        }
+        let strategy = strategyName
         let body = JSONValue.object([
             ("id", .string(String(project.id))),
             ("slug", .string(project.slug)),
@@ -124,7 +141,10 @@ struct ProjectSettingsEndpoint: Sendable {
             ("safeFields", .array(config.scrubbing.safeFields.map { .string($0) })),
             ("scrubIPAddresses", .bool(config.scrubbing.scrubIPAddresses)),
             ("fingerprintingRules", rules),
+            ("groupingEnhancements", enhancements),
             ("groupingConfig", .string(strategy.rawValue)),
+            ("secondaryGroupingConfig", config.secondary.map { .string($0.strategy.rawValue) } ?? .null),
+            ("secondaryGroupingExpiry", config.secondary.map { .int(Int($0.expiry)) } ?? .null),
         ])
         return HTTPResponse(status: .ok, contentType: "application/json", body: body.serialized)
     }

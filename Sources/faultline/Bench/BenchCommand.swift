@@ -1,3 +1,4 @@
+import EventProcessing
 import ArgumentParser
 import ContentCoding
 import FaultlineCore
@@ -22,6 +23,8 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .customLong("metric-rules"), help: "Active metric alert rules in the alerts run.") var metricRules = 10
     @Option(name: .customLong("transactions"), help: "Percent of transactions (the corpus's, ~20-30 spans each) in the mixed run, beside the error-only one (0: no mixed run).")
     var transactionPercent = 30
+    @Option(name: .customLong("grouping-config"), help: "Also run error-only ingest with the project on this grouping strategy (e.g. faultline:2026-12-03), beside the default one.")
+    var groupingConfig: String?
 
     func run() throws {
         if stages { return try StageBench.run(fixtures: fixtures) }
@@ -29,6 +32,13 @@ struct BenchCommand: ParsableCommand {
         guard !templates.isEmpty else { throw CommandError("no usable event envelopes in \(fixtures)") }
         guard (0...90).contains(transactionPercent) else { throw CommandError("--transactions takes 0 to 90 (percent)") }
         let mixed = try mixedTemplates(errors: templates)
+        let comparedStrategy = try groupingConfig.map { text in
+            guard let s = GroupingStrategy(rawValue: text) else {
+                throw CommandError("--grouping-config takes one of: \(GroupingStrategy.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return s
+        }
+        var groupingRuns: [RunFigures] = []
         let binary = self.binary ?? URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
         print("faultline bench: \(templates.count) fixture envelopes, \(connections) connections, \(Int(duration)) s × \(runs) runs, \(ProcessInfo.processInfo.activeProcessorCount) cores")
         var ingestRuns: [RunFigures] = []
@@ -55,6 +65,10 @@ struct BenchCommand: ParsableCommand {
             if let mixed, !alertsFirst {
                 mixedRuns.append(try measure(binary: binary, label: "ingest, \(transactionPercent)% transactions", templates: mixed, run: run).0)
             }
+            if let comparedStrategy {
+                groupingRuns.append(try measure(binary: binary, label: "ingest, grouping \(comparedStrategy.rawValue)", templates: templates,
+                                                run: run, strategy: comparedStrategy).0)
+            }
             if let receiver {
                 let (figures, probe) = try measure(binary: binary, label: "ingest with \(alertRules) + \(metricRules) alert rules", templates: templates,
                                                    run: run, alerts: receiver)
@@ -76,6 +90,12 @@ struct BenchCommand: ParsableCommand {
             print(String(format: "  throughput mixed / errors only: %.3f (per run: %@)", mix.rate / ingest.rate,
                          zip(mixedRuns, ingestRuns).map { String(format: "%.3f", $0.rate / $1.rate) }.joined(separator: ", ")))
         }
+        if let comparedStrategy, !groupingRuns.isEmpty {
+            let other = RunFigures.median(groupingRuns)
+            print("median ingest with grouping \(comparedStrategy.rawValue): " + other.summary)
+            print(String(format: "  throughput %@ / default: %.3f (per run: %@)", comparedStrategy.rawValue, other.rate / ingest.rate,
+                         zip(groupingRuns, ingestRuns).map { String(format: "%.3f", $0.rate / $1.rate) }.joined(separator: ", ")))
+        }
         if !alertRuns.isEmpty {
             let withAlerts = RunFigures.median(alertRuns)
             print("median ingest with \(alertRules) issue + \(metricRules) metric alert rules: " + withAlerts.summary)
@@ -87,7 +107,7 @@ struct BenchCommand: ParsableCommand {
                          pct(0.5), pct(0.99), pct(1), sorted.count, lost))
             if lost > 0 { throw CommandError("\(lost) alert deliveries did not arrive") }
         }
-        if (ingestRuns + alertRuns + mixedRuns).contains(where: { !$0.consistent }) {
+        if (ingestRuns + alertRuns + mixedRuns + groupingRuns).contains(where: { !$0.consistent }) {
             throw CommandError("stored events did not match acknowledged events")
         }
     }
@@ -119,9 +139,20 @@ struct BenchCommand: ParsableCommand {
     }
 
     private func measure(binary: String, label: String, templates: [GzipTemplate]?, run: Int,
-                         alerts: AlertBench? = nil) throws -> (RunFigures, AlertBench.Latencies?) {
+                         alerts: AlertBench? = nil, strategy: GroupingStrategy? = nil) throws -> (RunFigures, AlertBench.Latencies?) {
         let server: BenchServer
-        if let alerts {
+        if let strategy {
+            // A data directory whose project groups with the strategy compared (set before the server reads it).
+            let data = FileManager.default.temporaryDirectory.appendingPathComponent("faultline-bench-\(UUID().uuidString)").path
+            let store = try Environment.openStore(data)
+            guard let bootstrap = try Bootstrap.runIfEmpty(store, passwordCost: 10) else { throw CommandError("\(data) is not empty") }
+            try store.setGroupingStrategy(projectID: bootstrap.project.id, strategy)
+            let key = bootstrap.key.publicKey
+            store.close()
+            server = try BenchServer(binary: binary, extraArguments: [], data: data)
+            server.publicKey = key
+            server.projectID = String(bootstrap.project.id)
+        } else if let alerts {
             let prepared = try AlertBench.prepare(rules: alertRules, metricRules: metricRules, receiverPort: alerts.port)
             server = try BenchServer(binary: binary, extraArguments: ["--alerts-allow", "127.0.0.1"], data: prepared.data)
             server.publicKey = prepared.key

@@ -51,7 +51,11 @@ enum StageBench {
         time("normalize fields") { i in
             EventNormalizer.normalize(facts[i], receivedAt: now, sentAt: nil).tags.count
         }
-        time("fingerprint") { i in Fingerprinter.key(facts[i]).hash.utf8.count }
+        for strategy in GroupingStrategy.allCases {
+            time("fingerprint \(strategy == .v1 ? "v1" : strategy == .v2 ? "v2" : "v3")") { i in
+                Fingerprinter.key(facts[i], strategy: strategy).hash.utf8.count
+            }
+        }
         time("title and culprit") { i in IssueDescriptor(facts[i], grouping: groupings[i]).title.utf8.count }
         time("components JSON") { i in groupings[i].componentsJSON().count }
         let bodies = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted().filter { $0.hasSuffix(".body") }

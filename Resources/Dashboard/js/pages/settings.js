@@ -1,5 +1,5 @@
 // One project's settings: name, DSNs (copy, enable/disable, rate limit), SDK snippets, scrubbing, fingerprint rules,
-// performance-issue detectors.
+// grouping strategy and stack-trace rules, performance-issue detectors.
 import { api } from '../api.js';
 import { h, replace, toast, copyButton } from '../dom.js';
 import { snippets } from '../snippets.js';
@@ -8,8 +8,8 @@ import { performanceSettingsForm } from './performance-settings.js';
 export async function render(ctx) {
   const { org, project: slug } = ctx.params;
   const base = `/projects/${encodeURIComponent(org)}/${encodeURIComponent(slug)}`;
-  const [project, keys, detectors] = await Promise.all([api(`${base}/`), api(`${base}/keys/`),
-    api(`${base}/performance-issues/configure/`)]);
+  const [project, keys, detectors, configs] = await Promise.all([api(`${base}/`), api(`${base}/keys/`),
+    api(`${base}/performance-issues/configure/`), api('/grouping-configs/')]);
   if (!ctx.isCurrent()) return;
   ctx.setTitle(`${project.slug} settings`);
   const reload = () => ctx.navigate(location.pathname, { replace: true });
@@ -121,6 +121,24 @@ export async function render(ctx) {
     save({ fingerprintingRules: rules.value }, 'Fingerprint rules saved');
   });
 
+  // Grouping strategy and stack-trace rules
+  const strategy = h('select', { id: 'opt-grouping-config' },
+    ...configs.map((c) => h('option', { value: c.id, selected: c.id === project.groupingConfig }, c.latest ? `${c.id} (default for new projects)` : c.id)));
+  const changelog = h('p', { class: 'muted small', id: 'grouping-changelog' });
+  const showChangelog = () => { changelog.textContent = (configs.find((c) => c.id === strategy.value) || {}).changelog || ''; };
+  strategy.addEventListener('change', showChangelog);
+  showChangelog();
+  const stackRules = h('textarea', { id: 'opt-stack-trace-rules', rows: 6, placeholder: 'stack.module:vendor/** -app\nfunction:assert_* -group' },
+    typeof project.groupingEnhancements === 'string' ? project.groupingEnhancements : '');
+  const grouping = h('form', { class: 'stack' },
+    h('label', null, 'Grouping strategy', strategy), changelog,
+    h('p', { class: 'muted small' }, 'Stack-trace rules, one per line in Sentry\u2019s syntax: matchers then actions (+app, -app, -group, ^-group, v-group, category=\u2026, max-frames=N). They run after the strategy\u2019s built-in rules; an issue\u2019s grouping explanation names the rule that changed a frame.'),
+    stackRules, h('div', null, h('button', { type: 'submit', class: 'primary' }, 'Save grouping')));
+  grouping.addEventListener('submit', (e) => {
+    e.preventDefault();
+    save({ groupingConfig: strategy.value, groupingEnhancements: stackRules.value }, 'Grouping saved');
+  });
+
   replace(ctx.main,
     h('div', { class: 'toolbar' }, h('h1', null, `${project.name} settings`)),
     h('section', { class: 'panel', id: 'settings-general' }, h('h2', null, 'Project'), general),
@@ -128,5 +146,6 @@ export async function render(ctx) {
     h('section', { class: 'panel snippets', id: 'settings-sdk' }, h('h2', null, 'Set up an SDK'), h('div', { class: 'trace-toggle row' }, tabs), code),
     h('section', { class: 'panel', id: 'settings-scrubbing' }, h('h2', null, 'Data scrubbing'), scrubbing),
     h('section', { class: 'panel', id: 'settings-fingerprinting' }, h('h2', null, 'Fingerprint rules'), fingerprinting),
+    h('section', { class: 'panel', id: 'settings-grouping' }, h('h2', null, 'Grouping'), grouping),
     h('section', { class: 'panel', id: 'settings-performance' }, h('h2', null, 'Performance issues'), performanceSettingsForm(base, detectors)));
 }
