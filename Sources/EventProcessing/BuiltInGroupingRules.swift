@@ -72,7 +72,8 @@ public enum BuiltInGroupingRules {
                 return (["chunkloaderror"], #"family:javascript error.type:"ChunkLoadError" -> chunkloaderror"#)
             }
         }
-        if strategy == .v3, let transaction = facts.tags.first(where: { $0.key == "transaction" })?.value {
+        // The page: the event's `transaction` (what SDKs send), else a `transaction` tag (Sentry's `tags.transaction`).
+        if strategy == .v3, let transaction = facts.transaction ?? facts.tags.first(where: { $0.key == "transaction" })?.value {
             let texts = [facts.messageFormatted].compactMap { $0 } + facts.exceptions.compactMap(\.value)
             if texts.contains(where: { isHydrationError($0) }) {
                 return (["hydrationerror", transaction],

@@ -292,7 +292,8 @@ public enum Fingerprinter {
             frames[i].ignoredBy ?? (appOnly && !frames[i].inApp ? notInAppHint(frames[i])
                 : i > 0 && isRecursion(frames[i - 1], frames[i]) ? "recursion" : nil)
         }
-        if let (limit, rule) = limits.maxFrames {
+        // 0 is no limit (a rule that sets it undoes an earlier one).
+        if let (limit, rule) = limits.maxFrames, limit > 0 {
             var kept = 0
             for i in frames.indices.reversed() where reasons[i] == nil {
                 if kept >= limit { reasons[i] = "ignored because only \(limit) frames are considered (\(rule))" }

@@ -227,6 +227,11 @@ import Testing
         #expect(a.hash == b.hash)
         #expect(a.hash != c.hash)
         #expect(a.variant == "built-in")
+        // SDKs send the page as the event's `transaction` (it becomes a tag only after grouping).
+        var sent = hydration("/cart", "z")
+        sent["tags"] = nil
+        sent["transaction"] = "/cart"
+        #expect(try v3(sent).hash == a.hash)
     }
 
     @Test func templateErrorsGroupOnTheTemplateLine() throws {
@@ -295,6 +300,9 @@ import Testing
         let tooFew = try v3(event("python", frames: [["function": "a", "module": "m", "in_app": true]]),
                             rules: "family:other min-frames=2")
         #expect(tooFew.root.contributingValues == ["Error", "boom"], "too few frames: type and value")
+        let unlimited = try v3(event("python", frames: [["function": "a", "module": "m", "in_app": true]]),
+                               rules: "family:other max-frames=0")
+        #expect(unlimited.root.contributingValues == ["m", "a", "Error"], "0 is no limit")
         // The same rules work under v1 as project settings.
         let v1 = Fingerprinter.group(EventFacts(try eventJSON(e).root), stackTraceRules: try StackTraceRuleParser.parse("function:assert_* -group"))
         #expect(!v1.root.contributingValues.contains("assert_valid"))

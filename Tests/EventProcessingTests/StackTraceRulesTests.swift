@@ -68,6 +68,26 @@ import Testing
         #expect(g[0].inApp)
     }
 
+    @Test func aReachingActionIsSeenByLaterMatches() throws {
+        // Applied match by match: the first in-app frame is ignored and makes the frames after it not in-app, so
+        // they no longer match `app:yes`.
+        var f = frames([("a", true), ("b", true), ("c", true)])
+        _ = try run("app:yes -group ^-app", &f)
+        #expect(f.map { $0.ignoredBy != nil } == [true, false, false])
+        #expect(f.map(\.inApp) == [true, false, false])
+    }
+
+    @Test func windowsLineEndingsAndZeroLimits() throws {
+        let rules = try StackTraceRuleParser.parse("# ours\r\nfunction:foo -group\r\nfunction:bar -app\r")
+        #expect(rules.rules.map(\.text) == ["function:foo -group", "function:bar -app"])
+        do {
+            _ = try StackTraceRuleParser.parse("function:ok -app\r\nbogus:x -app")
+            Issue.record("a bad second line must be refused")
+        } catch {
+            #expect(error.line == 2)
+        }
+    }
+
     @Test func siblingsAndCategories() throws {
         var f = frames([("start", nil), ("libsys1", nil), ("libsys2", nil), ("mine", false)], platform: "native")
         _ = try run("""
@@ -143,6 +163,13 @@ import Testing
     ])
     func trimsNative(_ input: String, _ expected: String) {
         #expect(FunctionNameTrimmer.trimNative(input) == expected)
+    }
+
+    @Test func unclosedBracketsStayCheap() {
+        // Each unclosed `<` would otherwise scan to the end of the name: the first failure ends bracket handling.
+        let name = String(repeating: "<", count: FunctionNameTrimmer.maxLength)
+        #expect(FunctionNameTrimmer.trimNative(name).count == FunctionNameTrimmer.maxLength)
+        #expect(FunctionNameTrimmer.trimNative("Foo<int>::bar<(x)") == "Foo<T>::bar<")
     }
 
     @Test func dotNetAndHostile() {

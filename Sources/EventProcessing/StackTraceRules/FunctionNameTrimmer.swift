@@ -94,14 +94,20 @@ public enum FunctionNameTrimmer {
                 i = close + 1
             }
         }
+        // After a bracket found unclosed, the rest is read as text: searching again from every later bracket would
+        // take time growing with the square of the name.
+        var unclosed = false
         while i < chars.count {
             let c = chars[i]
-            if c == "{", hasPrefix(chars, i, "{lambda("), let close = matching(chars, from: i, open: "{", close: "}") {
-                out += "lambda"
-                i = close + 1
-                continue
+            if c == "{", !unclosed, hasPrefix(chars, i, "{lambda(") {
+                if let close = matching(chars, from: i, open: "{", close: "}") {
+                    out += "lambda"
+                    i = close + 1
+                    continue
+                }
+                unclosed = true
             }
-            if c == "`", hasPrefix(chars, i, "`lambda_"), let end = chars[i...].firstIndex(of: "'") {
+            if c == "`", !unclosed, hasPrefix(chars, i, "`lambda_"), let end = chars[i...].firstIndex(of: "'") {
                 out += "lambda"
                 i = end + 1
                 continue
@@ -132,11 +138,13 @@ public enum FunctionNameTrimmer {
                 i = close + 1
                 continue
             }
-            if c == "<", !out.hasSuffix("operator"), !out.hasSuffix("operator<"),
-               let close = matching(chars, from: i, open: "<", close: ">") {
-                out += "<T>"
-                i = close + 1
-                continue
+            if c == "<", !unclosed, !out.hasSuffix("operator"), !out.hasSuffix("operator<") {
+                if let close = matching(chars, from: i, open: "<", close: ">") {
+                    out += "<T>"
+                    i = close + 1
+                    continue
+                }
+                unclosed = true
             }
             out.append(c)
             i += 1

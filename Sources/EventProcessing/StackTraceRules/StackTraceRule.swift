@@ -131,7 +131,8 @@ struct RulePattern: Sendable {
             kind = runs[0] ? .prefix(parts[0]) : .prefixInSegment(parts[0])
         } else if runs.count == 1, parts[0].isEmpty {
             kind = runs[0] ? .suffix(parts[1]) : .suffixInSegment(parts[1])
-        } else if runs.count == 2, runs[0], runs[1], parts[0].isEmpty, parts[2].isEmpty {
+        } else if runs.count == 2, runs[0], runs[1], parts[0].isEmpty, parts[2].isEmpty, parts[1].utf8.count <= 64 {
+            // A plain substring search costs text × needle: fine for a short needle; a long one takes the automaton.
             kind = .contains(parts[1])
         } else {
             kind = .glob(Glob(pattern, path: path))

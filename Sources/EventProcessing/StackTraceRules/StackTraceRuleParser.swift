@@ -26,7 +26,8 @@ public enum StackTraceRuleParser {
             throw StackTraceRuleError(line: 0, reason: "the rules are longer than \(maxTextBytes) bytes")
         }
         var rules: [StackTraceRule] = []
-        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // Any line ending: `\r\n` is one Character in Swift, so splitting on `\n` alone would keep a Windows text whole.
+        for (index, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }).enumerated() {
             let line = raw.trimmingCharacters(in: " \t\r")
             if line.isEmpty || line.hasPrefix("#") { continue }
             let number = index + 1

@@ -79,11 +79,11 @@ public struct StackTraceRules: Sendable {
         let key = StackRuleCache.Key(frames: frames, states: states, eventPlatform: eventPlatform,
                                      exception: readsException ? exception : nil)
         let decision: StackRuleCache.Decision
-        if let known = cache.decision(for: key) {
+        if let key, let known = cache.decision(for: key) {
             decision = known
         } else {
             decision = decide(frames, states: states, eventPlatform: eventPlatform, exception: exception)
-            cache.remember(decision, for: key)
+            if let key { cache.remember(decision, for: key) }
         }
         for i in frames.indices {
             let state = decision.states[i]
@@ -106,14 +106,21 @@ public struct StackTraceRules: Sendable {
         let candidates = views.allSatisfy({ $0.family == family }) ? (rulesByFamily[family] ?? []) : Array(rules.indices)
         for index in candidates {
             let rule = rules[index]
-            matched.removeAll(keepingCapacity: true)
-            for i in views.indices where Self.matches(rule, at: i, views: views, states: states, error: error) {
-                matched.append(i)
-                // The matched frame's own changes apply at once: a later frame's sibling match may read its category.
+            let reach = Reaching(rule)
+            var last: Int?
+            for i in views.indices {
+                // A `^` action of an earlier match reaches this frame before it is matched: Sentry applies a rule
+                // match by match, so this frame's `app:` matcher reads the value the earlier match left.
+                if last != nil { reach.applyUp(to: &states[i], rule: rule) }
+                guard Self.matches(rule, at: i, views: views, states: states, error: error) else { continue }
+                last = i
+                // The matched frame's own changes apply at once (and win over a `^` from below).
                 for action in rule.actions { Self.applyOwn(action, rule: rule, to: &states[i], limits: &limits) }
             }
-            guard let first = matched.first, let last = matched.last else { continue }
-            Self.applyReaching(rule, first: first, last: last, matched: matched, states: &states)
+            // A `v` action of the last match reaches every frame above it, matched or not, and is the last write there.
+            if let last, reach.hasDown {
+                for k in 0..<last { reach.applyDown(to: &states[k], rule: rule) }
+            }
         }
         return StackRuleCache.Decision(states: states, limits: limits)
     }
@@ -171,45 +178,42 @@ public struct StackTraceRules: Sendable {
         }
     }
 
-    /// Actions that reach past the matched frame. Sentry applies a rule match by match in frame order, so for frame k
-    /// the last write of each kind is: a `v` action of a match above it, else its own match's action (already
-    /// applied), else a `^` action of a match below it. Settled here in one pass per kind.
-    static func applyReaching(_ rule: StackTraceRule, first: Int, last: Int, matched: [Int], states: inout [FrameState]) {
-        var appUp: Bool?, appDown: Bool?, appOwn = false
-        var groupUp: Bool?, groupDown: Bool?, groupOwn = false
-        for action in rule.actions {
-            switch action {
-            case .inApp(let v, .callees): appUp = v
-            case .inApp(let v, .callers): appDown = v
-            case .inApp(_, .frame): appOwn = true
-            case .group(let v, .callees): groupUp = v
-            case .group(let v, .callers): groupDown = v
-            case .group(_, .frame): groupOwn = true
-            default: break
+    /// A rule's actions that reach past the matched frame: `^` toward the crash, `v` toward the callers (the last
+    /// of each kind in the rule wins, as it would be applied last).
+    struct Reaching {
+        var appUp: Bool?, appDown: Bool?, groupUp: Bool?, groupDown: Bool?
+
+        init(_ rule: StackTraceRule) {
+            for action in rule.actions {
+                switch action {
+                case .inApp(let v, .callees): appUp = v
+                case .inApp(let v, .callers): appDown = v
+                case .group(let v, .callees): groupUp = v
+                case .group(let v, .callers): groupDown = v
+                default: break
+                }
             }
         }
-        guard appUp != nil || appDown != nil || groupUp != nil || groupDown != nil else { return }
-        let isMatched = Set(matched)
-        for k in states.indices {
-            if let v = appDown, k < last {
-                set(v, inApp: &states[k], rule: rule)
-            } else if let v = appUp, k > first, !(appOwn && isMatched.contains(k)) {
-                set(v, inApp: &states[k], rule: rule)
-            }
-            if let v = groupDown, k < last {
-                set(v, group: &states[k], rule: rule)
-            } else if let v = groupUp, k > first, !(groupOwn && isMatched.contains(k)) {
-                set(v, group: &states[k], rule: rule)
-            }
+
+        var hasDown: Bool { appDown != nil || groupDown != nil }
+
+        func applyUp(to state: inout FrameState, rule: StackTraceRule) {
+            if let v = appUp { StackTraceRules.set(v, inApp: &state, rule: rule) }
+            if let v = groupUp { StackTraceRules.set(v, group: &state, rule: rule) }
+        }
+
+        func applyDown(to state: inout FrameState, rule: StackTraceRule) {
+            if let v = appDown { StackTraceRules.set(v, inApp: &state, rule: rule) }
+            if let v = groupDown { StackTraceRules.set(v, group: &state, rule: rule) }
         }
     }
 
-    private static func set(_ value: Bool, inApp state: inout FrameState, rule: StackTraceRule) {
+    static func set(_ value: Bool, inApp state: inout FrameState, rule: StackTraceRule) {
         state.inApp = value
         state.inAppRule = rule.inAppNote
     }
 
-    private static func set(_ value: Bool, group state: inout FrameState, rule: StackTraceRule) {
+    static func set(_ value: Bool, group state: inout FrameState, rule: StackTraceRule) {
         state.ignoredBy = value ? nil : rule.ignoredNote
     }
 }
@@ -241,13 +245,26 @@ final class StackRuleCache: Sendable {
         var package: String?
     }
 
+    /// Stacks whose text is larger than this are decided without the cache: it holds at most
+    /// `capacity` × `maxKeyBytes` (64 MiB) of frame text however large events are.
+    static let maxKeyBytes = 16 * 1024
+
     struct Key: Hashable, Sendable {
         var eventPlatform: String
         var frames: [FrameKey]
         var states: [StackTraceRules.FrameState]
         var exception: [String]?
+        /// Hashed once, outside the lock (the dictionary asks for it on every lookup).
+        let hashValueCache: Int
 
-        init(frames: [StackFrame], states: [StackTraceRules.FrameState], eventPlatform: String, exception: ExceptionContext?) {
+        /// Nil for a stack too large to keep.
+        init?(frames: [StackFrame], states: [StackTraceRules.FrameState], eventPlatform: String, exception: ExceptionContext?) {
+            var bytes = 0
+            for f in frames {
+                bytes += (f.function?.utf8.count ?? 0) + (f.module?.utf8.count ?? 0) + (f.absPath?.utf8.count ?? 0)
+                    + (f.filename?.utf8.count ?? 0) + (f.package?.utf8.count ?? 0) + 16
+                if bytes > StackRuleCache.maxKeyBytes { return nil }
+            }
             self.eventPlatform = eventPlatform
             self.frames = frames.map {
                 FrameKey(platform: $0.platform, function: $0.function, module: $0.module, absPath: $0.absPath,
@@ -255,6 +272,19 @@ final class StackRuleCache: Sendable {
             }
             self.states = states
             self.exception = exception.map { [$0.type, $0.value, $0.mechanism] }
+            var hasher = Hasher()
+            hasher.combine(eventPlatform)
+            hasher.combine(self.frames)
+            hasher.combine(states)
+            hasher.combine(self.exception)
+            hashValueCache = hasher.finalize()
+        }
+
+        func hash(into hasher: inout Hasher) { hasher.combine(hashValueCache) }
+
+        static func == (a: Key, b: Key) -> Bool {
+            a.hashValueCache == b.hashValueCache && a.eventPlatform == b.eventPlatform && a.frames == b.frames
+                && a.states == b.states && a.exception == b.exception
         }
     }
 

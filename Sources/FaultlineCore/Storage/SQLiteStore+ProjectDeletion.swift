@@ -33,6 +33,12 @@ extension SQLiteStore {
             let old = try db.first("SELECT grouping_strategy FROM projects WHERE id = ?", [projectID]) { $0.string(0) } ?? nil
             try db.run("UPDATE projects SET grouping_strategy = ? WHERE id = ?", [strategy.rawValue, projectID])
             guard let old, old != strategy.rawValue else { return }
+            // Nothing to keep together in a project without issues (a new one): no transition, no double grouping.
+            guard try db.first("SELECT 1 FROM issues WHERE project_id = ? LIMIT 1", [projectID], { _ in true }) != nil else {
+                try db.run("DELETE FROM project_options WHERE project_id = ? AND key IN (?, ?)",
+                           [projectID, ProjectConfig.Option.secondaryGroupingConfig, ProjectConfig.Option.secondaryGroupingExpiry])
+                return
+            }
             // A switch starts a transition: events whose new hash is unknown are grouped by the old strategy too.
             let expiry = (now + ProjectConfig.Option.transitionSeconds).rounded()
             let options = [
