@@ -11,7 +11,8 @@ public enum GroupingStrategy: String, Sendable, CaseIterable {
     /// NSError domains and codes, the template component and the newer message patterns; opt-in per project.
     case v3 = "faultline:2026-12-03"
 
-    public static let latest = GroupingStrategy.v1
+    /// What new projects start on; existing projects keep theirs until they switch (with a transition).
+    public static let latest = GroupingStrategy.v3
 
     /// What the strategy changed, in a sentence (the grouping-configs API and the settings page show it).
     public var changelog: String {

@@ -30,7 +30,7 @@ def put(server, body):
 
 def test_opting_in_to_v2_groups_javascript_by_function(server):
     status, project = server.api("/api/0/projects/faultline/default/")
-    assert project["groupingConfig"] == "faultline:2026-11"
+    assert project["groupingConfig"] == "faultline:2026-12-03", "new projects start on the latest strategy"
     status, body = put(server, {"groupingConfig": "newstyle:2023-01-11"})
     assert status == 400 and "faultline:2026-12" in body["detail"], body
     status, body = put(server, {"groupingConfig": "faultline:2026-12"})

@@ -40,7 +40,7 @@ def test_strategies_are_listed_and_bad_rules_refused(server):
     status, configs = server.api("/api/0/grouping-configs/")
     assert status == 200
     assert [c["id"] for c in configs] == ["faultline:2026-11", "faultline:2026-12", V3]
-    assert [c["id"] for c in configs if c["latest"]] == ["faultline:2026-11"]
+    assert [c["id"] for c in configs if c["latest"]] == [V3]
     status, _, _ = server.request("GET", "/api/0/grouping-configs/")
     assert status == 401
 
@@ -57,7 +57,9 @@ def test_strategies_are_listed_and_bad_rules_refused(server):
 
 
 def test_v3_groups_native_and_nserror_events_and_names_project_rules(server):
-    status, body = put(server, {"groupingConfig": V3, "groupingEnhancements": "# helpers\nfunction:assert_* -group\n"})
+    status, project = server.api("/api/0/projects/faultline/default/")
+    assert project["groupingConfig"] == V3, "a new project starts on the latest strategy"
+    status, body = put(server, {"groupingEnhancements": "# helpers\nfunction:assert_* -group\n"})
     assert status == 200 and body["groupingConfig"] == V3 and body["groupingEnhancements"].startswith("# helpers"), body
 
     a = send(server, cpp_crash("void shop::OrderBook<int>::insert(int const&) const", 211))
@@ -125,6 +127,9 @@ def test_switching_strategy_keeps_known_issues_during_the_transition(server):
                     {"abs_path": f"https://{host}/static/app.js", "function": "main", "lineno": 1, "in_app": True},
                     {"abs_path": f"https://{host}/static/app.js", "function": function, "lineno": 9, "in_app": True}]}}]}}
 
+    # A project that grouped with v1 (it had switched there before it had issues: that switch starts no transition).
+    status, body = put(server, {"groupingConfig": "faultline:2026-11"})
+    assert status == 200 and body["secondaryGroupingConfig"] is None, body
     before = send(server, js("Cart.prototype.add"))
     old_issue = group_of(server, before)
     status, body = put(server, {"groupingConfig": V3})

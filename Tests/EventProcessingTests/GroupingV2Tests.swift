@@ -33,8 +33,8 @@ import Testing
                                   type: "RangeError"))
         #expect(otherType.hash != a.hash, "another exception type splits")
         // v1 keeps them apart: the strategies differ, and v1 is frozen.
-        let v1a = Fingerprinter.group(EventFacts(try eventJSON(js([["abs_path": "https://cdn.example.com/app.3f9a.js", "function": "Cart.prototype.add", "in_app": true]])).root))
-        let v1b = Fingerprinter.group(EventFacts(try eventJSON(js([["abs_path": "https://cdn.example.com/app.3f9a.js", "function": "add", "in_app": true]])).root))
+        let v1a = Fingerprinter.group(EventFacts(try eventJSON(js([["abs_path": "https://cdn.example.com/app.3f9a.js", "function": "Cart.prototype.add", "in_app": true]])).root), strategy: .v1)
+        let v1b = Fingerprinter.group(EventFacts(try eventJSON(js([["abs_path": "https://cdn.example.com/app.3f9a.js", "function": "add", "in_app": true]])).root), strategy: .v1)
         #expect(v1a.hash != v1b.hash)
     }
 

@@ -85,8 +85,8 @@ import Testing
             ["platform": "cocoa", "exception": ["values": [["type": "NSError", "value": message,
                 "mechanism": ["type": "NSError", "meta": ["ns_error": ["code": 4, "domain": "NSCocoaErrorDomain"]]]]]]]
         }
-        let v1 = Fingerprinter.group(EventFacts(try eventJSON(frameless("The file “a.txt” couldn’t be opened.")).root))
-        let v1b = Fingerprinter.group(EventFacts(try eventJSON(frameless("The file “b.txt” couldn’t be opened.")).root))
+        let v1 = Fingerprinter.group(EventFacts(try eventJSON(frameless("The file “a.txt” couldn’t be opened.")).root), strategy: .v1)
+        let v1b = Fingerprinter.group(EventFacts(try eventJSON(frameless("The file “b.txt” couldn’t be opened.")).root), strategy: .v1)
         #expect(v1.hash != v1b.hash)
         #expect(try v3(frameless("The file “a.txt” couldn’t be opened.")).hash == (try v3(frameless("The file “b.txt” couldn’t be opened."))).hash)
     }
@@ -264,7 +264,7 @@ import Testing
         #expect(try message("token ab12 expired, session 12345678") == "token <hex> expired, session <hex>")
         #expect(try message("waited 1234567 ticks") == "waited <int> ticks")
         // v1 keeps its classic patterns.
-        let v1 = Fingerprinter.group(EventFacts(try eventJSON(["platform": "python", "message": "deploy a1b2c3d broke it"]).root))
+        let v1 = Fingerprinter.group(EventFacts(try eventJSON(["platform": "python", "message": "deploy a1b2c3d broke it"]).root), strategy: .v1)
         #expect(v1.root.contributingValues == ["deploy a1b2c3d broke it"])
     }
 
@@ -304,7 +304,8 @@ import Testing
                                rules: "family:other max-frames=0")
         #expect(unlimited.root.contributingValues == ["m", "a", "Error"], "0 is no limit")
         // The same rules work under v1 as project settings.
-        let v1 = Fingerprinter.group(EventFacts(try eventJSON(e).root), stackTraceRules: try StackTraceRuleParser.parse("function:assert_* -group"))
+        let v1 = Fingerprinter.group(EventFacts(try eventJSON(e).root), stackTraceRules: try StackTraceRuleParser.parse("function:assert_* -group"),
+                                     strategy: .v1)
         #expect(!v1.root.contributingValues.contains("assert_valid"))
     }
 }

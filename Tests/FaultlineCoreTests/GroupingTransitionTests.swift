@@ -20,6 +20,9 @@ import Testing
 
     @Test func theOldHashLeadsToTheKnownIssueUntilTheTransitionEnds() throws {
         let h = try Harness()
+        // A project on v1 (new ones start on the latest), before it has issues: no transition for that switch.
+        try h.store.setGroupingStrategy(projectID: h.projectID, .v1)
+        #expect(try h.store.projectConfig(projectID: h.projectID).secondary == nil)
         let before = try h.event(jsError("Cart.prototype.add"))
         let old = try #require(try issueID(h, before))
 
@@ -35,6 +38,7 @@ import Testing
 
         // A transition that ended long ago: the same switch made 91 days back opens a new issue instead.
         let h2 = try Harness()
+        try h2.store.setGroupingStrategy(projectID: h2.projectID, .v1)
         let first = try h2.event(jsError("Cart.prototype.add"))
         try h2.store.setGroupingStrategy(projectID: h2.projectID, .v3, now: Date().timeIntervalSince1970 - 91 * 86_400)
         h2.ingest.projectSettingsChanged(projectID: h2.projectID)

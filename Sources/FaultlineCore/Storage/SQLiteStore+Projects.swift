@@ -1,3 +1,4 @@
+import EventProcessing
 import Foundation
 import SQLite
 
@@ -125,10 +126,10 @@ extension SQLiteStore {
         let (id, orgSlug) = try writer.sync { db in
             // Above every deleted project's id too (see `deleteProject`).
             try db.run("""
-                INSERT INTO projects (id, organization_id, slug, name, platform, created_at)
+                INSERT INTO projects (id, organization_id, slug, name, platform, created_at, grouping_strategy)
                 VALUES (max(coalesce((SELECT max(id) FROM projects), 0),
-                            coalesce((SELECT CAST(value AS INTEGER) FROM settings WHERE key = ?), 0)) + 1, ?, ?, ?, ?, ?)
-                """, [Self.projectIDMark, organizationID, slug, name, platform, now])
+                            coalesce((SELECT CAST(value AS INTEGER) FROM settings WHERE key = ?), 0)) + 1, ?, ?, ?, ?, ?, ?)
+                """, [Self.projectIDMark, organizationID, slug, name, platform, now, GroupingStrategy.latest.rawValue])
             let id = Int(db.lastInsertRowID)
             let orgSlug = try db.first("SELECT slug FROM organizations WHERE id = ?", [organizationID]) { $0.string(0) } ?? nil
             return (id, orgSlug ?? "")
