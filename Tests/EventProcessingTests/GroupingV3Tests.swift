@@ -189,6 +189,9 @@ import Testing
         let a = try v3(error("System.Int32"))
         let b = try v3(error("System.Int64"))
         #expect(a.hash == b.hash)
+        let otherMethod = try v3(event("csharp", type: "System.InvalidOperationException", value: "Sequence contains no elements",
+                                       frames: [["module": "Shop.Orders", "function": "Cancel (System.Int32 id)", "in_app": true]]))
+        #expect(otherMethod.hash != a.hash)
         #expect(a.root.contributingValues.contains("Place"))
         #expect(!a.root.contributingValues.contains("ThrowNoElementsException"))
     }
@@ -209,6 +212,25 @@ import Testing
             ["function": "(*Server).handle", "module": "example.com/shop/api", "in_app": true],
         ]))
         #expect(go.root.contributingValues == ["example.com/shop/api", "(*Server).handle", "*errors.errorString"])
+        // Merges: another gem version and line; splits: another controller action or exception type.
+        func rubyError(gem: String, line: Int, action: String, type: String = "NoMethodError") throws -> String {
+            try v3(event("ruby", type: type, value: "undefined method for nil", frames: [
+                ["function": "call", "abs_path": "/usr/local/bundle/gems/rack-\(gem)/lib/rack/builder.rb", "in_app": true, "lineno": 1],
+                ["function": action, "abs_path": "/app/app/controllers/carts_controller.rb", "in_app": true, "lineno": line],
+            ])).hash
+        }
+        let base = try rubyError(gem: "3.0.8", line: 9, action: "checkout")
+        #expect(try rubyError(gem: "3.1.0", line: 12, action: "checkout") == base)
+        #expect(try rubyError(gem: "3.0.8", line: 9, action: "update") != base)
+        #expect(try rubyError(gem: "3.0.8", line: 9, action: "checkout", type: "TypeError") != base)
+        func phpError(vendorLine: Int, function: String) throws -> String {
+            try v3(event("php", type: "TypeError", value: "x", frames: [
+                ["function": "handle", "abs_path": "/var/www/vendor/laravel/framework/src/Kernel.php", "in_app": true, "lineno": vendorLine],
+                ["function": function, "abs_path": "/var/www/app/Http/OrderController.php", "in_app": true],
+            ])).hash
+        }
+        #expect(try phpError(vendorLine: 1, function: "store") == phpError(vendorLine: 400, function: "store"))
+        #expect(try phpError(vendorLine: 1, function: "store") != phpError(vendorLine: 1, function: "destroy"))
     }
 
     // MARK: JavaScript, templates, threads, messages
