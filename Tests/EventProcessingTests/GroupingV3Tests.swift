@@ -131,6 +131,9 @@ import Testing
         #expect(a.hash == b.hash)
         #expect(a.root.contributingValues.contains("CartPage.build"))
         #expect(!a.root.contributingValues.contains("SentryNavigatorObserver.didPush"), "the SDK's frames never count")
+        let otherWidget = event("dart", type: "StateError", value: "Bad state: No element", frames: [
+            ["function": "CheckoutPage.build", "abs_path": "package:shop/checkout_page.dart", "lineno": 10, "in_app": true]])
+        #expect(try v3(otherWidget).hash != a.hash, "another widget splits")
     }
 
     // MARK: JVM and Android
@@ -174,6 +177,9 @@ import Testing
         #expect(a.variant == "system")
         #expect(a.root.contributingValues == ["okhttp3.internal.connection.RealCall", "execute", "ApplicationNotResponding"])
         #expect(hints(b.root).contains { $0.contains("category:threadbase -group v-group") })
+        let otherCall = try v3(event("java", type: "ApplicationNotResponding", value: "ANR for at least 5000 ms",
+                                     frames: [zygote, activity, looper, ["module": "okhttp3.internal.connection.RealCall", "function": "enqueue"]]))
+        #expect(otherCall.hash != a.hash, "another blocking call splits")
     }
 
     // MARK: .NET, Ruby, PHP, Go
