@@ -25,15 +25,16 @@ public enum BuiltInGroupingRules {
     /// function and file as JavaScript frames count them.
     static func apply(_ facts: EventFacts) -> EventFacts {
         var facts = facts
-        for i in facts.exceptions.indices {
-            facts.exceptions[i].frames = facts.exceptions[i].frames.map { frame($0, platform: facts.platform) }
+        let platform = facts.platform
+        // In place: mapping copied every frame (and retained all its strings) once more per event.
+        for e in facts.exceptions.indices {
+            for i in facts.exceptions[e].frames.indices { apply(to: &facts.exceptions[e].frames[i], platform: platform) }
         }
-        facts.threadFrames = facts.threadFrames.map { frame($0, platform: facts.platform) }
+        for i in facts.threadFrames.indices { apply(to: &facts.threadFrames[i], platform: platform) }
         return facts
     }
 
-    static func frame(_ original: StackFrame, platform eventPlatform: String) -> StackFrame {
-        var frame = original
+    static func apply(to frame: inout StackFrame, platform eventPlatform: String) {
         let platform = frame.platform ?? eventPlatform
         frame.inApp = frame.sdkInApp ?? false
         let path = frame.absPath ?? frame.filename ?? ""
@@ -60,7 +61,6 @@ public enum BuiltInGroupingRules {
         }
         // A frame a rule takes out does not make the stack trace the application's either.
         if frame.ignoredBy != nil { frame.inApp = false }
-        return frame
     }
 
     /// Sentry's built-in fingerprints for JavaScript: every `ChunkLoadError` is one issue (v2 on); from v3, each of
