@@ -28,7 +28,8 @@ public final class WebApp: HTTPHandler {
     /// `POST /api/0/internal/test-clock/` (the route exists only then).
     /// `trustedProxies`: reverse proxies whose `X-Forwarded-For` names the client (for login throttling).
     public init(store: any FaultlineStore, ingest: IngestService, metrics: Metrics, logger: Logger, alerts: AlertEngine? = nil,
-                testClock: AlertClock? = nil, trustedProxies: [IPBlock] = [], regressions: RegressionMonitor? = nil) {
+                testClock: AlertClock? = nil, trustedProxies: [IPBlock] = [], regressions: RegressionMonitor? = nil,
+                ignoredIssues: IgnoredIssueTimer? = nil) {
         self.logger = logger
         requests = CounterCache(metrics) {
             .init("faultline_http_requests_total", [("route", $0.route), ("status", String($0.status))])
@@ -159,7 +160,8 @@ public final class WebApp: HTTPHandler {
         r.add("DELETE", "/api/0/organizations/{org}/alert-rules/{rule_id}/", .sync { req, p in try metricRules.delete(req, p) })
         r.add("GET", "/api/0/organizations/{org}/alert-rules/{rule_id}/history/", .sync { req, p in try metricRules.history(req, p) })
         if let testClock {
-            let clockEndpoint = TestClockEndpoint(clock: testClock, auth: auth, alerts: alerts, regressions: regressions)
+            let clockEndpoint = TestClockEndpoint(clock: testClock, auth: auth, alerts: alerts, regressions: regressions,
+                                                  ignoredIssues: ignoredIssues)
             r.add("POST", "/api/0/internal/test-clock/", .sync { req, _ in try clockEndpoint.advance(req) })
         }
         r.add("PUT", "/api/0/projects/{org}/{project}/issues/", .sync { req, p in try issues.bulkUpdate(req, p) })

@@ -117,6 +117,8 @@ struct ServeCommand: ParsableCommand {
         dispatcher.start()
         let regressions = RegressionMonitor(store: store, clock: now)
         regressions.start()
+        let ignoredIssues = IgnoredIssueTimer(store: store, clock: now)
+        ignoredIssues.start()
         let proxies = try Environment.value(trustedProxies, "FAULTLINE_TRUSTED_PROXIES", default: "")
             .split(separator: ",").map { entry in
                 guard let block = IPBlock(String(entry)) else {
@@ -125,7 +127,7 @@ struct ServeCommand: ParsableCommand {
                 return block
             }
         let app = WebApp(store: store, ingest: ingest, metrics: metrics, logger: logger, alerts: alerts, testClock: clock,
-                         trustedProxies: proxies, regressions: regressions)
+                         trustedProxies: proxies, regressions: regressions, ignoredIssues: ignoredIssues)
         let server = HTTPServer(configuration: configuration, handler: app, logger: logger)
         do {
             try server.start()

@@ -74,6 +74,8 @@ public protocol FaultlineStore: ReleaseStore, UserStore, AlertStore, MetricAlert
     func createProject(organizationID: Int, slug: String, name: String, platform: String?) throws -> Project
     /// Changes what is given (`platform: .some(nil)` clears it); false when the project does not exist.
     func updateProject(id: Int, name: String?, slug: String?, platform: String??) throws -> Bool
+    /// Reopens the issues ignored until a time that has come (`IssueLifecycle.expire`); returns how many.
+    func expireIgnoredIssues(now: Double) throws -> Int
     /// Which grouping strategy the project's events are grouped with from now on (`groupingConfig`).
     func setGroupingStrategy(projectID: Int, _ strategy: GroupingStrategy) throws
     /// Deletes the project: gone from every list and its keys refused at once, its data removed in the background.

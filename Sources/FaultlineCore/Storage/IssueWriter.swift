@@ -184,18 +184,21 @@ final class IssueWriter: @unchecked Sendable {
             let release = input.release
             let statusBefore = (issue.status, issue.substatus)
             let isNewIssue = issue.timesSeen == 0
-            try reopenIfRegressed(&issue, release: release, event: event, db)
-            let regressed = statusBefore.0 == .resolved && issue.status == .unresolved
-            issue.timesSeen += 1
-            issue.firstSeen = min(issue.firstSeen, event.timestamp)
-            issue.lastSeen = max(issue.lastSeen, event.timestamp)
+            let newUser = try input.userKey.map {
+                try isNewUser(IssueAggregates.TagKey(issueID: issue.id, key: Self.userTag, value: $0), db)
+            } ?? false
+            let outcome = try IssueLifecycle.receive(
+                issue, .init(release: release, timestamp: event.timestamp, receivedAt: event.receivedAt, isNewUser: newUser),
+                order: StoredReleaseOrder(writer: self, projectID: event.projectID, db: db))
+            issue = outcome.issue
+            for activity in outcome.activities {
+                try IssueRows.addActivity(db, issueID: issue.id, type: activity.type, data: activity.dataJSON, at: event.receivedAt)
+            }
             if let release {
                 try noteRelease(projectID: event.projectID, version: release, at: event.receivedAt, db)
-                if issue.firstRelease == nil {
-                    issue.firstRelease = release
-                    try countNewIssue(projectID: event.projectID, release: release, at: event.receivedAt, db)
+                if let first = outcome.firstRelease {
+                    try countNewIssue(projectID: event.projectID, release: first, at: event.receivedAt, db)
                 }
-                issue.lastRelease = release
             }
             let d = input.descriptor
             if issue.title != d.title || issue.culprit != d.culprit || issue.exceptionType != d.exceptionType
@@ -214,17 +217,12 @@ final class IssueWriter: @unchecked Sendable {
                 issue.isUnhandled = true
                 changed.insert(issue.id)
             }
-            if let user = input.userKey,
-               try isNewUser(IssueAggregates.TagKey(issueID: issue.id, key: Self.userTag, value: user), db) {
-                issue.userCount += 1
-            }
-            try reopenIfIgnoreEnded(&issue, event: event, db)
             if statusBefore != (issue.status, issue.substatus) { changed.insert(issue.id) }
             if let alertSink, alertSink.wants(projectID: event.projectID) {
                 staged.signals.append(AlertSignal(projectID: event.projectID, eventID: event.eventID, timestamp: event.timestamp,
                                                   issue: issue, isNewIssue: isNewIssue,
-                                                  regressed: regressed,
-                                                  reappeared: statusBefore.0 == .ignored && issue.status == .unresolved,
+                                                  regressed: outcome.regressed,
+                                                  reappeared: outcome.reappeared,
                                                   userKey: input.userKey, environment: event.environment, input: input))
             }
             for tag in input.tags {
@@ -322,50 +320,9 @@ final class IssueWriter: @unchecked Sendable {
         return issue
     }
 
-    /// A resolved issue that sees a new event is regressed, unless it was resolved in a release and the
-    /// event comes from an older one (or, for "next release", from no newer one).
-    private func reopenIfRegressed(_ issue: inout Issue, release: String?, event: IssueEvent, _ db: SQLiteDatabase) throws {
-        guard issue.status == .resolved else { return }
-        let details = issue.statusDetails
-        if details.inNextRelease || details.inRelease != nil {
-            guard let release else { return }
-            if let fixed = details.inRelease {
-                guard try isRelease(release, atLeast: fixed, projectID: event.projectID, db) else { return }
-            } else if let after = details.afterRelease {
-                guard try isRelease(release, newerThan: after, projectID: event.projectID, db) else { return }
-            } else {
-                // Resolved in the next release before any release was known: any release is newer.
-            }
-        }
-        issue.status = .unresolved
-        issue.substatus = "regressed"
-        issue.statusDetails = StatusDetails()
-        issue.resolvedAt = nil
-        var data = JSONWriter()
-        data.raw("{\"version\":")
-        if let release { data.string(release) } else { data.null() }
-        data.raw("}")
-        try IssueRows.addActivity(db, issueID: issue.id, type: "set_regression", data: String(decoding: data.bytes, as: UTF8.self),
-                                  at: event.receivedAt)
-    }
-
-    /// An ignored issue whose condition is met (time passed, N more events, N more users) reopens.
-    private func reopenIfIgnoreEnded(_ issue: inout Issue, event: IssueEvent, _ db: SQLiteDatabase) throws {
-        guard issue.status == .ignored else { return }
-        let d = issue.statusDetails
-        let ended = (d.ignoreUntil.map { event.receivedAt >= $0 } ?? false)
-            || (d.ignoreUntilCount.map { issue.timesSeen >= $0 } ?? false)
-            || (d.ignoreUntilUserCount.map { issue.userCount >= $0 } ?? false)
-        guard ended else { return }
-        issue.status = .unresolved
-        issue.substatus = "escalating"
-        issue.statusDetails = StatusDetails()
-        try IssueRows.addActivity(db, issueID: issue.id, type: "set_escalating", data: "{}", at: event.receivedAt)
-    }
-
     // MARK: Releases
 
-    private func releaseID(projectID: Int, version: String, _ db: SQLiteDatabase) throws -> Int? {
+    fileprivate func releaseID(projectID: Int, version: String, _ db: SQLiteDatabase) throws -> Int? {
         let key = HashKey(projectID: projectID, hash: version)
         if let id = releaseIDs[key] { return id }
         let id = try db.first("SELECT id FROM releases WHERE project_id = ? AND version = ?", [projectID, version]) { $0.int(0) }
@@ -401,75 +358,53 @@ final class IssueWriter: @unchecked Sendable {
         try db.first("SELECT version FROM releases WHERE project_id = ? ORDER BY id DESC LIMIT 1", [projectID]) { $0.string(0) } ?? nil
     }
 
-    private func isRelease(_ release: String, atLeast fixed: String, projectID: Int, _ db: SQLiteDatabase) throws -> Bool {
-        if release == fixed { return true }
-        return try isRelease(release, newerThan: fixed, projectID: projectID, db)
-    }
-
-    private func isRelease(_ release: String, newerThan other: String, projectID: Int, _ db: SQLiteDatabase) throws -> Bool {
-        if release == other { return false }
-        if let order = ReleaseOrder.compareVersions(release, other) { return order > 0 }
-        // A release never seen before is newer than any known one.
-        guard let mine = try releaseID(projectID: projectID, version: release, db) else { return true }
-        guard let theirs = try releaseID(projectID: projectID, version: other, db) else { return false }
-        return mine > theirs
-    }
-
     // MARK: Status changes (API)
 
-    func change(issueID: Int, to change: IssueStatusChange, at now: Double, _ db: SQLiteDatabase) throws -> Issue? {
-        guard var issue = try state(issueID, db) else { return nil }
-        var details = StatusDetails()
-        var activity = ""
-        var data: [(key: String, value: JSONValue)] = []
-        switch change.status {
-        case .unresolved:
-            issue.substatus = nil
-            issue.resolvedAt = nil
-            activity = "set_unresolved"
-        case .resolved:
-            issue.resolvedAt = now
-            issue.substatus = nil
-            if let release = change.inRelease {
-                details.inRelease = release
-                try noteRelease(projectID: issue.projectID, version: release, at: now, db)
-                activity = "set_resolved_in_release"
-                data.append(("version", .string(release)))
-            } else if change.inNextRelease {
-                details.inNextRelease = true
-                details.afterRelease = try latestRelease(projectID: issue.projectID, db)
-                activity = "set_resolved_in_release"
-                data.append(("inNextRelease", .bool(true)))
-            } else {
-                activity = "set_resolved"
+    /// Issues ignored until a time that has come reopen (escalating), with their activity.
+    func expireIgnores(at now: Double, _ db: SQLiteDatabase) throws -> Int {
+        let ids = try db.rows("""
+            SELECT id FROM issues WHERE status = 'ignored' AND json_extract(status_details, '$.ignoreUntil') <= ?
+            """, [now]) { $0.int(0) }
+        var reopened = 0
+        for id in ids {
+            guard let issue = try state(id, db), let outcome = IssueLifecycle.expire(issue, at: now) else { continue }
+            try IssueRows.saveState(db, outcome.issue)
+            for activity in outcome.activities {
+                try IssueRows.addActivity(db, issueID: id, type: activity.type, data: activity.dataJSON, at: now)
             }
-        case .ignored:
-            activity = "set_ignored"
-            if let minutes = change.ignoreDuration, minutes > 0 {
-                details.ignoreDuration = minutes
-                details.ignoreUntil = now + Double(minutes) * 60
-                data.append(("ignoreDuration", .int(minutes)))
-            }
-            if let count = change.ignoreCount, count > 0 {
-                details.ignoreCount = count
-                details.ignoreUntilCount = issue.timesSeen + count
-                data.append(("ignoreCount", .int(count)))
-            }
-            if let users = change.ignoreUserCount, users > 0 {
-                details.ignoreUserCount = users
-                details.ignoreUntilUserCount = issue.userCount + users
-                data.append(("ignoreUserCount", .int(users)))
-            }
-            let conditional = details.ignoreUntil != nil || details.ignoreUntilCount != nil || details.ignoreUntilUserCount != nil
-            issue.substatus = conditional ? "archived_until_condition_met" : "archived_forever"
+            staged.issues[id] = outcome.issue
+            reopened += 1
         }
-        issue.status = change.status
-        issue.statusDetails = details
+        return reopened
+    }
+
+    func change(issueID: Int, to change: IssueStatusChange, at now: Double, _ db: SQLiteDatabase) throws -> Issue? {
+        guard let current = try state(issueID, db) else { return nil }
+        let latest = change.status == .resolved && change.inNextRelease && change.inRelease == nil
+            ? try latestRelease(projectID: current.projectID, db) : nil
+        if change.status == .resolved, let release = change.inRelease {
+            try noteRelease(projectID: current.projectID, version: release, at: now, db)
+        }
+        let (issue, activity) = IssueLifecycle.change(current, to: change, at: now, latestRelease: latest)
         try IssueRows.saveState(db, issue)
-        try IssueRows.addActivity(db, issueID: issue.id, type: activity,
-                                  data: String(decoding: JSONValue.object(data).serialized, as: UTF8.self),
-                                  actor: change.actor, at: now)
+        try IssueRows.addActivity(db, issueID: issue.id, type: activity.type, data: activity.dataJSON, actor: activity.actor, at: now)
         staged.issues[issue.id] = issue
         return issue
+    }
+}
+
+/// Release order from the writer's release table: versions compare as versions, anything else by first appearance
+/// (the row id), and a release never seen is newer than every known one.
+private struct StoredReleaseOrder: ReleaseOrdering {
+    let writer: IssueWriter
+    let projectID: Int
+    let db: SQLiteDatabase
+
+    func isRelease(_ release: String, newerThan other: String) throws -> Bool {
+        if release == other { return false }
+        if let order = ReleaseOrder.compareVersions(release, other) { return order > 0 }
+        guard let mine = try writer.releaseID(projectID: projectID, version: release, db) else { return true }
+        guard let theirs = try writer.releaseID(projectID: projectID, version: other, db) else { return false }
+        return mine > theirs
     }
 }

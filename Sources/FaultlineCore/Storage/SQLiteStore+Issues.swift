@@ -246,4 +246,8 @@ extension SQLiteStore {
         let now = Date().timeIntervalSince1970
         return try writer.sync { [issueWriter] db in try issueWriter.change(issueID: issueID, to: change, at: now, db) }
     }
+
+    public func expireIgnoredIssues(now: Double) throws -> Int {
+        try writer.sync { [issueWriter] db in try issueWriter.expireIgnores(at: now, db) }
+    }
 }

@@ -4,12 +4,13 @@ import HTTPServer
 import SentryProtocol
 
 /// `POST /api/0/internal/test-clock/ {"advance": seconds}`: moves the server's clock forward, measures every metric
-/// rule and looks for endpoint regressions before answering. Registered only on a server started with `--test-clock`.
+/// rule, looks for endpoint regressions and reopens issues whose ignore time has come before answering. Registered only on a server started with `--test-clock`.
 struct TestClockEndpoint: Sendable {
     let clock: AlertClock
     let auth: APIAuthenticator
     let alerts: AlertEngine?
     let regressions: RegressionMonitor?
+    var ignoredIssues: IgnoredIssueTimer?
 
     func advance(_ request: HTTPRequest) throws -> HTTPResponse {
         let token = try auth.authenticate(request)
@@ -22,6 +23,7 @@ struct TestClockEndpoint: Sendable {
         let offset = clock.advance(by: seconds)
         alerts?.clockMoved()
         try regressions?.checkNow()
+        try ignoredIssues?.checkNow()
         return HTTPResponse.json(.object([("now", .string(Timestamp.format(clock.now()))), ("offset", .double(offset))]))
     }
 }
