@@ -20,6 +20,18 @@ import Synchronization
 
     let order = ListedOrder(releases: ["build-a", "build-b", "build-c"])
 
+    /// Events and users an issue had since a time, from a list of (time, user).
+    struct ListedSightings: RecentSightings {
+        var sightings: [(time: Double, user: String)] = []
+        func events(issueID: Int, since: Double) throws -> Int { sightings.filter { $0.time >= since }.count }
+        func users(issueID: Int, since: Double) throws -> Int { Set(sightings.filter { $0.time >= since }.map(\.user)).count }
+    }
+
+    func receive(_ issue: FaultlineCore.Issue, _ event: IssueLifecycle.Sighting,
+                 recent: ListedSightings = ListedSightings()) throws -> IssueLifecycle.Outcome {
+        try IssueLifecycle.receive(issue, event, order: order, recent: recent)
+    }
+
     func issue(_ status: IssueStatus = .unresolved, details: StatusDetails = StatusDetails(), seen: Int = 5, users: Int = 2) -> FaultlineCore.Issue {
         FaultlineCore.Issue(id: 7, projectID: 1, shortNumber: 7, type: "error", title: "KeyError", culprit: "shop.views in checkout",
               exceptionType: "KeyError", exceptionValue: "'sku'", filename: nil, function: "checkout", level: "error",
@@ -32,40 +44,40 @@ import Synchronization
     }
 
     @Test func anEventCountsAndMovesReleases() throws {
-        let out = try IssueLifecycle.receive(issue(), sighting("build-b", at: 500, newUser: true), order: order)
+        let out = try receive(issue(), sighting("build-b", at: 500, newUser: true))
         #expect(out.issue.timesSeen == 6 && out.issue.userCount == 3)
         #expect(out.issue.firstSeen == 500 && out.issue.lastSeen == 2_000, "an older event moves first seen only")
         #expect(out.issue.firstRelease == "build-b" && out.firstRelease == "build-b" && out.issue.lastRelease == "build-b")
         #expect(!out.regressed && !out.reappeared && out.activities.isEmpty)
         var known = issue()
         known.firstRelease = "build-a"
-        #expect(try IssueLifecycle.receive(known, sighting("build-c"), order: order).firstRelease == nil)
+        #expect(try receive(known, sighting("build-c")).firstRelease == nil)
     }
 
     @Test func aResolvedIssueRegresses() throws {
         var resolved = issue(.resolved)
         resolved.resolvedAt = 1_500
-        let out = try IssueLifecycle.receive(resolved, sighting("build-a"), order: order)
+        let out = try receive(resolved, sighting("build-a"))
         #expect(out.regressed && out.issue.status == .unresolved && out.issue.substatus == "regressed" && out.issue.resolvedAt == nil)
         #expect(out.activities == [IssueLifecycle.Activity(type: "set_regression", data: [("version", .string("build-a"))])])
-        #expect(try IssueLifecycle.receive(resolved, sighting(), order: order).activities.first?.data.first?.value == .null)
+        #expect(try receive(resolved, sighting()).activities.first?.data.first?.value == .null)
     }
 
     @Test func resolvedInAReleaseRegressesOnlyFromItOrLater() throws {
         var details = StatusDetails()
         details.inRelease = "build-b"
         let fixed = issue(.resolved, details: details)
-        #expect(try !IssueLifecycle.receive(fixed, sighting("build-a"), order: order).regressed, "an older build still fails")
-        #expect(try IssueLifecycle.receive(fixed, sighting("build-b"), order: order).regressed)
-        #expect(try IssueLifecycle.receive(fixed, sighting("build-c"), order: order).regressed)
-        #expect(try IssueLifecycle.receive(fixed, sighting("build-z"), order: order).regressed, "a release never seen is newer")
-        #expect(try !IssueLifecycle.receive(fixed, sighting(nil), order: order).regressed, "no release: cannot tell")
+        #expect(try !receive(fixed, sighting("build-a")).regressed, "an older build still fails")
+        #expect(try receive(fixed, sighting("build-b")).regressed)
+        #expect(try receive(fixed, sighting("build-c")).regressed)
+        #expect(try receive(fixed, sighting("build-z")).regressed, "a release never seen is newer")
+        #expect(try !receive(fixed, sighting(nil)).regressed, "no release: cannot tell")
         // Versions compare as versions, not by appearance.
         var semver = StatusDetails()
         semver.inRelease = "shop@1.10.0"
         let v = issue(.resolved, details: semver)
-        #expect(try !IssueLifecycle.receive(v, sighting("shop@1.9.2"), order: order).regressed)
-        #expect(try IssueLifecycle.receive(v, sighting("shop@1.10.1"), order: order).regressed)
+        #expect(try !receive(v, sighting("shop@1.9.2")).regressed)
+        #expect(try receive(v, sighting("shop@1.10.1")).regressed)
     }
 
     @Test func resolvedInTheNextReleaseRegressesFromANewerOne() throws {
@@ -73,11 +85,11 @@ import Synchronization
         details.inNextRelease = true
         details.afterRelease = "build-b"
         let next = issue(.resolved, details: details)
-        #expect(try !IssueLifecycle.receive(next, sighting("build-b"), order: order).regressed, "the release it was resolved in")
-        #expect(try IssueLifecycle.receive(next, sighting("build-c"), order: order).regressed)
+        #expect(try !receive(next, sighting("build-b")).regressed, "the release it was resolved in")
+        #expect(try receive(next, sighting("build-c")).regressed)
         var noneKnown = StatusDetails()
         noneKnown.inNextRelease = true
-        #expect(try IssueLifecycle.receive(issue(.resolved, details: noneKnown), sighting("build-a"), order: order).regressed,
+        #expect(try receive(issue(.resolved, details: noneKnown), sighting("build-a")).regressed,
                 "no release was known: any release is the next")
     }
 
@@ -85,27 +97,54 @@ import Synchronization
         var byCount = StatusDetails()
         byCount.ignoreUntilCount = 7
         let counted = issue(.ignored, details: byCount, seen: 5)
-        let first = try IssueLifecycle.receive(counted, sighting(), order: order)
+        let first = try receive(counted, sighting())
         #expect(first.issue.status == .ignored && !first.reappeared)
-        let second = try IssueLifecycle.receive(first.issue, sighting(), order: order)
+        let second = try receive(first.issue, sighting())
         #expect(second.reappeared && second.issue.status == .unresolved && second.issue.substatus == "escalating")
         #expect(second.issue.statusDetails == StatusDetails() && second.activities.map(\.type) == ["set_escalating"])
 
         var byUsers = StatusDetails()
         byUsers.ignoreUntilUserCount = 3
-        #expect(try !IssueLifecycle.receive(issue(.ignored, details: byUsers, users: 2), sighting(), order: order).reappeared,
+        #expect(try !receive(issue(.ignored, details: byUsers, users: 2), sighting()).reappeared,
                 "a known user does not count")
-        #expect(try IssueLifecycle.receive(issue(.ignored, details: byUsers, users: 2), sighting(newUser: true), order: order).reappeared)
+        #expect(try receive(issue(.ignored, details: byUsers, users: 2), sighting(newUser: true)).reappeared)
 
         var byTime = StatusDetails()
         byTime.ignoreUntil = 3_600
-        #expect(try !IssueLifecycle.receive(issue(.ignored, details: byTime), sighting(at: 3_599), order: order).reappeared)
-        #expect(try IssueLifecycle.receive(issue(.ignored, details: byTime), sighting(at: 3_600), order: order).reappeared)
+        #expect(try !receive(issue(.ignored, details: byTime), sighting(at: 3_599)).reappeared)
+        #expect(try receive(issue(.ignored, details: byTime), sighting(at: 3_600)).reappeared)
         // With no event: the timer.
         #expect(IssueLifecycle.expire(issue(.ignored, details: byTime), at: 3_599) == nil)
         #expect(IssueLifecycle.expire(issue(.ignored, details: byTime), at: 3_600)?.issue.status == .unresolved)
         #expect(IssueLifecycle.expire(issue(.ignored, details: byCount), at: 1e12) == nil, "only time-bound ignores expire by time")
         #expect(IssueLifecycle.expire(issue(.unresolved), at: 1e12) == nil)
+    }
+
+    @Test func anIgnoreCountedWithinAWindow() throws {
+        // 3 events within 10 minutes end it; 3 events spread over an hour do not (Sentry's `ignoreWindow`).
+        var details = StatusDetails()
+        details.ignoreCount = 3
+        details.ignoreUntilCount = 8
+        details.ignoreWindow = 10
+        let ignored = issue(.ignored, details: details, seen: 5)
+        let spread = ListedSightings(sightings: [(1_000, "a"), (2_500, "b"), (4_000, "c")])
+        #expect(try !receive(ignored, sighting(at: 4_000), recent: spread).reappeared)
+        let burst = ListedSightings(sightings: [(3_500, "a"), (3_800, "a"), (4_000, "a")])
+        #expect(try receive(ignored, sighting(at: 4_000), recent: burst).reappeared)
+
+        var users = StatusDetails()
+        users.ignoreUserCount = 2
+        users.ignoreUntilUserCount = 4
+        users.ignoreUserWindow = 60
+        let byUsers = issue(.ignored, details: users, users: 2)
+        #expect(try !receive(byUsers, sighting(at: 4_000), recent: burst).reappeared, "one user, three times")
+        #expect(try receive(byUsers, sighting(at: 4_000), recent: ListedSightings(sightings: [(1_000, "a"), (3_900, "b"), (4_000, "c")])).reappeared)
+
+        var change = IssueStatusChange(status: .ignored)
+        change.ignoreCount = 100
+        change.ignoreWindow = 60
+        let (windowed, activity) = IssueLifecycle.change(issue(), to: change, at: 1, latestRelease: nil)
+        #expect(windowed.statusDetails.ignoreWindow == 60 && activity.data.map(\.key) == ["ignoreCount", "ignoreWindow"])
     }
 
     @Test func statusChanges() {

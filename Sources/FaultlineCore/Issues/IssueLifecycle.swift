@@ -13,6 +13,13 @@ extension ReleaseOrdering {
     }
 }
 
+/// How many events and users an issue had lately (for ignores counted within a window); the writer answers from
+/// the events table.
+protocol RecentSightings {
+    func events(issueID: Int, since: Double) throws -> Int
+    func users(issueID: Int, since: Double) throws -> Int
+}
+
 /// What decides an issue's state, as pure code over values: an event arriving (regression, reappearance after an
 /// ignore, counting), a person changing the status (resolve, resolve in a release or the next one, ignore for a
 /// time, a count or a number of users), and time passing (an ignore-for-time that ends with no new event).
@@ -54,7 +61,8 @@ enum IssueLifecycle {
 
     /// The event counted into the issue: a resolved issue regresses (unless the event comes from a release older than
     /// the fix), counters and releases move, and an ignore whose condition is now met ends.
-    static func receive(_ issue: Issue, _ event: Sighting, order: some ReleaseOrdering) throws -> Outcome {
+    static func receive(_ issue: Issue, _ event: Sighting, order: some ReleaseOrdering,
+                        recent: some RecentSightings) throws -> Outcome {
         var outcome = Outcome(issue: issue)
         if issue.status == .resolved, try regresses(issue.statusDetails, release: event.release, order: order) {
             outcome.issue.status = .unresolved
@@ -75,7 +83,8 @@ enum IssueLifecycle {
             outcome.issue.lastRelease = release
         }
         if event.isNewUser { outcome.issue.userCount += 1 }
-        if outcome.issue.status == .ignored, ignoreEnded(outcome.issue, at: event.receivedAt) {
+        if outcome.issue.status == .ignored, try ignoreEnded(outcome.issue, at: event.receivedAt, eventTime: event.timestamp,
+                                                             recent: recent) {
             reopenEscalating(&outcome.issue)
             outcome.reappeared = true
             outcome.activities.append(Activity(type: "set_escalating"))
@@ -94,12 +103,22 @@ enum IssueLifecycle {
         return true
     }
 
-    /// Whether an ignored issue's condition is met: its time has passed, or it reached the event or user count.
-    static func ignoreEnded(_ issue: Issue, at now: Double) -> Bool {
+    /// Whether an ignored issue's condition is met: its time has passed, or it reached the event or user count —
+    /// since it was ignored, or, with a window, within the window's minutes up to this event.
+    static func ignoreEnded(_ issue: Issue, at now: Double, eventTime: Double, recent: some RecentSightings) throws -> Bool {
         let d = issue.statusDetails
-        return (d.ignoreUntil.map { now >= $0 } ?? false)
-            || (d.ignoreUntilCount.map { issue.timesSeen >= $0 } ?? false)
-            || (d.ignoreUntilUserCount.map { issue.userCount >= $0 } ?? false)
+        if let until = d.ignoreUntil, now >= until { return true }
+        if let minutes = d.ignoreWindow, let count = d.ignoreCount {
+            if try recent.events(issueID: issue.id, since: eventTime - Double(minutes) * 60) >= count { return true }
+        } else if let until = d.ignoreUntilCount, issue.timesSeen >= until {
+            return true
+        }
+        if let minutes = d.ignoreUserWindow, let users = d.ignoreUserCount {
+            if try recent.users(issueID: issue.id, since: eventTime - Double(minutes) * 60) >= users { return true }
+        } else if let until = d.ignoreUntilUserCount, issue.userCount >= until {
+            return true
+        }
+        return false
     }
 
     /// Time passed with no event: an issue ignored until a time that has come reopens (the writer's timer asks).
@@ -155,11 +174,19 @@ enum IssueLifecycle {
                 details.ignoreCount = count
                 details.ignoreUntilCount = issue.timesSeen + count
                 activity.data.append(("ignoreCount", .int(count)))
+                if let window = change.ignoreWindow, window > 0 {
+                    details.ignoreWindow = window
+                    activity.data.append(("ignoreWindow", .int(window)))
+                }
             }
             if let users = change.ignoreUserCount, users > 0 {
                 details.ignoreUserCount = users
                 details.ignoreUntilUserCount = issue.userCount + users
                 activity.data.append(("ignoreUserCount", .int(users)))
+                if let window = change.ignoreUserWindow, window > 0 {
+                    details.ignoreUserWindow = window
+                    activity.data.append(("ignoreUserWindow", .int(window)))
+                }
             }
             let conditional = details.ignoreUntil != nil || details.ignoreUntilCount != nil || details.ignoreUntilUserCount != nil
             issue.substatus = conditional ? "archived_until_condition_met" : "archived_forever"

@@ -86,6 +86,10 @@ public struct StatusDetails: Sendable, Equatable {
     public var ignoreUntilUserCount: Int?
     public var ignoreUserCount: Int?
     public var ignoreDuration: Int?
+    /// With `ignoreCount`: the count must be reached within this many minutes (Sentry's `ignoreWindow`).
+    public var ignoreWindow: Int?
+    /// With `ignoreUserCount`: the users must be reached within this many minutes (`ignoreUserWindow`).
+    public var ignoreUserWindow: Int?
 
     public init() {}
 }
@@ -162,6 +166,8 @@ public struct IssueStatusChange: Sendable {
     public var ignoreDuration: Int?
     public var ignoreCount: Int?
     public var ignoreUserCount: Int?
+    public var ignoreWindow: Int?
+    public var ignoreUserWindow: Int?
     public var actor: String?
 
     public init(status: IssueStatus) {

@@ -13,6 +13,8 @@ extension StatusDetails {
         if let ignoreUntilUserCount { fields.append(("ignoreUntilUserCount", .int(ignoreUntilUserCount))) }
         if let ignoreUserCount { fields.append(("ignoreUserCount", .int(ignoreUserCount))) }
         if let ignoreDuration { fields.append(("ignoreDuration", .int(ignoreDuration))) }
+        if let ignoreWindow { fields.append(("ignoreWindow", .int(ignoreWindow))) }
+        if let ignoreUserWindow { fields.append(("ignoreUserWindow", .int(ignoreUserWindow))) }
         return String(decoding: JSONValue.object(fields).serialized, as: UTF8.self)
     }
 
@@ -29,5 +31,7 @@ extension StatusDetails {
         ignoreUntilUserCount = r["ignoreUntilUserCount"]?.int
         ignoreUserCount = r["ignoreUserCount"]?.int
         ignoreDuration = r["ignoreDuration"]?.int
+        ignoreWindow = r["ignoreWindow"]?.int
+        ignoreUserWindow = r["ignoreUserWindow"]?.int
     }
 }

@@ -189,7 +189,7 @@ final class IssueWriter: @unchecked Sendable {
             } ?? false
             let outcome = try IssueLifecycle.receive(
                 issue, .init(release: release, timestamp: event.timestamp, receivedAt: event.receivedAt, isNewUser: newUser),
-                order: StoredReleaseOrder(writer: self, projectID: event.projectID, db: db))
+                order: StoredReleaseOrder(writer: self, projectID: event.projectID, db: db), recent: StoredSightings(db: db))
             issue = outcome.issue
             for activity in outcome.activities {
                 try IssueRows.addActivity(db, issueID: issue.id, type: activity.type, data: activity.dataJSON, at: event.receivedAt)
@@ -390,6 +390,22 @@ final class IssueWriter: @unchecked Sendable {
         try IssueRows.addActivity(db, issueID: issue.id, type: activity.type, data: activity.dataJSON, actor: activity.actor, at: now)
         staged.issues[issue.id] = issue
         return issue
+    }
+}
+
+/// Recent events and users of an issue, from the events table (`events_issue` index); the batch's own events were
+/// inserted before issues are updated, so they count.
+private struct StoredSightings: RecentSightings {
+    let db: SQLiteDatabase
+
+    func events(issueID: Int, since: Double) throws -> Int {
+        try db.first("SELECT count(*) FROM events WHERE issue_id = ? AND timestamp >= ?", [issueID, since]) { $0.int(0) } ?? 0
+    }
+
+    func users(issueID: Int, since: Double) throws -> Int {
+        try db.first("SELECT count(DISTINCT user_key) FROM events WHERE issue_id = ? AND timestamp >= ?", [issueID, since]) {
+            $0.int(0)
+        } ?? 0
     }
 }
 

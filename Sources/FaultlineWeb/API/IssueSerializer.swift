@@ -96,6 +96,8 @@ enum IssueSerializer {
         if let n = d.ignoreCount { fields.append(("ignoreCount", .int(n))) }
         if let n = d.ignoreUserCount { fields.append(("ignoreUserCount", .int(n))) }
         if let n = d.ignoreDuration { fields.append(("ignoreDuration", .int(n))) }
+        if let n = d.ignoreWindow { fields.append(("ignoreWindow", .int(n))) }
+        if let n = d.ignoreUserWindow { fields.append(("ignoreUserWindow", .int(n))) }
         return .object(fields)
     }
 

@@ -79,6 +79,15 @@ struct IssueUpdateBody {
             change.ignoreDuration = try count("ignoreDuration")
             change.ignoreCount = try count("ignoreCount")
             change.ignoreUserCount = try count("ignoreUserCount")
+            // Windows are minutes, up to a week (Sentry's choices run from a minute to a week).
+            func window(_ key: String, with countKey: String, _ counted: Int?) throws -> Int? {
+                guard let n = try count(key) else { return nil }
+                guard n <= 10_080 else { throw APIError.badRequest("'\(key)' must be at most 10080 minutes (a week).") }
+                guard counted != nil else { throw APIError.badRequest("'\(key)' needs '\(countKey)'.") }
+                return n
+            }
+            change.ignoreWindow = try window("ignoreWindow", with: "ignoreCount", change.ignoreCount)
+            change.ignoreUserWindow = try window("ignoreUserWindow", with: "ignoreUserCount", change.ignoreUserCount)
         }
         if let snooze {
             guard let minutes = snooze.int, minutes > 0, minutes <= 1_000_000_000 else {
