@@ -51,6 +51,28 @@ enum ErrorResponses {
         }
     }
 
+    /// A failure below the API (the store's, or the database's own): never its text, which may name SQL or paths.
+    /// All are temporary from the client's side except a missing resource.
+    static func response(forInternal error: any Error) -> HTTPResponse {
+        switch error {
+        case StoreError.missing:
+            return json(.notFound, "The requested resource does not exist.")
+        case StoreError.closing:
+            return withRetry(json(.serviceUnavailable, "The server is shutting down; try again in a moment."))
+        case _ where StoreError.isStorageFailure(error):
+            // Busy, locked, full or damaged: the operator's log says which; the client can only retry.
+            return withRetry(json(.serviceUnavailable, "The database is unavailable right now; try again later."))
+        default:
+            return json(.internalServerError, "Internal server error.")
+        }
+    }
+
+    private static func withRetry(_ response: HTTPResponse) -> HTTPResponse {
+        var response = response
+        response.headers.add("Retry-After", "5")
+        return response
+    }
+
     static func json(_ status: HTTPStatus, _ detail: String) -> HTTPResponse {
         var writer = JSONWriter()
         writer.raw("{\"detail\":")

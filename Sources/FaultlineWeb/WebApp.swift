@@ -215,7 +215,7 @@ public final class WebApp: HTTPHandler {
                     respond(ErrorResponses.response(for: error))
                 } catch {
                     logger.error("request failed", metadata: ["route": "\(routeLabel)", "error": "\(error)"])
-                    respond(ErrorResponses.json(.internalServerError, "Internal server error."))
+                    respond(ErrorResponses.response(forInternal: error))
                 }
             case .async(let body):
                 body(request, match.parameters, respond)

@@ -144,7 +144,7 @@ final class IssueWriter: @unchecked Sendable {
     func createIssue(projectID: Int, input: IssueInput, at time: Double, _ db: SQLiteDatabase) throws -> Int {
         guard let number = try db.first("UPDATE projects SET issue_counter = issue_counter + 1 WHERE id = ? RETURNING issue_counter",
                                         [projectID], { $0.int(0) }) else {
-            throw SQLiteError(message: "project \(projectID) does not exist")
+            throw StoreError.missing("project \(projectID)")
         }
         let d = input.descriptor
         try db.run("""

@@ -12,7 +12,7 @@ extension SQLiteStore {
             return created
         }
         guard let release = try release(organizationID: organizationID, version: version) else {
-            throw SQLiteError(message: "release \(version) vanished after it was saved")
+            throw StoreError.inconsistent("release \(version) vanished after it was saved")
         }
         return (release, created)
     }
@@ -78,7 +78,7 @@ extension SQLiteStore {
                    [organizationID, name, now])
         guard let id = try db.first("SELECT id FROM repositories WHERE organization_id = ? AND name = ?", [organizationID, name],
                                     { $0.int(0) }) else {
-            throw SQLiteError(message: "repository \(name) vanished after it was added")
+            throw StoreError.inconsistent("repository \(name) vanished after it was added")
         }
         return id
     }

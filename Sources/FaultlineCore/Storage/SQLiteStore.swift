@@ -337,7 +337,7 @@ enum PayloadReader {
                                                 limit: IngestLimits.maxEnvelopeBytes)
         guard format == "envelope" else { return decoded }
         let envelope = try EnvelopeParser.parse(decoded)
-        guard index < envelope.items.count else { throw SQLiteError(message: "stored item \(index) is missing") }
+        guard index < envelope.items.count else { throw StoreError.inconsistent("stored item \(index) is missing") }
         return Array(envelope.payload(of: envelope.items[index]))
     }
 }

@@ -88,7 +88,7 @@ final class WriteQueue: @unchecked Sendable {
         if wasExpected { expected -= 1 }
         if stopping {
             condition.unlock()
-            completion?(SQLiteError(message: "the store is closing"))
+            completion?(StoreError.closing)
             return
         }
         pending.append(Job(work: work, completion: completion, exclusive: exclusive))
