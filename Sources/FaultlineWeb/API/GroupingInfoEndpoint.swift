@@ -5,7 +5,8 @@ import SentryProtocol
 
 /// `GET /api/0/projects/{org}/{project}/events/{event_id}/grouping-info/`: why an event is in its issue.
 /// Shows the record kept for its hash (the contributing components when it was grouped) and the full
-/// component tree recomputed from the stored event, with a hint for every part that did not count.
+/// component tree recomputed from the stored event, with a hint for every part that did not count
+/// (`GroupingExplanation` computes it; this serializes).
 struct GroupingInfoEndpoint: Sendable {
     let store: any FaultlineStore
     let auth: APIAuthenticator
@@ -27,25 +28,24 @@ struct GroupingInfoEndpoint: Sendable {
 
     func info(_ request: HTTPRequest, _ p: [String: String]) throws -> HTTPResponse {
         let project = try auth.project(request, p, scope: "event:read")
-        guard let id = EventID(p["event_id"] ?? ""), let event = try store.event(projectID: project.id, eventID: id) else {
+        guard let id = EventID(p["event_id"] ?? "") else { throw APIError.notFound("Event not found.") }
+        let explanation: GroupingExplanation
+        do {
+            explanation = try GroupingExplanation.explain(store, projectID: project.id, eventID: id)
+        } catch GroupingExplanation.Failure.eventNotFound {
             throw APIError.notFound("Event not found.")
-        }
-        guard let hash = event.groupingHash else {
+        } catch GroupingExplanation.Failure.notGrouped {
             throw APIError.notFound("This event is not grouped (transactions are not).")
         }
-        let record = try store.groupHash(projectID: project.id, hash: hash)
-        let document = try JSONDocument(bytes: event.json)
-        let config = try store.projectConfig(projectID: project.id)
-        let strategy = record.flatMap { GroupingStrategy(rawValue: $0.strategy) } ?? config.strategy
-        let now = Fingerprinter.group(EventFacts(document.root), rules: config.fingerprintRules,
-                                      stackTraceRules: config.stackTraceRules, strategy: strategy)
+        let now = explanation.current
+        let hash = explanation.hash
         var fields: [(key: String, value: JSONValue)] = [
-            ("eventID", .string(event.eventID.hex)),
-            ("groupID", event.issueID.map { .string(String($0)) } ?? .null),
+            ("eventID", .string(explanation.event.eventID.hex)),
+            ("groupID", explanation.event.issueID.map { .string(String($0)) } ?? .null),
             ("hash", .string(hash)),
-            ("strategy", .string(record?.strategy ?? strategy.rawValue)),
+            ("strategy", .string(explanation.recorded?.strategy ?? explanation.strategy.rawValue)),
         ]
-        if let record, let stored = try? JSONDocument(bytes: Array(record.components.utf8)) {
+        if let record = explanation.recorded, let stored = try? JSONDocument(bytes: Array(record.components.utf8)) {
             fields.append(("recorded", stored.root.value))
         }
         var recomputed: [(key: String, value: JSONValue)] = [
