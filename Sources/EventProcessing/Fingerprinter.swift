@@ -385,6 +385,9 @@ public enum Fingerprinter {
                 if let skip {
                     component.contributes = false
                     component.hint = skip
+                } else if frame.inApp, let rule = frame.inAppRule, explain {
+                    // It counts because a rule made it the application's: say which (the hash does not read hints).
+                    component.hint = "marked in-app by \(rule)"
                 }
             }
             children.append(component)

@@ -367,7 +367,10 @@ def test_projects_and_settings(server, browser):
     assert stack_rules.get_attribute("value") == "stack.module:vendor.* -app"
     stack_rules.send_keys("\nfunction:x -frobnicate")
     d.find_element(By.CSS_SELECTOR, "#settings-grouping button[type=submit]").click()
-    wait(d, lambda d: "line 2" in d.find_element(By.TAG_NAME, "body").text)
+    wait(d, lambda d: "line 2" in text(d, "#stack-trace-rules-error"))
+    # Choosing another strategy says what saving it does.
+    Select(css(d, "#opt-grouping-config")).select_by_value("faultline:2026-11")
+    assert "90 days" in text(d, "#grouping-switch-note")
     assert server.api(project_url)[1]["groupingEnhancements"] == "stack.module:vendor.* -app"
     screenshot(d, "settings-grouping")
     # Performance detectors: one turned off and a threshold changed; an out-of-range value is refused and changes nothing.

@@ -64,6 +64,25 @@ import Testing
         #expect(!values(a).contains { $0.contains("rust_panic_with_hook") }, "frames past begin_panic are out, though marked in-app")
     }
 
+    @Test func nativeCategoriesNeedTheirLibraries() throws {
+        // An application's own `start` is not where a thread starts (only dyld's is), so it and its callers count.
+        let own = try v3(event("native", frames: [
+            ["function": "main", "package": "/opt/shop/bin/shopd", "in_app": true],
+            ["function": "start", "package": "/opt/shop/bin/shopd", "in_app": true],
+            ["function": "run_jobs", "package": "/opt/shop/bin/shopd", "in_app": true],
+        ]))
+        #expect(own.root.contributingValues.prefix(3) == ["main", "start", "run_jobs"])
+        // A lone system frame between two of the application's is indirection (a callback through libc): it does not
+        // count even in the system variant.
+        let sandwich = try v3(event("native", frames: [
+            ["function": "dispatch_jobs", "package": "/opt/shop/bin/shopd"],
+            ["function": "qsort", "package": "/usr/lib/x86_64-linux-gnu/libc.so.6"],
+            ["function": "compare_orders", "package": "/opt/shop/bin/shopd"],
+        ]))
+        #expect(sandwich.variant == "system")
+        #expect(sandwich.root.contributingValues == ["dispatch_jobs", "compare_orders", "Error"])
+    }
+
     // MARK: Cocoa and Swift
 
     @Test func nsErrorDomainAndCodeGroup() throws {
@@ -318,6 +337,12 @@ import Testing
         let ruled = try v3(e, rules: "function:assert_* -group")
         #expect(plain.hash != ruled.hash)
         #expect(hints(ruled.root).contains("ignored by stack-trace rule function:assert_* -group"))
+        let promoted = try v3(event("python", frames: [
+            ["function": "fetch", "module": "vendorlib.core", "in_app": false],
+            ["function": "view", "module": "shop.views", "in_app": true],
+        ]), rules: "module:vendorlib.* +app")
+        #expect(promoted.root.contributingValues.contains("vendorlib.core"))
+        #expect(hints(promoted.root).contains("marked in-app by stack-trace rule module:vendorlib.* +app"))
         let vendor = try v3(e, rules: "stack.module:shop.validation -app")
         #expect(hints(vendor.root).contains("not in-app (stack-trace rule stack.module:shop.validation -app)"))
         let limited = try v3(event("python", frames: [

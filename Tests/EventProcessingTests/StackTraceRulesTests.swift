@@ -131,6 +131,18 @@ import Testing
         #expect(limits.minFrames?.0 == 3)
     }
 
+    @Test func rulesReadBoundedFieldsAndTheFramesNearestTheCrash() throws {
+        let long = StackFrame(absPath: String(repeating: "é", count: 5_000), function: String(repeating: "a", count: 60_000), inApp: true)
+        let view = StackTraceRules.FrameView(long, eventPlatform: "python")
+        #expect(view.function.utf8.count == StackTraceRules.maxFieldBytes)
+        #expect(view.paths[0].utf8.count <= StackTraceRules.maxFieldBytes && view.paths[0].hasSuffix("é"), "cut on a character")
+        // 300 frames: the 50 oldest do not meet the rules.
+        var f = (0..<300).map { StackFrame(function: "f\($0)", inApp: true) }
+        _ = try run("function:f* -group", &f)
+        #expect(f.prefix(50).allSatisfy { $0.ignoredBy == nil })
+        #expect(f.suffix(250).allSatisfy { $0.ignoredBy != nil })
+    }
+
     @Test func hostileRulesAndFramesStayLinear() throws {
         // A pattern that makes backtracking matchers explode, over a long path, for many frames: it must finish.
         let text = (0..<20).map { _ in "path:*a*a*a*a*a*a*a*a*a*a*b -group" }.joined(separator: "\n")

@@ -193,8 +193,11 @@ public enum BuiltInStackTraceRules {
     module:android.widget.* category=ui
 
     ## Categories: where threads start
-    family:native function:start category=threadbase
-    family:native function:UIApplicationMain category=threadbase
+    family:native package:**/libdyld.dylib function:start category=threadbase
+    family:native package:/usr/lib/system/** function:start category=threadbase
+    family:native package:/usr/lib/dyld function:start category=threadbase
+    family:native package:UIKit* function:UIApplicationMain category=threadbase
+    family:native package:**/UIKit*.framework/** function:UIApplicationMain category=threadbase
     family:native function:wWinMain category=threadbase
     family:native function:invoke_main category=threadbase
     family:native function:BaseThreadInitThunk category=threadbase
@@ -241,6 +244,7 @@ public enum BuiltInStackTraceRules {
     family:native function:@callee_guaranteed* category=internals
 
     ## What categories mean for grouping
+    [ !category:system ] | category:system | [ !category:system ] category=indirection
     [ category:malloc ] | category:malloc category=internals
     [ category:throw ] | category:throw category=internals
     [ category:system ] | category:system category=internals
@@ -248,6 +252,7 @@ public enum BuiltInStackTraceRules {
     [ category:std ] | category:std category=internals
     [ category:ui ] | category:ui category=internals
     [ category:ui ] | category:system category=internals
+    [ category:internals ] | category:system category=internals
     category:system -app
     category:throw ^-group
     category:threadbase -group v-group

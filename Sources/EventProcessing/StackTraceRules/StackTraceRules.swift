@@ -35,6 +35,13 @@ public struct StackTraceRules: Sendable {
     public static let none = StackTraceRules([])
     public var isEmpty: Bool { rules.isEmpty }
 
+    /// Rules read at most this many bytes of a frame's field: a real name or path is far shorter, and a hostile one
+    /// (60 KB of `a` against `*a*a*a…b`) must not cost more than that per rule.
+    static let maxFieldBytes = 1_024
+    /// Rules run over at most this many frames of a stack, those nearest the crash (as Relay keeps 250 frames of a
+    /// trimmed stack); frames beyond keep what the SDK said.
+    static let maxFrames = 250
+
     /// A frame's fields as rules compare them, prepared once per frame: paths lower-cased with `/` separators.
     struct FrameView {
         var family: StackTraceRule.Family
@@ -47,15 +54,15 @@ public struct StackTraceRules: Sendable {
         init(_ frame: StackFrame, eventPlatform: String) {
             family = .init(platform: frame.platform ?? eventPlatform)
             var paths: [String] = []
-            if let abs = frame.absPath { paths.append(abs.foldedPath) }
+            if let abs = frame.absPath { paths.append(abs.boundedForRules.foldedPath) }
             if let file = frame.filename {
-                let f = file.foldedPath
+                let f = file.boundedForRules.foldedPath
                 if !paths.contains(f) { paths.append(f) }
             }
             self.paths = paths
-            module = frame.module ?? ""
-            function = frame.function ?? ""
-            package = (frame.package ?? "").foldedPath
+            module = (frame.module ?? "").boundedForRules
+            function = (frame.function ?? "").boundedForRules
+            package = (frame.package ?? "").boundedForRules.foldedPath
             packageBase = package.split(separator: "/").last.map(String.init) ?? package
         }
     }
@@ -74,6 +81,14 @@ public struct StackTraceRules: Sendable {
     func apply(to frames: inout [StackFrame], eventPlatform: String, exception: ExceptionContext?,
                limits: inout StackLimits, startingInApp: (StackFrame) -> Bool?) {
         guard !rules.isEmpty, !frames.isEmpty else { return }
+        if frames.count > Self.maxFrames {
+            // Only the frames nearest the crash meet the rules; the rest keep their state.
+            let cut = frames.count - Self.maxFrames
+            var tail = Array(frames[cut...])
+            apply(to: &tail, eventPlatform: eventPlatform, exception: exception, limits: &limits, startingInApp: startingInApp)
+            frames.replaceSubrange(cut..., with: tail)
+            return
+        }
         let states = frames.map { FrameState(inApp: startingInApp($0), inAppRule: $0.inAppRule, ignoredBy: $0.ignoredBy,
                                              category: $0.category) }
         let key = StackRuleCache.Key(frames: frames, states: states, eventPlatform: eventPlatform,
@@ -321,6 +336,14 @@ public struct StackLimits: Sendable, Equatable {
 }
 
 extension String {
+    /// At most `StackTraceRules.maxFieldBytes` of UTF-8, cut on a character boundary; short texts are not copied.
+    var boundedForRules: String {
+        guard utf8.count > StackTraceRules.maxFieldBytes else { return self }
+        var end = utf8.index(utf8.startIndex, offsetBy: StackTraceRules.maxFieldBytes)
+        while end > utf8.startIndex, UTF8.isContinuation(utf8[end]) { end = utf8.index(before: end) }
+        return String(self[..<end])
+    }
+
     /// Lower-cased with `/` separators; a path that is already so (the usual case) is returned as it is, without a copy.
     var foldedPath: String {
         if !utf8.contains(where: { ($0 >= 65 && $0 <= 90) || $0 >= 0x80 || $0 == UInt8(ascii: "\\") }) { return self }

@@ -75,6 +75,11 @@ struct ProjectSettingsEndpoint: Sendable {
                     throw APIError.badRequest("Invalid fingerprinting rules: \(error.description)")
                 }
             case ProjectConfig.Option.groupingEnhancements:
+                // null clears the rules, as an empty text does.
+                if value.isNull {
+                    options[key] = "\"\""
+                    continue
+                }
                 guard let text = value.string, text.utf8.count <= StackTraceRuleParser.maxTextBytes else {
                     throw APIError.badRequest("'groupingEnhancements' must be a string of stack-trace rules of at most 64 KiB.")
                 }

@@ -125,18 +125,38 @@ export async function render(ctx) {
   const strategy = h('select', { id: 'opt-grouping-config' },
     ...configs.map((c) => h('option', { value: c.id, selected: c.id === project.groupingConfig }, c.latest ? `${c.id} (default for new projects)` : c.id)));
   const changelog = h('p', { class: 'muted small', id: 'grouping-changelog' });
-  const showChangelog = () => { changelog.textContent = (configs.find((c) => c.id === strategy.value) || {}).changelog || ''; };
+  const switchNote = h('p', { class: 'small', id: 'grouping-switch-note' });
+  const showChangelog = () => {
+    changelog.textContent = (configs.find((c) => c.id === strategy.value) || {}).changelog || '';
+    switchNote.textContent = strategy.value === project.groupingConfig ? ''
+      : `Saving switches from ${project.groupingConfig}: for 90 days an event whose new grouping is unknown also joins the issue the old strategy would give it (a project with no issues yet has nothing to keep).`;
+  };
   strategy.addEventListener('change', showChangelog);
   showChangelog();
+  const transition = project.secondaryGroupingConfig
+    ? h('p', { class: 'small', id: 'grouping-transition' },
+      `In transition from ${project.secondaryGroupingConfig} until ${new Date(project.secondaryGroupingExpiry * 1000).toLocaleDateString()}: events whose new grouping is unknown join the issues the old strategy gives them.`)
+    : null;
   const stackRules = h('textarea', { id: 'opt-stack-trace-rules', rows: 6, placeholder: 'stack.module:vendor/** -app\nfunction:assert_* -group' },
     typeof project.groupingEnhancements === 'string' ? project.groupingEnhancements : '');
+  const rulesError = h('p', { class: 'error-text small', id: 'stack-trace-rules-error', role: 'alert' });
   const grouping = h('form', { class: 'stack' },
-    h('label', null, 'Grouping strategy', strategy), changelog,
-    h('p', { class: 'muted small' }, 'Stack-trace rules, one per line in Sentry\u2019s syntax: matchers then actions (+app, -app, -group, ^-group, v-group, category=\u2026, max-frames=N). They run after the strategy\u2019s built-in rules; an issue\u2019s grouping explanation names the rule that changed a frame.'),
-    stackRules, h('div', null, h('button', { type: 'submit', class: 'primary' }, 'Save grouping')));
-  grouping.addEventListener('submit', (e) => {
+    h('label', null, 'Grouping strategy', strategy), changelog, transition, switchNote,
+    h('label', null, 'Stack-trace rules', stackRules),
+    h('p', { class: 'muted small' }, 'One rule per line, in Sentry\u2019s syntax: matchers then actions (+app, -app, -group, ^-group, v-group, category=\u2026, max-frames=N). They run after the strategy\u2019s own rules (faultline:2026-12-03 has Sentry\u2019s built-in rules for every platform); an issue\u2019s grouping explanation names the rule that changed a frame.'),
+    rulesError, h('div', null, h('button', { type: 'submit', class: 'primary' }, 'Save grouping')));
+  grouping.addEventListener('submit', async (e) => {
     e.preventDefault();
-    save({ groupingConfig: strategy.value, groupingEnhancements: stackRules.value }, 'Grouping saved');
+    rulesError.textContent = '';
+    try {
+      await api(`${base}/`, { method: 'PUT', body: { groupingConfig: strategy.value, groupingEnhancements: stackRules.value } });
+      toast('Grouping saved');
+      reload();
+    } catch (error) {
+      // Next to the rules, where the line it names can be fixed (a toast goes away).
+      rulesError.textContent = error.message;
+      toast(error.message);
+    }
   });
 
   replace(ctx.main,
