@@ -448,7 +448,7 @@ def test_too_many_search_terms_are_a_400(server):
 
 
 def test_storage_errors_never_reach_a_response(server):
-    """A storage failure answers 503 (ingest) or 500 (API) with fixed text: never SQL, table names or paths."""
+    """A storage failure answers 503 with fixed text (ingest and API alike): never SQL, table names or paths."""
     db = sqlite3.connect(str(server.data / "faultline.sqlite"))
     db.execute("ALTER TABLE project_options RENAME TO project_options_gone")
     db.commit()
@@ -462,7 +462,10 @@ def test_storage_errors_never_reach_a_response(server):
         assert json.loads(body)["detail"] == "the event could not be stored right now; try again later"
         status, headers, body = server.request("GET", "/api/0/projects/faultline/default/",
                                                headers={"Authorization": f"Bearer {server.token}"})
-        assert status == 500 and "project_options" not in body.decode().lower(), body
+        # The API says what to do (retry), as ingest does; the log has the reason.
+        assert status == 503 and "project_options" not in body.decode().lower(), body
+        assert json.loads(body)["detail"] == "The database is unavailable right now; try again later."
+        assert dict((k.lower(), v) for k, v in headers.items()).get("retry-after") == "5", headers
     finally:
         db.execute("ALTER TABLE project_options_gone RENAME TO project_options")
         db.commit()
