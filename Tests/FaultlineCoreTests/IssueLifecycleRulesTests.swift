@@ -220,3 +220,26 @@ import Synchronization
         #expect(plan.contains("issues_ignored_until"), "\(plan)")
     }
 }
+
+/// A bulk update is one core operation: every issue's status and triage in one writer transaction.
+@Suite struct BulkIssueUpdateTests {
+    @Test func manyIssuesChangeTogether() throws {
+        let h = try Harness()
+        for f in ["checkout", "refund", "ship"] { _ = try h.event(pythonError("KeyError", "'sku'", function: f)) }
+        let ids = try h.store.issues(IssueQuery(projectIDs: [h.projectID])).map(\.id).sorted()
+        #expect(ids.count == 3)
+        var ignore = IssueStatusChange(status: .ignored)
+        ignore.ignoreCount = 10
+        let owner = try #require(try h.store.user(email: Bootstrap.defaultOwnerEmail)).user.id
+        var triage = IssueTriageChange()
+        triage.assignment = .user(owner)
+        let last = try h.store.updateIssues(Array(ids.prefix(2)) + [999_999], status: ignore, triage: triage,
+                                            userID: owner, at: Date().timeIntervalSince1970)
+        #expect(last?.status == .ignored && last?.statusDetails.ignoreCount == 10, "an unknown id is skipped")
+        let after = try ids.map { try #require(try h.store.issue(id: $0)) }
+        #expect(after.map(\.status) == [.ignored, .ignored, .unresolved])
+        for id in ids.prefix(2) {
+            #expect(try Set(h.store.issueActivity(issueID: id).map(\.type)).isSuperset(of: ["set_ignored", "assigned"]))
+        }
+    }
+}

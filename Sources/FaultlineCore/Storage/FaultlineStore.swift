@@ -62,6 +62,9 @@ public protocol FaultlineStore: ReleaseStore, UserStore, AlertStore, MetricAlert
     func issueTriage(issueIDs: [Int], userID: Int?) throws -> [Int: IssueTriage]
     /// Applies a triage change (bookmarks and seen need `userID`); assignments leave an activity entry.
     func changeIssueTriage(issueID: Int, userID: Int?, _ change: IssueTriageChange, at now: Double) throws
+    /// Status and triage of many issues changed in one transaction; the last issue whose status changed.
+    func updateIssues(_ issueIDs: [Int], status: IssueStatusChange?, triage: IssueTriageChange, userID: Int?,
+                      at now: Double) throws -> Issue?
     /// Deletes the project's issues named, with their events, tags and activity (payloads no event points at any more
     /// go too); new events of the same kind make a new issue. Returns how many were deleted.
     func deleteIssues(projectID: Int, issueIDs: [Int]) throws -> Int

@@ -35,39 +35,55 @@ extension SQLiteStore {
     }
 
     public func changeIssueTriage(issueID: Int, userID: Int?, _ change: IssueTriageChange, at now: Double) throws {
-        try writer.sync { db in
-            if let bookmarked = change.bookmarked, let userID {
-                try db.run(bookmarked
-                           ? "INSERT OR IGNORE INTO issue_bookmarks (user_id, issue_id, created_at) VALUES (?, ?, ?)"
-                           : "DELETE FROM issue_bookmarks WHERE user_id = ? AND issue_id = ? AND ? IS NOT NULL",
-                           [userID, issueID, now])
+        try writer.sync { db in try Self.applyTriage(db, issueID: issueID, userID: userID, change, at: now) }
+    }
+
+    /// Many issues' status and triage changed as one operation: one writer transaction for all of them (a bulk
+    /// update of 1,000 issues used to take 1,000). Returns the last issue whose status changed.
+    public func updateIssues(_ issueIDs: [Int], status: IssueStatusChange?, triage: IssueTriageChange, userID: Int?,
+                             at now: Double) throws -> Issue? {
+        try writer.sync { [issueWriter] db in
+            var last: Issue?
+            for id in issueIDs {
+                if let status { last = try issueWriter.change(issueID: id, to: status, at: now, db) ?? last }
+                if !triage.isEmpty { try Self.applyTriage(db, issueID: id, userID: userID, triage, at: now) }
             }
-            if let seen = change.seen, let userID {
-                try db.run(seen
-                           ? """
-                             INSERT INTO issue_seen (user_id, issue_id, seen_at) VALUES (?, ?, ?)
-                             ON CONFLICT (user_id, issue_id) DO UPDATE SET seen_at = excluded.seen_at
-                             """
-                           : "DELETE FROM issue_seen WHERE user_id = ? AND issue_id = ? AND ? IS NOT NULL",
-                           [userID, issueID, now])
-            }
-            guard let assignment = change.assignment else { return }
-            let before = try db.first("SELECT assigned_to FROM issues WHERE id = ?", [issueID]) { $0.isNull(0) ? nil : $0.int(0) } ?? nil
-            switch assignment {
-            case .nobody:
-                guard before != nil else { return }
-                try db.run("UPDATE issues SET assigned_to = NULL WHERE id = ?", [issueID])
-                try IssueRows.addActivity(db, issueID: issueID, type: "unassigned", actor: change.actor, at: now)
-            case .user(let assignee):
-                guard before != assignee else { return }
-                try db.run("UPDATE issues SET assigned_to = ? WHERE id = ?", [assignee, issueID])
-                let email = try db.first("SELECT email FROM users WHERE id = ?", [assignee]) { $0.string(0) } ?? nil
-                let data = JSONValue.object([("assignee", .string(String(assignee))),
-                                             ("assigneeEmail", email.map(JSONValue.string) ?? .null),
-                                             ("assigneeType", .string("user"))])
-                try IssueRows.addActivity(db, issueID: issueID, type: "assigned",
-                                          data: String(decoding: data.serialized, as: UTF8.self), actor: change.actor, at: now)
-            }
+            return last
+        }
+    }
+
+    static func applyTriage(_ db: SQLiteDatabase, issueID: Int, userID: Int?, _ change: IssueTriageChange, at now: Double) throws {
+        if let bookmarked = change.bookmarked, let userID {
+            try db.run(bookmarked
+                       ? "INSERT OR IGNORE INTO issue_bookmarks (user_id, issue_id, created_at) VALUES (?, ?, ?)"
+                       : "DELETE FROM issue_bookmarks WHERE user_id = ? AND issue_id = ? AND ? IS NOT NULL",
+                       [userID, issueID, now])
+        }
+        if let seen = change.seen, let userID {
+            try db.run(seen
+                       ? """
+                         INSERT INTO issue_seen (user_id, issue_id, seen_at) VALUES (?, ?, ?)
+                         ON CONFLICT (user_id, issue_id) DO UPDATE SET seen_at = excluded.seen_at
+                         """
+                       : "DELETE FROM issue_seen WHERE user_id = ? AND issue_id = ? AND ? IS NOT NULL",
+                       [userID, issueID, now])
+        }
+        guard let assignment = change.assignment else { return }
+        let before = try db.first("SELECT assigned_to FROM issues WHERE id = ?", [issueID]) { $0.isNull(0) ? nil : $0.int(0) } ?? nil
+        switch assignment {
+        case .nobody:
+            guard before != nil else { return }
+            try db.run("UPDATE issues SET assigned_to = NULL WHERE id = ?", [issueID])
+            try IssueRows.addActivity(db, issueID: issueID, type: "unassigned", actor: change.actor, at: now)
+        case .user(let assignee):
+            guard before != assignee else { return }
+            try db.run("UPDATE issues SET assigned_to = ? WHERE id = ?", [assignee, issueID])
+            let email = try db.first("SELECT email FROM users WHERE id = ?", [assignee]) { $0.string(0) } ?? nil
+            let data = JSONValue.object([("assignee", .string(String(assignee))),
+                                         ("assigneeEmail", email.map(JSONValue.string) ?? .null),
+                                         ("assigneeType", .string("user"))])
+            try IssueRows.addActivity(db, issueID: issueID, type: "assigned",
+                                      data: String(decoding: data.serialized, as: UTF8.self), actor: change.actor, at: now)
         }
     }
 

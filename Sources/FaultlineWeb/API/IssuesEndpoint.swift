@@ -247,12 +247,8 @@ struct IssuesEndpoint: Sendable {
             targets = try store.issues(query).map(\.id)
         }
         guard !targets.isEmpty else { return HTTPResponse(status: .noContent) }
-        var last: Issue?
-        let now = Date().timeIntervalSince1970
-        for id in targets {
-            if let change = update.status { last = try store.changeIssueStatus(issueID: id, change) ?? last }
-            if !update.triage.isEmpty { try store.changeIssueTriage(issueID: id, userID: token.userID, update.triage, at: now) }
-        }
+        let last = try store.updateIssues(targets, status: update.status, triage: update.triage, userID: token.userID,
+                                          at: Date().timeIntervalSince1970)
         var fields: [(key: String, value: JSONValue)] = []
         if let last, update.status != nil {
             fields.append(("status", .string(last.status.rawValue)))
