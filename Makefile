@@ -5,6 +5,7 @@ BUILD := .build
 VENV := $(BUILD)/venv
 PY := $(VENV)/bin/python
 RELEASE_BIN := $(BUILD)/release/faultline
+BENCH_BIN := $(BUILD)/release/faultline-bench
 APT_PACKAGES := libsqlite3-dev zlib1g-dev libbrotli-dev libzstd-dev libdeflate-dev libcurl4-openssl-dev pkg-config python3-venv
 # Only the tests need these: the browser suite of the dashboards, and the real clients other than the Python SDK
 # (sentry-go with the Go toolchain to build it, sentry-ruby, raven-js run in Chromium).
@@ -15,7 +16,7 @@ PY_PACKAGES := sentry-sdk==2.75.0 sentry-cli==3.8.2 schemathesis==4.32.5 seleniu
 DATA ?= ./data
 LISTEN ?= 127.0.0.1:9000
 
-.PHONY: run test unit e2e bench bench-api deps test-deps apt-install build venv clean
+.PHONY: run test unit e2e bench bench-api deps test-deps apt-install build build-bench venv clean
 
 ## Install what is missing, build in release, start the server on an embedded SQLite file.
 run: deps build
@@ -24,25 +25,29 @@ run: deps build
 ## Unit tests, then the end-to-end suite against the release binary with the real SDK and sentry-cli.
 test: deps test-deps venv
 	$(SWIFT) test
-	$(MAKE) build
+	$(MAKE) build build-bench
 	$(PY) -m pytest -q Tests/E2E
 
 unit: deps
 	$(SWIFT) test
 
-e2e: deps test-deps venv build
+e2e: deps test-deps venv build build-bench
 	$(PY) -m pytest -q Tests/E2E
 
 ## Load test: N distinct gzip envelopes from the SDK fixtures over C keep-alive connections.
-bench: deps build
-	$(RELEASE_BIN) bench --fixtures Tests/Fixtures/sdk-corpus $(BENCH_ARGS)
+bench: deps build build-bench
+	$(BENCH_BIN) ingest --fixtures Tests/Fixtures/sdk-corpus $(BENCH_ARGS)
 
 ## The read API on 1,000,000 seeded events in 10,000 issues: p50/p99 of the common reads and their query plans.
-bench-api: deps build
-	$(RELEASE_BIN) bench-api $(BENCH_API_ARGS)
+bench-api: deps build build-bench
+	$(BENCH_BIN) api $(BENCH_API_ARGS)
 
 build:
 	$(SWIFT) build -c release --product faultline
+
+## The benchmarks and the seeder: their own binary, beside the server's.
+build-bench:
+	$(SWIFT) build -c release --product faultline-bench
 
 # Debian packages the build needs; installed only when missing (apt-get as root, else sudo).
 deps:

@@ -13,6 +13,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "faultline", targets: ["faultline"]),
+        .executable(name: "faultline-bench", targets: ["faultline-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -70,10 +71,25 @@ let package = Package(
                                .product(name: "Logging", package: "swift-log")],
                 swiftSettings: strictSettings),
 
+        // Flags and settings both command-line programs share (`--data`, `--org`, FAULTLINE_* variables).
+        .target(name: "CommandLineOptions",
+                dependencies: ["FaultlineCore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                swiftSettings: strictSettings),
+
         .executableTarget(name: "faultline",
                           dependencies: ["FaultlineWeb", "FaultlineCore", "EventProcessing", "HTTPServer", "HTTPClient", "ContentCoding", "SentryProtocol", "CEventLoop",
+                                         "CommandLineOptions",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                          .product(name: "Logging", package: "swift-log")],
+                          swiftSettings: strictSettings),
+
+        // Benchmarks and the seeder: a binary of their own, so the server users run carries no bench code.
+        .executableTarget(name: "faultline-bench",
+                          dependencies: ["FaultlineCore", "EventProcessing", "ContentCoding", "SentryProtocol", "SQLite", "HTTPServer",
+                                         "CEventLoop", "CommandLineOptions",
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                                         .product(name: "Logging", package: "swift-log")],
+                          path: "Sources/FaultlineBench",
                           swiftSettings: strictSettings),
 
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),

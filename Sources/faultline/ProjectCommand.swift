@@ -1,3 +1,4 @@
+import CommandLineOptions
 import ArgumentParser
 import FaultlineCore
 import Foundation
@@ -60,38 +61,5 @@ struct ProjectCommand: ParsableCommand {
             }
             if json { print(String(decoding: JSONValue.array(rows).serialized, as: UTF8.self)) }
         }
-    }
-}
-
-/// `--data` and `--org`, for the commands that work on one organization's data.
-struct OrganizationOptions: ParsableArguments {
-    @Option(name: .long, help: "Data directory (env FAULTLINE_DATA).") var data: String?
-    @Option(name: .long, help: "Organization slug. Default: the only organization.") var org: String?
-
-    /// The store (close it when done) and the organization named.
-    func open() throws -> (SQLiteStore, Organization) {
-        let store = try Environment.openStore(Environment.dataDirectory(data))
-        do {
-            return (store, try Organizations.resolve(org, store: store))
-        } catch {
-            store.close()
-            throw error
-        }
-    }
-}
-
-enum Organizations {
-    static func resolve(_ slug: String?, store: SQLiteStore) throws -> Organization {
-        if let slug {
-            guard let org = try store.organization(slug: slug) else { throw CommandError("no organization '\(slug)'") }
-            return org
-        }
-        if try store.isEmpty() {
-            return try store.createOrganization(slug: "faultline", name: "Faultline")
-        }
-        let slugs = Set(try store.projects(organizationSlug: nil).map(\.organizationSlug))
-        if let only = slugs.first, slugs.count == 1, let org = try store.organization(slug: only) { return org }
-        if let org = try store.organization(slug: "faultline") { return org }
-        throw CommandError("several organizations exist; name one with --org")
     }
 }

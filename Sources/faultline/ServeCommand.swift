@@ -1,3 +1,4 @@
+import CommandLineOptions
 import ArgumentParser
 import Dispatch
 import FaultlineCore

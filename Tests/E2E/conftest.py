@@ -15,6 +15,8 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 BINARY = pathlib.Path(os.environ.get("FAULTLINE_BIN", ROOT / ".build" / "release" / "faultline"))
+# The benchmarks and the seeder (`faultline-bench`), built beside the server.
+BENCH_BINARY = pathlib.Path(os.environ.get("FAULTLINE_BENCH_BIN", BINARY.parent / "faultline-bench"))
 FIXTURES = ROOT / "Tests" / "Fixtures" / "sdk-corpus"
 VENV_BIN = pathlib.Path(sys.executable).parent
 

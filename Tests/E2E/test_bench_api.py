@@ -1,13 +1,13 @@
-"""`faultline bench-api` on a small seeded history: it seeds, starts the server, times every read through HTTP,
+"""`faultline-bench api` on a small seeded history: it seeds, starts the server, times every read through HTTP,
 shows the query plans, and finds no scan of `events` or `transactions` (the full-size figures are in
 Docs/performance.md)."""
 import subprocess
 
-from conftest import BINARY
+from conftest import BENCH_BINARY, BINARY
 
 
 def test_bench_api_runs_small():
-    out = subprocess.run([str(BINARY), "bench-api", "--events", "20000", "--issues", "500", "--requests", "5",
+    out = subprocess.run([str(BENCH_BINARY), "api", "--binary", str(BINARY), "--events", "20000", "--issues", "500", "--requests", "5",
                           "--target", "1000", "--transactions", "20000", "--performance-target", "1000",
                           "--discover-target", "1000"], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stdout + out.stderr

@@ -306,3 +306,11 @@ struct IssueAggregates {
         return rows.count
     }
 }
+
+extension SQLiteStore {
+    /// A history written straight into the database file (the bench seeder) has its issue counts already summed:
+    /// records that, so the next start does not count those events again.
+    public static func markCountsSettled(_ db: SQLiteDatabase) throws {
+        try IssueAggregates.writeWatermark(db)
+    }
+}

@@ -1,18 +1,19 @@
 import FaultlineCore
 import Foundation
 
-/// Settings that come from a flag, else an environment variable, else a default.
-enum Environment {
-    static func value(_ flag: String?, _ variable: String, default fallback: String) -> String {
+/// Settings that come from a flag, else an environment variable, else a default (shared by `faultline` and
+/// `faultline-bench`).
+public enum Environment {
+    public static func value(_ flag: String?, _ variable: String, default fallback: String) -> String {
         if let flag, !flag.isEmpty { return flag }
         if let env = ProcessInfo.processInfo.environment[variable], !env.isEmpty { return env }
         return fallback
     }
 
-    static func dataDirectory(_ flag: String?) -> String { value(flag, "FAULTLINE_DATA", default: "./data") }
+    public static func dataDirectory(_ flag: String?) -> String { value(flag, "FAULTLINE_DATA", default: "./data") }
 
     /// Opens the store for a one-shot command (a server may be running on the same directory: WAL allows it).
-    static func openStore(_ data: String) throws -> SQLiteStore {
+    public static func openStore(_ data: String) throws -> SQLiteStore {
         var options = SQLiteStore.Options()
         options.readers = 1
         options.backgroundCheckpoints = false
@@ -21,7 +22,7 @@ enum Environment {
     }
 
     /// The URL DSNs are built on: the flag, the variable, what the server last stored, or the default.
-    static func publicURL(_ flag: String?, store: any FaultlineStore) -> String {
+    public static func publicURL(_ flag: String?, store: any FaultlineStore) -> String {
         if let flag, !flag.isEmpty { return flag }
         if let env = ProcessInfo.processInfo.environment["FAULTLINE_PUBLIC_URL"], !env.isEmpty { return env }
         return (try? store.setting("public_url")) ?? nil ?? "http://127.0.0.1:9000"
@@ -29,7 +30,7 @@ enum Environment {
 }
 
 /// A one-line error and a non-zero exit.
-struct CommandError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+public struct CommandError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }

@@ -1,12 +1,13 @@
+import CommandLineOptions
 import ArgumentParser
 import FaultlineCore
 import Foundation
 
-/// `faultline bench-seed`: fills a project of a stopped server's data directory with a large synthetic history
+/// `faultline-bench seed`: fills a project of a stopped server's data directory with a large synthetic history
 /// (the one `bench-api` times), so the dashboards can be timed on 10,000 issues in a real browser.
 struct SeedCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench-seed", abstract: "Seed a project with many synthetic events and issues (server stopped).")
+        commandName: "seed", abstract: "Seed a project with many synthetic events and issues (server stopped).")
 
     @OptionGroup var organization: OrganizationOptions
     @Option(name: .long, help: "Project slug.") var project = "default"

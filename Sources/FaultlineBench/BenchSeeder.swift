@@ -1,3 +1,4 @@
+import FaultlineCore
 import Foundation
 import SentryProtocol
 import SQLite
@@ -119,7 +120,7 @@ public enum BenchSeeder {
                 WHERE r.project_id = ?
                 """, [projectID])
             // Every seeded event is counted: nothing for the next start to recount.
-            try IssueAggregates.writeWatermark(db)
+            try SQLiteStore.markCountsSettled(db)
         }
         try db.execute("ANALYZE")
         let hottest = try db.rows("SELECT id FROM issues WHERE project_id = ? ORDER BY times_seen DESC LIMIT 50", [projectID]) { $0.int(0) }

@@ -1,3 +1,4 @@
+import CommandLineOptions
 import FaultlineCore
 import Foundation
 import HTTPServer
@@ -5,7 +6,7 @@ import Logging
 import SentryProtocol
 import Synchronization
 
-/// The alert part of `faultline bench`: a data directory with 20 active issue alert rules (one sends new issues to a
+/// The alert part of `faultline-bench ingest`: a data directory with 20 active issue alert rules (one sends new issues to a
 /// webhook receiver in this process; the others count frequencies and users or filter on tags, so every event is
 /// evaluated against all of them) and 10 metric alert rules (counts, users, error rate, p95), and a probe that, while the load runs, sends events of new issues one at a
 /// time and times each from its 200 to the webhook's arrival.

@@ -1,3 +1,4 @@
+import CommandLineOptions
 import EventProcessing
 import ArgumentParser
 import ContentCoding
@@ -8,7 +9,7 @@ import Synchronization
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench",
+        commandName: "ingest",
         abstract: "Load-test a freshly started server with distinct gzip envelopes built from SDK fixtures.")
 
     @Option(name: .long, help: "Folder of captured SDK requests (Tests/Fixtures/sdk-corpus).")
@@ -16,7 +17,7 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "Concurrent keep-alive connections.") var connections = 32
     @Option(name: .long, help: "Seconds per run.") var duration = 10.0
     @Option(name: .long, help: "Runs (each on a fresh server and data directory); medians are reported.") var runs = 3
-    @Option(name: .long, help: "The faultline binary to start. Default: this one.") var binary: String?
+    @Option(name: .long, help: "The faultline binary to start. Default: the one beside this binary.") var binary: String?
     @Flag(name: .long, help: "Skip the HTTP-only baseline (GET /_health).") var noBaseline = false
     @Flag(name: .long, help: "Time each event-processing stage in-process instead (no server).") var stages = false
     @Option(name: .customLong("alert-rules"), help: "Active issue alert rules in the alerts run (0: no alerts run).") var alertRules = 20
@@ -39,8 +40,8 @@ struct BenchCommand: ParsableCommand {
             return s
         }
         var groupingRuns: [RunFigures] = []
-        let binary = self.binary ?? URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
-        print("faultline bench: \(templates.count) fixture envelopes, \(connections) connections, \(Int(duration)) s × \(runs) runs, \(ProcessInfo.processInfo.activeProcessorCount) cores")
+        let binary = self.binary ?? ServerBinary.besideThisOne
+        print("faultline-bench ingest: \(templates.count) fixture envelopes, \(connections) connections, \(Int(duration)) s × \(runs) runs, \(ProcessInfo.processInfo.activeProcessorCount) cores")
         var ingestRuns: [RunFigures] = []
         var baselineRuns: [RunFigures] = []
         var alertRuns: [RunFigures] = []

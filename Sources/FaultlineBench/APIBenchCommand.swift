@@ -1,14 +1,15 @@
+import CommandLineOptions
 import ArgumentParser
 import FaultlineCore
 import Foundation
 
-/// `faultline bench-api`: the read API on a large history. Seeds a project straight into SQLite, starts the server
+/// `faultline-bench api`: the read API on a large history. Seeds a project straight into SQLite, starts the server
 /// on it, and times the common reads one after another on a keep-alive connection: the issue list (unresolved by
 /// date, by frequency, with a tag filter, with free text), an issue page and an issue's events. It also shows how
 /// SQLite runs those reads, and fails when one scans `events` or a p99 is over the target.
 struct APIBenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench-api", abstract: "Time the read API on a seeded history of many events and issues.")
+        commandName: "api", abstract: "Time the read API on a seeded history of many events and issues.")
 
     @Option(name: .long, help: "Events to seed.") var events = 1_000_000
     @Option(name: .long, help: "Issues to spread them over.") var issues = 10_000
@@ -18,13 +19,13 @@ struct APIBenchCommand: ParsableCommand {
     @Option(name: .long, help: "Target p99 of the performance reads, in milliseconds.") var performanceTarget = 100.0
     @Option(name: .long, help: "Target p99 of Discover's errors by title over 24 h (it reads the range's raw events), in milliseconds.")
     var discoverTarget = 600.0
-    @Option(name: .long, help: "The faultline binary to start. Default: this one.") var binary: String?
+    @Option(name: .long, help: "The faultline binary to start. Default: the one beside this binary.") var binary: String?
 
     func run() throws {
         let data = FileManager.default.temporaryDirectory.appendingPathComponent("faultline-bench-api-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: data) }
         let (token, project) = try prepare(data)
-        print("faultline bench-api: \(events) events in \(issues) issues, \(requests) requests per read, "
+        print("faultline-bench api: \(events) events in \(issues) issues, \(requests) requests per read, "
               + "\(ProcessInfo.processInfo.activeProcessorCount) cores")
         let seeded = try BenchSeeder.seed(path: (data as NSString).appendingPathComponent("faultline.sqlite"), projectID: project.id,
                                           events: events, issues: issues, now: Date().timeIntervalSince1970)
@@ -39,7 +40,7 @@ struct APIBenchCommand: ParsableCommand {
         var scans = try showPlans(data, project: project, issueID: seeded.hottestIssues.first ?? 1)
         scans += try showErrorPlans(data, project: project)
         if let traced { scans += try showTransactionPlans(data, project: project, traced) }
-        let binary = self.binary ?? URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+        let binary = self.binary ?? ServerBinary.besideThisOne
         let server = try BenchServer(binary: binary, extraArguments: [], data: data)
         defer { _ = server.stop() }
         let base = "/api/0/projects/\(project.organizationSlug)/\(project.slug)/issues/"

@@ -1,3 +1,4 @@
+import CommandLineOptions
 import Foundation
 
 /// A `faultline serve` child process on a fresh data directory, for one benchmark run.
@@ -98,5 +99,14 @@ final class BenchServer {
 
     func removeData() {
         try? FileManager.default.removeItem(atPath: data)
+    }
+}
+
+/// Where the server binary is when none is named: `faultline` in this binary's own directory (both are built into
+/// `.build/release/`).
+enum ServerBinary {
+    static var besideThisOne: String {
+        URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+            .appendingPathComponent("faultline").path
     }
 }

@@ -1,3 +1,4 @@
+import CommandLineOptions
 import ContentCoding
 import EventProcessing
 import Foundation
@@ -27,7 +28,7 @@ enum StageBench {
         let now = Date().timeIntervalSince1970
         let meanBytes = events.map(\.range.count).reduce(0, +) / events.count
         let scrubbed = documents.filter { Scrubber.scrub($0) != nil }.count
-        print("faultline bench --stages: \(events.count) fixture events, mean \(meanBytes) bytes of JSON, \(scrubbed) changed by scrubbing")
+        print("faultline-bench ingest --stages: \(events.count) fixture events, mean \(meanBytes) bytes of JSON, \(scrubbed) changed by scrubbing")
         var sink = 0
         func time(_ label: String, _ body: (Int) throws -> Int) rethrows {
             var samples: [Double] = []
