@@ -94,6 +94,11 @@ enum ErrorResponses {
         return response
     }
 
+    /// A search the core refused: the client's to fix; the detail names the position, never the term.
+    static func response(for invalid: IssueSearch.Invalid) -> HTTPResponse {
+        json(.badRequest, invalid.detail)
+    }
+
     static func response(for error: APIError) -> HTTPResponse {
         let (status, detail) = status(for: error)
         var response = json(status, detail)

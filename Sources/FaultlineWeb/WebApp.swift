@@ -213,6 +213,8 @@ public final class WebApp: HTTPHandler {
                     respond(try body(request, match.parameters))
                 } catch let error as APIError {
                     respond(ErrorResponses.response(for: error))
+                } catch let invalid as IssueSearch.Invalid {
+                    respond(ErrorResponses.response(for: invalid))
                 } catch {
                     logger.error("request failed", metadata: ["route": "\(routeLabel)", "error": "\(error)"])
                     respond(ErrorResponses.response(forInternal: error))

@@ -1,6 +1,5 @@
-import FaultlineCore
 import Testing
-@testable import FaultlineWeb
+@testable import FaultlineCore
 
 @Suite struct IssueSearchTests {
     private func query(_ text: String, userID: Int? = 7) throws -> IssueQuery {
@@ -16,7 +15,8 @@ import Testing
         do {
             _ = try query(text)
             return nil
-        } catch APIError.badRequest(let detail) {
+        } catch let invalid as IssueSearch.Invalid {
+            let detail = invalid.detail
             return detail
         } catch {
             return "\(error)"
@@ -80,6 +80,6 @@ import Testing
 
     @Test func meNeedsAUser() throws {
         var q = IssueQuery(projectID: 1)
-        #expect(throws: APIError.self) { try IssueSearch.apply("assigned:me", to: &q, context: IssueSearch.Context()) }
+        #expect(throws: IssueSearch.Invalid.self) { try IssueSearch.apply("assigned:me", to: &q, context: IssueSearch.Context()) }
     }
 }

@@ -1,4 +1,3 @@
-import FaultlineCore
 import Foundation
 import SentryProtocol
 
@@ -6,20 +5,29 @@ import SentryProtocol
 /// assigned, unassigned), `level:`, `release:` (and `release:latest`), `firstRelease:`, `environment:`, any tag
 /// `key:value` or `tags[key]:value`, `has:key`, `!key:value`, `key:[a, b]`, `user.email:`/`user.id:`/…,
 /// `timesSeen:>10`, `userCount:`, `firstSeen:-24h`, `lastSeen:+7d`, `age:-24h` (or absolute dates with `>`/`<`),
-/// `assigned:me`, `bookmarks:me`, quoted values, `*` wildcards, and free text (title or culprit). A bad term is a
-/// 400 that names its position.
-enum IssueSearch {
+/// `assigned:me`, `bookmarks:me`, quoted values, `*` wildcards, and free text (title or culprit). A bad term is an
+/// `Invalid` that names its position (the web API answers it 400). The filters it builds are translated to SQL by
+/// the store (`IssueQuery`).
+public enum IssueSearch {
+    /// Why a search was refused: its position and the problem, never the term's text.
+    public struct Invalid: Error, Sendable, Equatable, CustomStringConvertible {
+        public let detail: String
+        public var description: String { detail }
+    }
+
     /// What terms like `me` and `-24h` are relative to.
-    struct Context {
-        var now = Date().timeIntervalSince1970
-        var userID: Int?
+    public struct Context {
+        public var now = Date().timeIntervalSince1970
+        public var userID: Int?
         /// A member's user id by `user:ID`, id or email (for `assigned:`).
-        var member: (String) throws -> Int? = { _ in nil }
+        public var member: (String) throws -> Int? = { _ in nil }
+
+        public init(now: Double = Date().timeIntervalSince1970) { self.now = now }
     }
 
     typealias Term = SearchTerm
 
-    static func apply(_ text: String, to query: inout IssueQuery, context: Context = Context()) throws {
+    public static func apply(_ text: String, to query: inout IssueQuery, context: Context = Context()) throws {
         var freeText: [String] = []
         for term in try terms(text) {
             guard let key = term.key else {
@@ -32,8 +40,8 @@ enum IssueSearch {
     }
 
     private static func apply(_ term: Term, key: String, to query: inout IssueQuery, context: Context) throws {
-        func fail(_ why: String) -> APIError {
-            APIError.badRequest("Invalid search at position \(term.position + 1): \(why)")
+        func fail(_ why: String) -> Invalid {
+            Invalid(detail: "Invalid search at position \(term.position + 1): \(why)")
         }
         let values = term.values
         let matches = values.map(TextMatch.init)
@@ -97,7 +105,7 @@ enum IssueSearch {
     }
 
     private static func applyIs(_ value: String, negated: Bool, to query: inout IssueQuery,
-                                fail: (String) -> APIError) throws {
+                                fail: (String) -> Invalid) throws {
         let status: IssueStatus?
         switch value {
         case "unresolved": status = .unresolved
@@ -136,7 +144,7 @@ enum IssueSearch {
     /// `-24h` (within the last 24 hours), `+7d` (longer ago than 7 days), or a date with a comparison (`>2026-11-01`,
     /// `<=2026-11-01T12:00:00Z`); a bare date means that whole day (UTC).
     private static func dateFilters(_ value: String, field: IssueFilter.DateField, now: Double,
-                                    fail: (String) -> APIError) throws -> [IssueFilter] {
+                                    fail: (String) -> Invalid) throws -> [IssueFilter] {
         if let sign = value.first, sign == "-" || sign == "+" {
             let body = value.dropFirst()
             guard let unit = body.last, let seconds = ["s": 1.0, "m": 60, "h": 3600, "d": 86_400, "w": 604_800][String(unit)],
@@ -162,12 +170,12 @@ enum IssueSearch {
         return [.date(field, comparison, time)]
     }
 
-    /// The query's terms; a syntax error is a 400 naming its position.
+    /// The query's terms; a syntax error names its position.
     static func terms(_ text: String) throws -> [Term] {
         do {
             return try SearchTerms.parse(text)
         } catch {
-            throw APIError.badRequest(error.description)
+            throw Invalid(detail: error.description)
         }
     }
 }
