@@ -23,6 +23,9 @@ public final class WebApp: HTTPHandler {
 
     /// `faultline_http_requests_total` by route and status, counted for every request.
     private let requests: CounterCache<RouteStatus>
+    /// Web API handlers run here, not on the event loop that read the request: a slow read (a large listing, a
+    /// grouping explanation) must not hold up the other connections of its loop, ingest among them.
+    private let apiWork = DispatchQueue(label: "faultline.api", qos: .userInitiated, attributes: .concurrent)
 
     /// `testClock`: the alerting clock of a server started with `--test-clock`, which tests move forward through
     /// `POST /api/0/internal/test-clock/` (the route exists only then).
@@ -209,16 +212,20 @@ public final class WebApp: HTTPHandler {
             respond = { [self] response in finish(response, route: routeLabel, responder) }
             switch match.route.handler {
             case .sync(let body):
-                do {
-                    respond(try body(request, match.parameters))
-                } catch let error as APIError {
-                    respond(ErrorResponses.response(for: error))
-                } catch let invalid as IssueSearch.Invalid {
-                    respond(ErrorResponses.response(for: invalid))
-                } catch {
-                    logger.error("request failed", metadata: ["route": "\(routeLabel)", "error": "\(error)"])
-                    respond(ErrorResponses.response(forInternal: error))
+                let run: @Sendable () -> Void = { [self] in
+                    do {
+                        respond(try body(request, match.parameters))
+                    } catch let error as APIError {
+                        respond(ErrorResponses.response(for: error))
+                    } catch let invalid as IssueSearch.Invalid {
+                        respond(ErrorResponses.response(for: invalid))
+                    } catch {
+                        logger.error("request failed", metadata: ["route": "\(routeLabel)", "error": "\(error)"])
+                        respond(ErrorResponses.response(forInternal: error))
+                    }
                 }
+                // Pages, static files, health and metrics answer from memory at once; the API reads the store.
+                if routeLabel.hasPrefix("/api/0/") { apiWork.async(execute: run) } else { run() }
             case .async(let body):
                 body(request, match.parameters, respond)
             }
