@@ -24,6 +24,8 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .customLong("metric-rules"), help: "Active metric alert rules in the alerts run.") var metricRules = 10
     @Option(name: .customLong("transactions"), help: "Percent of transactions (the corpus's, ~20-30 spans each) in the mixed run, beside the error-only one (0: no mixed run).")
     var transactionPercent = 30
+    @Option(name: .customLong("rate"), help: "Offer this many requests per second (open loop: latency counted from when each was due) instead of sending as fast as answers come.")
+    var rate: Double?
     @Option(name: .customLong("grouping-config"), help: "Compare error-only ingest with the project on this grouping strategy (e.g. faultline:2026-11) against the latest; only those two runs are made.")
     var groupingConfig: String?
 
@@ -32,6 +34,7 @@ struct BenchCommand: ParsableCommand {
         let templates = try loadTemplates(of: .event)
         guard !templates.isEmpty else { throw CommandError("no usable event envelopes in \(fixtures)") }
         guard (0...90).contains(transactionPercent) else { throw CommandError("--transactions takes 0 to 90 (percent)") }
+        if let rate, !(rate >= 1 && rate <= 1_000_000) { throw CommandError("--rate takes 1 to 1000000 requests per second") }
         let mixed = try mixedTemplates(errors: templates)
         let comparedStrategy = try groupingConfig.map { text in
             guard let s = GroupingStrategy(rawValue: text) else {
@@ -41,7 +44,8 @@ struct BenchCommand: ParsableCommand {
         }
         var groupingRuns: [RunFigures] = []
         let binary = self.binary ?? ServerBinary.besideThisOne
-        print("faultline-bench ingest: \(templates.count) fixture envelopes, \(connections) connections, \(Int(duration)) s × \(runs) runs, \(ProcessInfo.processInfo.activeProcessorCount) cores")
+        print("faultline-bench ingest: \(templates.count) fixture envelopes, \(connections) connections, \(Int(duration)) s × \(runs) runs, \(ProcessInfo.processInfo.activeProcessorCount) cores"
+              + (rate.map { String(format: ", offered %.0f requests/s (open loop)", $0) } ?? ""))
         var ingestRuns: [RunFigures] = []
         var baselineRuns: [RunFigures] = []
         var alertRuns: [RunFigures] = []
@@ -190,7 +194,10 @@ struct BenchCommand: ParsableCommand {
         } else {
             probeDone.signal()
         }
-        let result = LoadGenerator(port: server.port, connections: connections, duration: duration).run(build)
+        var generator = LoadGenerator(port: server.port, connections: connections, duration: duration)
+        // The baseline (no templates) and alert probes keep the closed loop; the ingest runs take the offered rate.
+        if templates != nil { generator.rate = rate }
+        let result = generator.run(build)
         probeDone.wait()
         let probed = probe.withLock { $0 }
         let cpu = server.cpuSeconds - cpuBefore

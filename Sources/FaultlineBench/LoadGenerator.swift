@@ -3,7 +3,10 @@ import ContentCoding
 import Foundation
 import Synchronization
 
-/// C client threads, each on one keep-alive connection, sending requests back to back for a duration.
+/// Client threads on keep-alive connections for a duration: closed loop by default (each connection sends its next
+/// request when the last is answered: the server's saturation throughput), or open loop at a fixed offered `rate`
+/// (requests are due on a schedule whether or not the server keeps up, and each latency counts from when its
+/// request was due, so queueing behind a slow answer is not hidden — no coordinated omission).
 struct LoadGenerator {
     struct Result {
         var acknowledged = 0
@@ -22,6 +25,8 @@ struct LoadGenerator {
     /// Client threads (wrk-style): each multiplexes its share of the connections with epoll, so the
     /// generator costs a few µs per request instead of a context switch per response.
     var threads = 2
+    /// Offered requests per second over all connections; nil: as fast as answers come (closed loop).
+    var rate: Double?
 
     func run(_ build: @escaping RequestBuilder) -> Result {
         let results = Mutex<[Result]>([])
@@ -29,11 +34,13 @@ struct LoadGenerator {
         let end = start + UInt64(duration * 1e9)
         let group = DispatchGroup()
         let threadCount = max(1, min(threads, connections))
+        // Each thread offers its share of the rate on its own schedule.
+        let interval = rate.map { UInt64(1e9 * Double(threadCount) / max($0, 1)) }
         for t in 0..<threadCount {
             let mine = Array(stride(from: t, to: connections, by: threadCount))
             group.enter()
             let thread = Thread { [port] in
-                let r = Self.clientLoop(port: port, connections: mine, until: end, build: build)
+                let r = Self.clientLoop(port: port, connections: mine, from: start, until: end, interval: interval, build: build)
                 results.withLock { $0.append(r) }
                 group.leave()
             }
@@ -61,7 +68,8 @@ struct LoadGenerator {
         var request: [UInt8] = []
     }
 
-    private static func clientLoop(port: Int, connections indexes: [Int], until end: UInt64, build: RequestBuilder) -> Result {
+    private static func clientLoop(port: Int, connections indexes: [Int], from begin: UInt64, until end: UInt64,
+                                   interval: UInt64?, build: RequestBuilder) -> Result {
         var result = Result()
         result.latenciesNanos.reserveCapacity(200_000)
         var conns = indexes.map { Connection(index: $0) }
@@ -79,11 +87,16 @@ struct LoadGenerator {
             conns[i].fd = -1
         }
 
-        func start(_ i: Int) {
+        /// Open loop: when the next request is due.
+        var nextDue = begin
+
+        func start(_ i: Int, dueAt due: UInt64? = nil) {
             conns[i].outstanding = false
             // After the deadline no new request starts; those in flight are still read, so every request
             // the server answered is counted and stored == acknowledged can be checked exactly.
             guard DispatchTime.now().uptimeNanoseconds < end else { return }
+            // Open loop: a connection that is free waits for the schedule (`sendDue`).
+            if interval != nil && due == nil { return }
             if conns[i].fd < 0 {
                 let fd = connect(port)
                 guard fd >= 0 else { result.failed += 1; return }
@@ -95,11 +108,22 @@ struct LoadGenerator {
             build(conns[i].index, conns[i].sequence, &conns[i].request)
             conns[i].sequence += 1
             conns[i].response = ResponseReader()
-            conns[i].sentAt = DispatchTime.now().uptimeNanoseconds
+            conns[i].sentAt = due ?? DispatchTime.now().uptimeNanoseconds
             conns[i].outstanding = true
             if !sendAll(conns[i].fd, conns[i].request) {
                 result.failed += 1
                 drop(i)
+            }
+        }
+
+        /// Open loop: every request that is due goes out on a free connection; what finds none waits (its latency
+        /// still counts from when it was due).
+        func sendDue(_ now: UInt64) {
+            guard let interval else { return }
+            while nextDue <= now, nextDue < end, let i = conns.firstIndex(where: { !$0.outstanding }) {
+                start(i, dueAt: nextDue)
+                if !conns[i].outstanding { break }  // could not connect or send: retried at the next wake-up
+                nextDue += interval
             }
         }
 
@@ -109,8 +133,13 @@ struct LoadGenerator {
         var readyEvents = [UInt32](repeating: 0, count: 64)
         while true {
             let now = DispatchTime.now().uptimeNanoseconds
+            sendDue(now)
             if now >= drainDeadline || (now >= end && !conns.contains(where: \.outstanding)) { break }
-            let ready = CEL_wait(epoll, &readyFDs, &readyEvents, Int32(readyFDs.count), 100)
+            // Open loop: wake for the next due request. epoll counts whole milliseconds and a generator that spun
+            // would take a core from the server, so it sleeps at least 1 ms and sends what fell due meanwhile at once
+            // (that lateness, ≤ 1 ms, is part of the latencies reported).
+            let wait: Int32 = interval == nil ? 100 : Int32(max(1, min(100, nextDue > now ? (nextDue - now) / 1_000_000 : 1)))
+            let ready = CEL_wait(epoll, &readyFDs, &readyEvents, Int32(readyFDs.count), wait)
             if ready <= 0 {
                 for i in conns.indices where conns[i].fd < 0 { start(i) }
                 continue
