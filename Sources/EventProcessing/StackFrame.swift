@@ -31,7 +31,7 @@ public struct StackFrame: Sendable, Equatable {
     }
 
     /// Whether the frame is the application's, resolved once (`isInApp` is asked per frame several times).
-    var inApp = true
+    public internal(set) var inApp = true
     /// Why a rule takes the frame out of grouping (`-group`), if one does (strategy v2 on, and project rules).
     var ignoredBy: String?
     /// The stack-trace rule that last set `inApp`, named in grouping explanations.

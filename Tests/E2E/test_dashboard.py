@@ -220,6 +220,7 @@ def test_login_triage_and_logout(server, browser, tmp_path):
     d.find_element(By.CSS_SELECTOR, "#grouping summary").click()
     wait(d, lambda d: "Grouped by" in text(d, "#grouping"))
     assert "stacktrace" in text(d, "#grouping") or "exception" in text(d, "#grouping")
+    assert "in-app" in text(d, "#grouping .variant-reason"), "the explanation says why that variant"
 
     # Resolve, and the status holds after a reload; the activity log says so.
     d.execute_script("window.scrollTo(0, 0)")  # the sticky top bar would take a click scrolled under it

@@ -70,6 +70,7 @@ def test_v3_groups_native_and_nserror_events_and_names_project_rules(server):
     assert info["strategy"] == V3 and info["current"]["matchesRecordedHash"] is True
     text = json.dumps(info["current"]["component"])
     assert "shop::OrderBook<T>::insert" in text
+    assert info["current"]["variant"] == "app" and "in-app" in info["current"]["variantReason"], info["current"]
     assert "built-in rule family:native function:__cxa_throw" in text
 
     offline = send(server, ns_error(-1009, "The Internet connection appears to be offline."))
@@ -107,6 +108,12 @@ sentry_sdk.flush()
     assert group_of(server, refund1) == group_of(server, refund2) != group_of(server, charge)
     status, info = server.api(f"/api/0/projects/faultline/default/events/{refund1}/grouping-info/")
     assert "ignored by stack-trace rule function:assert_* -group" in json.dumps(info["current"]["component"])
+    # A stack with no frame of the application's says why every frame counts.
+    system = send(server, {"platform": "python", "exception": {"values": [{"type": "OSError", "value": "x", "stacktrace": {
+        "frames": [{"module": "socket", "function": "connect", "in_app": False}]}}]}})
+    assert group_of(server, system)
+    current = server.api(f"/api/0/projects/faultline/default/events/{system}/grouping-info/")[1]["current"]
+    assert current["variant"] == "system" and current["variantReason"].startswith("no frame is the application's"), current
 
     # Without the rule the helpers count again: a new failure through the other helper is a new issue.
     status, body = put(server, {"groupingEnhancements": ""})

@@ -17,6 +17,25 @@ public struct GroupingExplanation: Sendable {
     public var strategy: GroupingStrategy
     public var recorded: GroupHashRecord?
     public var current: GroupingResult
+    /// Whether any frame was the application's after the strategy's and the project's rules.
+    public var hasInAppFrames: Bool
+
+    /// Why the event was grouped on what it was (the variant), in words.
+    public var variantReason: String {
+        switch current.variant {
+        case "app": "the application's (in-app) frames are grouped on; other frames do not count"
+        case "system": hasInAppFrames
+            ? "its in-app frames were all left out (by rules or as recursion), so every frame counts"
+            : "no frame is the application's (in-app): every frame counts"
+        case "message": "no stack trace counted: the message, parameterized, is grouped on"
+        case "template": "no stack trace: the template's file and line are grouped on"
+        case "custom": "the SDK sent a fingerprint, which replaces the default grouping"
+        case "rule": "a fingerprint rule of the project matched"
+        case "built-in": "a built-in fingerprint rule matched"
+        case "fallback": "nothing to group on: every such event is one issue"
+        default: "grouped as \(current.variant)"
+        }
+    }
 
     public static func explain(_ store: any FaultlineStore, projectID: Int, eventID: EventID) throws -> GroupingExplanation {
         guard let event = try store.event(projectID: projectID, eventID: eventID) else { throw Failure.eventNotFound }
@@ -25,8 +44,12 @@ public struct GroupingExplanation: Sendable {
         let config = try store.projectConfig(projectID: projectID)
         let strategy = record.flatMap { GroupingStrategy(rawValue: $0.strategy) } ?? config.strategy
         let document = try JSONDocument(bytes: event.json)
-        let current = Fingerprinter.group(EventFacts(document.root), rules: config.fingerprintRules,
-                                          stackTraceRules: config.stackTraceRules, strategy: strategy)
-        return GroupingExplanation(event: event, hash: hash, strategy: strategy, recorded: record, current: current)
+        let facts = EventFacts(document.root)
+        let current = Fingerprinter.group(facts, rules: config.fingerprintRules, stackTraceRules: config.stackTraceRules,
+                                          strategy: strategy)
+        let prepared = GroupingPreprocessor.prepare(facts, strategy: strategy, rules: config.stackTraceRules)
+        let inApp = prepared.exceptions.contains { $0.frames.contains(where: \.inApp) } || prepared.threadFrames.contains(where: \.inApp)
+        return GroupingExplanation(event: event, hash: hash, strategy: strategy, recorded: record, current: current,
+                                   hasInAppFrames: inApp)
     }
 }

@@ -51,6 +51,7 @@ struct GroupingInfoEndpoint: Sendable {
         var recomputed: [(key: String, value: JSONValue)] = [
             ("hash", .string(now.hash)),
             ("variant", .string(now.variant)),
+            ("variantReason", .string(explanation.variantReason)),
             ("matchesRecordedHash", .bool(now.hash == hash)),
         ]
         if let rule = now.matchedRule { recomputed.append(("rule", .string(rule))) }

@@ -174,6 +174,7 @@ function groupingPanel(event, org, project) {
       replace(body,
         h('dl', { class: 'facts' },
           h('dt', null, 'Grouped by'), h('dd', null, current.variant || info.strategy || '—'),
+          current.variantReason ? [h('dt', null, 'Why'), h('dd', { class: 'variant-reason' }, current.variantReason)] : null,
           current.rule ? [h('dt', null, 'Rule'), h('dd', { class: 'mono' }, current.rule)] : null,
           current.fingerprint ? [h('dt', null, 'Fingerprint'), h('dd', { class: 'mono' }, current.fingerprint.join(', '))] : null,
           h('dt', null, 'Hash'), h('dd', { class: 'mono' }, info.hash),
