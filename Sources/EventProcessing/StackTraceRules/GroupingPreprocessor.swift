@@ -28,9 +28,11 @@ public enum GroupingPreprocessor {
 
     static func applying(_ sets: [StackTraceRules], to facts: inout EventFacts, startingInApp: (StackFrame) -> Bool?) {
         let platform = facts.platform
+        // Only a set with `error.*` matchers reads the exception (its value lower-cased): most events skip that work.
+        let readsException = sets.contains(where: \.readsException)
         for i in facts.exceptions.indices {
             var limits = StackLimits()
-            let exception = ExceptionContext(facts.exceptions[i])
+            let exception = readsException ? ExceptionContext(facts.exceptions[i]) : nil
             for set in sets {
                 set.apply(to: &facts.exceptions[i].frames, eventPlatform: platform, exception: exception,
                           limits: &limits, startingInApp: startingInApp)
