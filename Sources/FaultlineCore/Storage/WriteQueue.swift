@@ -92,7 +92,12 @@ final class WriteQueue: @unchecked Sendable {
             return
         }
         pending.append(Job(work: work, completion: completion, exclusive: exclusive))
-        condition.signal()
+        // Wake the writer only when what it waits for may now hold: work after an empty queue, or the end of a
+        // gather (enough jobs, or none more announced). A signal per job woke it a dozen times per batch only to
+        // find it should wait on: a futex call and a context switch per request.
+        if pending.count == 1 || pending.count >= gatherTarget || expected == 0 || exclusive {
+            condition.signal()
+        }
         condition.unlock()
     }
 
