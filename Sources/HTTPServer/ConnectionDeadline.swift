@@ -1,19 +1,3 @@
-/// What a connection is doing, for deadline purposes. Times are monotonic nanoseconds.
-enum ConnectionPhase: Equatable {
-    /// Between requests, waiting for the next one.
-    case idle(since: UInt64)
-    /// Reading the head of a request whose first byte came at `started`.
-    case head(started: UInt64)
-    /// Reading a body; `lastProgress` is when bytes last arrived.
-    case body(lastProgress: UInt64)
-    /// The handler has the request; it answers when it can (ingest waits for a commit).
-    case handling
-    /// Writing a response the peer is slow to take.
-    case writing(lastProgress: UInt64)
-    /// An error response was sent and our side shut down; unread input is drained until the peer closes.
-    case lingering(since: UInt64)
-}
-
 /// What to do when a deadline passes.
 enum DeadlineAction: Equatable {
     /// Answer 408 and close: the client started a request and stalled.
@@ -27,19 +11,19 @@ enum DeadlineAction: Equatable {
 struct ConnectionDeadline {
     let timeouts: HTTPServer.Timeouts
 
-    func deadline(for phase: ConnectionPhase) -> (at: UInt64, action: DeadlineAction)? {
+    func deadline(for phase: ConnectionState.Phase) -> (at: UInt64, action: DeadlineAction)? {
         switch phase {
         case .idle(let since): return (since + timeouts.keepAliveIdle.nanoseconds, .close)
         // The head deadline runs from the first byte, so dribbling bytes cannot extend it (slowloris).
         case .head(let started): return (started + timeouts.head.nanoseconds, .timeout)
         case .body(let last): return (last + timeouts.bodyProgress.nanoseconds, .timeout)
-        case .handling: return nil
-        case .writing(let last): return (last + timeouts.writeProgress.nanoseconds, .close)
+        case .handling, .closed: return nil
+        case .writing(_, let last): return (last + timeouts.writeProgress.nanoseconds, .close)
         case .lingering(let since): return (since + timeouts.linger.nanoseconds, .close)
         }
     }
 
-    func expired(_ phase: ConnectionPhase, now: UInt64) -> DeadlineAction? {
+    func expired(_ phase: ConnectionState.Phase, now: UInt64) -> DeadlineAction? {
         guard let d = deadline(for: phase), now >= d.at else { return nil }
         return d.action
     }

@@ -6,6 +6,8 @@ import Logging
 import Synchronization
 
 /// One client connection: reads, parses, hands complete requests to the handler one at a time, writes.
+/// What the connection is doing and what follows each event is decided by `ConnectionState` (pure, tested on its
+/// own); this class does the I/O those decisions ask for.
 ///
 /// Every mutable field is touched only on `loop`'s thread, which owns this connection; that is the invariant
 /// behind `@unchecked Sendable`. Only `deadlineAt` is read elsewhere (by the sweeper), and it is an atomic.
@@ -18,8 +20,8 @@ final class HTTPConnection: EventLoopHandler, @unchecked Sendable {
     private unowned let server: HTTPServer
     private let deadlines: ConnectionDeadline
 
-    private var readSuspended = false
-    private var awaitingWritable = false
+    private var state: ConnectionState
+    /// The epoll interest as last registered, so it is changed only when the state wants another.
     private var registeredEvents: UInt32 = 0
 
     private var input = ByteBuffer()
@@ -27,25 +29,15 @@ final class HTTPConnection: EventLoopHandler, @unchecked Sendable {
     private var outputStart = 0
     private var parser: HTTPRequestParser
 
-    private var phase: ConnectionPhase
-    private var awaitingResponse = false
-    private var pendingContinue = false
-    private var requestKeepAlive = true
-    private var requestVersion = HTTPVersion.http11
-    private var requestIsHead = false
-    private var closeAfterWrite = false
-    private var lingerAfterWrite = false
-    private var lingering = false
-    private var peerClosed = false
-    private var closed = false
-
-    /// True while the handler runs: a response it gives before returning is written by `dispatch` itself,
+    /// True while the handler runs: an answer it gives before returning is written by `dispatch` itself,
     /// with no hop through `loop.execute` and no recursion into `processInput`.
     private var inHandle = false
     private var syncResponse: HTTPResponse?
 
     /// The next deadline in monotonic ns (0 = none), for the sweeper.
     let deadlineAt = Atomic<UInt64>(0)
+
+    private static let continueBytes = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
 
     init(id: Int, fd: Int32, server: HTTPServer, loop: EventLoop) {
         self.id = id
@@ -55,14 +47,14 @@ final class HTTPConnection: EventLoopHandler, @unchecked Sendable {
         self.peerHost = Socket.peerHost(fd)
         self.deadlines = ConnectionDeadline(timeouts: server.configuration.timeouts)
         self.parser = HTTPRequestParser(limits: server.configuration.limits.request)
-        self.phase = .idle(since: monotonicNow())
+        self.state = ConnectionState(now: monotonicNow())
     }
 
     func start() {
         loop.execute { [self] in
             registeredEvents = CEL_IN
             guard loop.register(fd, self, events: registeredEvents) else {
-                closed = true
+                state.closed()
                 Glibc.close(fd)
                 server.connectionClosed(self)
                 return
@@ -78,24 +70,31 @@ final class HTTPConnection: EventLoopHandler, @unchecked Sendable {
             return
         }
         if events & CEL_OUT != 0 { onWritable() }
-        if events & CEL_IN != 0 && !closed { onReadable() }
+        if events & CEL_IN != 0 && !state.isClosed { onReadable() }
     }
 
-    /// Keeps the epoll interest in step with what the connection waits for.
+    private var outputPending: Bool { outputStart < output.count }
+
+    /// Keeps the epoll interest in step with what the state waits for.
     private func updateInterest() {
-        guard !closed else { return }
-        let wanted = (readSuspended ? 0 : CEL_IN) | (awaitingWritable ? CEL_OUT : 0)
+        guard !state.isClosed else { return }
+        let wanted = (state.wantsInput ? CEL_IN : 0) | (outputPending ? CEL_OUT : 0)
         if wanted != registeredEvents {
             registeredEvents = wanted
             loop.modify(fd, events: wanted)
         }
     }
 
+    private func updateDeadline() {
+        deadlineAt.store(deadlines.deadline(for: state.phase)?.at ?? 0, ordering: .relaxed)
+    }
+
     // MARK: Reading
 
     private func onReadable() {
-        guard !closed else { return }
+        guard !state.isClosed else { return }
         var reads = 0
+        var ended = false
         readLoop: while reads < 16 {
             reads += 1
             let region = input.reserveWritable(16 * 1024)
@@ -108,77 +107,51 @@ final class HTTPConnection: EventLoopHandler, @unchecked Sendable {
                 return
             }
             switch result {
-            case .bytes where lingering:
-                continue  // discarded: the request was already refused
+            case .bytes where state.isLingering:
+                continue  // dropped: the request was already refused
             case .bytes(let n):
                 input.didWrite(n)
-                if case .body = phase { phase = .body(lastProgress: monotonicNow()) }
+                if state.isReadingBody { state.bodyProgressed(now: monotonicNow()) }
                 if n < region.count { break readLoop }
             case .wouldBlock:
                 break readLoop
             case .closed:
-                peerClosed = true
+                ended = true
                 break readLoop
             }
         }
-        if lingering {
-            if peerClosed { close() }
-            return
-        }
-        processInput()
-        if peerClosed && !closed {
-            // The peer finished sending. Answer what is in flight, then close; a level-triggered
-            // source would otherwise fire for EOF forever.
-            suspendReading()
-            if awaitingResponse || outputStart < output.count {
-                closeAfterWrite = true
-            } else {
-                close()
-            }
+        if !state.isLingering { processInput() }
+        // After the input was parsed: a request that came with the end of input is still answered.
+        if ended && !state.isClosed {
+            if state.inputEnded() { close() } else { updateInterest() }
         }
     }
 
     private func processInput() {
-        while !closed && !awaitingResponse && outputStart >= output.count {
-            if closeAfterWrite {
-                // A response asked to close (sync path): everything is written, so close now.
-                close()
-                return
-            }
+        while state.acceptsRequests && !outputPending {
             let outcome: (consumed: Int, event: HTTPRequestParser.Event?)
             do {
                 outcome = try input.withReadable { try parser.parse($0) }
             } catch let error as HTTPParseError {
-                fail(error.status, error.detail)
+                refuse(error.status, error.detail)
                 return
             } catch {
-                fail(.badRequest, "malformed request")
+                refuse(.badRequest, "malformed request")
                 return
             }
             input.consume(outcome.consumed)
             switch outcome.event {
             case nil:
-                if parser.isReadingBody {
-                    if pendingContinue {
-                        pendingContinue = false
-                        write(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
-                    }
-                    if case .body = phase {} else { phase = .body(lastProgress: monotonicNow()) }
-                } else if parser.isMidRequest {
-                    if case .head = phase {} else { phase = .head(started: monotonicNow()) }
-                } else if case .idle = phase {} else {
-                    phase = .idle(since: monotonicNow())
-                }
+                let owesContinue = state.awaitingInput(inBody: parser.isReadingBody, midRequest: parser.isMidRequest,
+                                                       now: monotonicNow())
                 updateDeadline()
                 input.shrinkIfEmpty(above: 64 * 1024)
+                if owesContinue { write(Self.continueBytes, continueReading: false) }
                 return
             case .head(let head)?:
-                if case .head = phase {} else { phase = .head(started: monotonicNow()) }
-                pendingContinue = head.expectsContinue && head.version == .http11
+                state.headParsed(expectsContinue: head.expectsContinue && head.version == .http11, now: monotonicNow())
             case .request(let request)?:
-                pendingContinue = false
                 dispatch(request)
-                if !awaitingResponse && !closed && outputStart >= output.count { phase = .idle(since: monotonicNow()) }
             }
         }
     }
@@ -186,13 +159,10 @@ final class HTTPConnection: EventLoopHandler, @unchecked Sendable {
     private func dispatch(_ request: HTTPRequest) {
         var request = request
         request.remoteAddress = peerHost
-        awaitingResponse = true
-        requestKeepAlive = request.keepAlive
-        requestVersion = request.version
-        requestIsHead = request.method == "HEAD"
-        phase = .handling
+        state.requestParsed(.init(keepAlive: request.keepAlive, version: request.version, isHead: request.method == "HEAD"),
+                            pipelineFull: input.readableCount > server.configuration.limits.maxPipelinedBytes)
+        updateInterest()
         updateDeadline()
-        if input.readableCount > server.configuration.limits.maxPipelinedBytes { suspendReading() }
         let responder = HTTPResponder { [self] response in
             // `inHandle` is only read on the loop thread, which owns it.
             if loop.inLoop {
@@ -212,45 +182,45 @@ final class HTTPConnection: EventLoopHandler, @unchecked Sendable {
 
     // MARK: Writing
 
-    /// Writes the response. `continueReading` is false when called from inside `processInput`'s loop,
+    /// Writes the handler's answer. `continueReading` is false when called from inside `processInput`'s loop,
     /// which goes on parsing by itself (no recursion per pipelined request).
     private func respond(_ response: HTTPResponse, continueReading: Bool = true) {
-        guard awaitingResponse, !closed else { return }
-        awaitingResponse = false
-        let close = !requestKeepAlive || closeAfterWrite || server.isDraining
-            || response.headers["Connection"]?.lowercased() == "close"
+        guard let framing = state.answerReady(asksClose: response.headers["Connection"]?.lowercased() == "close",
+                                              draining: server.isDraining, now: monotonicNow()) else { return }
         var response = response
         response.headers.remove("Connection")
-        if close { closeAfterWrite = true }
-        write(response.serialized(version: requestVersion, close: close, date: server.dateHeader(),
-                                  omitBody: requestIsHead))
-        if continueReading && !closed && outputStart >= output.count { afterWriteDrained() }
+        write(response.serialized(version: framing.version, close: framing.close, date: server.dateHeader(),
+                                  omitBody: framing.omitBody),
+              continueReading: continueReading)
     }
 
-    /// Answers a request the server itself rejects, then closes (NIO's HTTPServerProtocolErrorHandler).
-    private func fail(_ status: HTTPStatus, _ detail: String) {
+    /// Answers a request the server itself refuses, then lingers or closes (NIO's HTTPServerProtocolErrorHandler).
+    private func refuse(_ status: HTTPStatus, _ detail: String) {
         server.logger.debug("rejecting request", metadata: ["conn": "\(id)", "status": "\(status.code)", "detail": "\(detail)"])
-        closeAfterWrite = true
-        lingerAfterWrite = !peerClosed
-        suspendReading()
+        state.refused(now: monotonicNow())
+        updateInterest()
         let response = server.configuration.errorResponse(status, detail)
-        write(response.serialized(version: .http11, close: true, date: server.dateHeader(), omitBody: false))
-        if !closed && outputStart >= output.count { afterWriteDrained() }
+        write(response.serialized(version: .http11, close: true, date: server.dateHeader(), omitBody: false),
+              continueReading: false)
     }
 
-    private func write(_ bytes: [UInt8]) {
-        guard !closed else { return }
-        if outputStart < output.count {
+    /// Sends `bytes` now, or queues them behind output still waiting for the socket; once everything has left,
+    /// does what the state says follows.
+    private func write(_ bytes: [UInt8], continueReading: Bool) {
+        guard !state.isClosed else { return }
+        if outputPending {
             output.append(contentsOf: bytes)
             return
         }
         output = bytes
         outputStart = 0
-        flush()
+        if flush() { outputDrained(continueReading: continueReading) }
     }
 
-    private func flush() {
-        while outputStart < output.count {
+    /// Writes what the socket takes. Returns true when all output has left.
+    private func flush() -> Bool {
+        var progressed = false
+        while outputPending {
             let result: Socket.IOResult
             do {
                 result = try output.withUnsafeBytes {
@@ -258,110 +228,82 @@ final class HTTPConnection: EventLoopHandler, @unchecked Sendable {
                 }
             } catch {
                 close()
-                return
+                return false
             }
             switch result {
             case .bytes(let n):
                 outputStart += n
-                if case .writing = phase { phase = .writing(lastProgress: monotonicNow()) }
+                progressed = true
             case .wouldBlock:
-                phase = .writing(lastProgress: monotonicNow())
+                if progressed { state.outputProgressed(now: monotonicNow()) }
+                updateInterest()
                 updateDeadline()
-                awaitWritable()
-                return
+                return false
             case .closed:
                 close()
-                return
+                return false
             }
         }
         output = []
         outputStart = 0
-    }
-
-    private func awaitWritable() {
-        awaitingWritable = true
-        updateInterest()
+        return true
     }
 
     private func onWritable() {
-        guard !closed, awaitingWritable else { return }
-        flush()
-        if !closed && outputStart >= output.count {
-            awaitingWritable = false
+        guard !state.isClosed, outputPending else { return }
+        if flush() {
             updateInterest()
-            afterWriteDrained()
+            outputDrained(continueReading: true)
         }
     }
 
-    private func afterWriteDrained() {
-        if closeAfterWrite && lingerAfterWrite && !lingering {
-            lingering = true
-            Glibc.shutdown(fd, Int32(SHUT_WR))
-            phase = .lingering(since: monotonicNow())
-            updateDeadline()
-            resumeReading()
-            return
-        }
-        if closeAfterWrite {
+    private func outputDrained(continueReading: Bool) {
+        switch state.outputDrained(now: monotonicNow()) {
+        case .close?:
             close()
-            return
+        case .linger?:
+            // Our side is done; reading on until the peer closes lets it see the refusal instead of a reset.
+            Glibc.shutdown(fd, Int32(SHUT_WR))
+            updateInterest()
+            updateDeadline()
+        case .nextRequest?:
+            updateInterest()
+            updateDeadline()
+            if continueReading { processInput() }
+        case nil:
+            // A `100 Continue` left; the body is still being read.
+            if continueReading { processInput() }
         }
-        phase = .idle(since: monotonicNow())
-        resumeReading()
-        processInput()
     }
 
     // MARK: Lifecycle
 
-    private func suspendReading() {
-        if !readSuspended {
-            readSuspended = true
-            updateInterest()
-        }
-    }
-
-    private func resumeReading() {
-        if readSuspended && !peerClosed {
-            readSuspended = false
-            updateInterest()
-        }
-    }
-
-    /// Called on shutdown: idle connections close now, busy ones after their response.
+    /// Called on shutdown: idle connections close now, busy ones after their answer.
     func drain() {
         loop.execute { [self] in
-            guard !closed else { return }
-            if !awaitingResponse && outputStart >= output.count && !parser.isMidRequest {
-                close()
-            }
+            if state.isIdle && !parser.isMidRequest { close() }
         }
     }
 
     /// Called by the sweeper when the deadline may have passed.
     func checkDeadline(now: UInt64) {
         loop.execute { [self] in
-            guard !closed, let action = deadlines.expired(phase, now: now) else { return }
+            guard !state.isClosed, let action = state.expired(now: now, deadlines: deadlines) else { return }
             switch action {
             case .close:
                 close()
             case .timeout:
                 server.logger.debug("request timed out", metadata: ["conn": "\(id)"])
-                fail(.requestTimeout, "request not received in time")
-                // If the peer is not reading either, do not wait for it.
-                if !closed && !lingering { phase = .writing(lastProgress: now); updateDeadline() }
+                refuse(.requestTimeout, "request not received in time")
             }
         }
-    }
-
-    private func updateDeadline() {
-        deadlineAt.store(deadlines.deadline(for: phase)?.at ?? 0, ordering: .relaxed)
     }
 
     /// Loop thread only. Unregisters before closing, so a reused descriptor number is never watched for this
     /// connection.
     func close() {
-        guard !closed else { return }
-        closed = true
+        guard !state.isClosed else { return }
+        state.closed()
         deadlineAt.store(0, ordering: .relaxed)
         loop.unregister(fd)
         Glibc.close(fd)

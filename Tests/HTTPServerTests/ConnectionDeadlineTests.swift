@@ -30,11 +30,14 @@ import Testing
     }
 
     @Test func handlersHaveNoDeadline() {
-        #expect(deadlines.deadline(for: .handling) == nil)
+        let exchange = ConnectionState.Exchange(keepAlive: true, version: .http11, isHead: false)
+        #expect(deadlines.deadline(for: .handling(exchange)) == nil)
+        #expect(deadlines.deadline(for: .closed) == nil)
     }
 
     @Test func stalledWritesAndLingerClose() {
-        #expect(deadlines.expired(.writing(lastProgress: 0), now: 5 * s) == .close)
+        #expect(deadlines.expired(.writing(then: .nextRequest, lastProgress: 0), now: 4 * s) == nil)
+        #expect(deadlines.expired(.writing(then: .nextRequest, lastProgress: 0), now: 5 * s) == .close)
         #expect(deadlines.expired(.lingering(since: 0), now: 1 * s) == nil)
         #expect(deadlines.expired(.lingering(since: 0), now: 2 * s) == .close)
     }
