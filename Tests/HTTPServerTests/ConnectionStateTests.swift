@@ -22,18 +22,18 @@ import Testing
         let framing = state.answerReady(asksClose: false, draining: false, now: 10)
         #expect(framing == .init(version: .http11, close: false, omitBody: false))
         #expect(state.phase == .writing(then: .nextRequest, lastProgress: 10))
-        let r1 = state.outputDrained(now: 11)
-        #expect(r1 == .nextRequest)
+        let after1 = state.outputDrained(now: 11)
+        #expect(after1 == .nextRequest)
         #expect(state.phase == .idle(since: 11))
         #expect(state.acceptsRequests)
     }
 
     @Test func theHeadDeadlineStartsAtTheFirstByte() {
         var state = ConnectionState(now: 0)
-        let r2 = state.awaitingInput(inBody: false, midRequest: true, now: 5)
-        #expect(!r2)
-        let r3 = state.awaitingInput(inBody: false, midRequest: true, now: 9)
-        #expect(!r3)
+        let owesContinue2 = state.awaitingInput(inBody: false, midRequest: true, now: 5)
+        #expect(!owesContinue2)
+        let owesContinue3 = state.awaitingInput(inBody: false, midRequest: true, now: 9)
+        #expect(!owesContinue3)
         #expect(state.phase == .head(started: 5))
         state.headParsed(expectsContinue: false, now: 12)
         #expect(state.phase == .head(started: 5))
@@ -55,54 +55,54 @@ import Testing
     @Test func continueIsOwedOnceWhenTheBodyIsAwaited() {
         var state = ConnectionState(now: 0)
         state.headParsed(expectsContinue: true, now: 1)
-        let r4 = state.awaitingInput(inBody: true, midRequest: true, now: 2)
-        #expect(r4)
-        let r5 = state.awaitingInput(inBody: true, midRequest: true, now: 3)
-        #expect(!r5)
+        let owesContinue4 = state.awaitingInput(inBody: true, midRequest: true, now: 2)
+        #expect(owesContinue4)
+        let owesContinue5 = state.awaitingInput(inBody: true, midRequest: true, now: 3)
+        #expect(!owesContinue5)
         // A body that came with the head owes nothing.
         var whole = ConnectionState(now: 0)
         whole.headParsed(expectsContinue: true, now: 1)
         whole.requestParsed(keepAlive, pipelineFull: false)
-        let r6 = whole.answerReady(asksClose: false, draining: false, now: 2)
-        #expect(r6 != nil)
+        let framing6 = whole.answerReady(asksClose: false, draining: false, now: 2)
+        #expect(framing6 != nil)
         _ = whole.outputDrained(now: 3)
-        let r7 = whole.awaitingInput(inBody: true, midRequest: true, now: 4)
-        #expect(!r7)
+        let owesContinue7 = whole.awaitingInput(inBody: true, midRequest: true, now: 4)
+        #expect(!owesContinue7)
     }
 
     @Test func closeIsChosenByRequestAnswerOrShutdown() {
         let http10 = ConnectionState.Exchange(keepAlive: false, version: .http10, isHead: false)
         var state = handling(http10)
-        let r8 = state.answerReady(asksClose: false, draining: false, now: 1)
-        #expect(r8 == .init(version: .http10, close: true, omitBody: false))
-        let r9 = state.outputDrained(now: 2)
-        #expect(r9 == .close)
+        let framing8 = state.answerReady(asksClose: false, draining: false, now: 1)
+        #expect(framing8 == .init(version: .http10, close: true, omitBody: false))
+        let after9 = state.outputDrained(now: 2)
+        #expect(after9 == .close)
 
         state = handling()
-        let r10 = state.answerReady(asksClose: true, draining: false, now: 1)
-        #expect(r10?.close == true)
+        let framing10 = state.answerReady(asksClose: true, draining: false, now: 1)
+        #expect(framing10?.close == true)
         state = handling()
-        let r11 = state.answerReady(asksClose: false, draining: true, now: 1)
-        #expect(r11?.close == true)
-        let r12 = state.outputDrained(now: 2)
-        #expect(r12 == .close)
+        let framing11 = state.answerReady(asksClose: false, draining: true, now: 1)
+        #expect(framing11?.close == true)
+        let after12 = state.outputDrained(now: 2)
+        #expect(after12 == .close)
     }
 
     @Test func headAnswersOmitTheBody() {
         var state = handling(.init(keepAlive: true, version: .http11, isHead: true))
-        let r13 = state.answerReady(asksClose: false, draining: false, now: 1)
-        #expect(r13?.omitBody == true)
+        let framing13 = state.answerReady(asksClose: false, draining: false, now: 1)
+        #expect(framing13?.omitBody == true)
     }
 
     @Test func aLateOrSecondAnswerIsDropped() {
         var state = handling()
-        let r14 = state.answerReady(asksClose: false, draining: false, now: 1)
-        #expect(r14 != nil)
-        let r15 = state.answerReady(asksClose: false, draining: false, now: 2)
-        #expect(r15 == nil)
+        let framing14 = state.answerReady(asksClose: false, draining: false, now: 1)
+        #expect(framing14 != nil)
+        let framing15 = state.answerReady(asksClose: false, draining: false, now: 2)
+        #expect(framing15 == nil)
         state.closed()
-        let r16 = state.answerReady(asksClose: false, draining: false, now: 3)
-        #expect(r16 == nil)
+        let framing16 = state.answerReady(asksClose: false, draining: false, now: 3)
+        #expect(framing16 == nil)
         #expect(state.isClosed && !state.wantsInput)
     }
 
@@ -123,12 +123,12 @@ import Testing
         state.refused(now: 2)
         #expect(state.phase == .writing(then: .linger, lastProgress: 2))
         #expect(!state.wantsInput)  // nothing more is parsed while the refusal is written
-        let r17 = state.outputDrained(now: 3)
-        #expect(r17 == .linger)
+        let after17 = state.outputDrained(now: 3)
+        #expect(after17 == .linger)
         #expect(state.phase == .lingering(since: 3))
         #expect(state.wantsInput && !state.acceptsRequests)  // read and dropped
-        let r18 = state.inputEnded()
-        #expect(r18)
+        let closesNow18 = state.inputEnded()
+        #expect(closesNow18)
     }
 
     @Test func aRefusalAfterThePeerClosedClosesAtOnce() {
@@ -138,48 +138,48 @@ import Testing
         _ = state.awaitingInput(inBody: true, midRequest: true, now: 1)
         // The end of input while idle or mid-request: nothing to answer.
         var copy = state
-        let r19 = copy.inputEnded()
-        #expect(r19)
+        let closesNow19 = copy.inputEnded()
+        #expect(closesNow19)
         state.refused(now: 2)
-        let r20 = state.inputEnded()
-        #expect(!r20)
-        let r21 = state.outputDrained(now: 3)
-        #expect(r21 == .close)
+        let closesNow20 = state.inputEnded()
+        #expect(!closesNow20)
+        let after21 = state.outputDrained(now: 3)
+        #expect(after21 == .close)
     }
 
     @Test func theEndOfInputWaitsForTheAnswerInHand() {
         var state = handling()
-        let r22 = state.inputEnded()
-        #expect(!r22)
+        let closesNow22 = state.inputEnded()
+        #expect(!closesNow22)
         #expect(!state.wantsInput)
-        let r23 = state.answerReady(asksClose: false, draining: false, now: 5)
-        #expect(r23?.close == true)
-        let r24 = state.outputDrained(now: 6)
-        #expect(r24 == .close)
+        let framing23 = state.answerReady(asksClose: false, draining: false, now: 5)
+        #expect(framing23?.close == true)
+        let after24 = state.outputDrained(now: 6)
+        #expect(after24 == .close)
 
         // While an answer is being written: it still goes out, then the connection closes.
         state = handling()
         _ = state.answerReady(asksClose: false, draining: false, now: 5)
         state.outputProgressed(now: 7)
         #expect(state.phase == .writing(then: .nextRequest, lastProgress: 7))
-        let r25 = state.inputEnded()
-        #expect(!r25)
+        let closesNow25 = state.inputEnded()
+        #expect(!closesNow25)
         #expect(state.phase == .writing(then: .close, lastProgress: 7))
-        let r26 = state.outputDrained(now: 8)
-        #expect(r26 == .close)
+        let after26 = state.outputDrained(now: 8)
+        #expect(after26 == .close)
 
         var idle = ConnectionState(now: 0)
-        let r27 = idle.inputEnded()
-        #expect(r27)
+        let closesNow27 = idle.inputEnded()
+        #expect(closesNow27)
     }
 
     @Test func aContinueDrainingIsNotAnAnswer() {
         var state = ConnectionState(now: 0)
         state.headParsed(expectsContinue: true, now: 1)
-        let r28 = state.awaitingInput(inBody: true, midRequest: true, now: 2)
-        #expect(r28)
-        let r29 = state.outputDrained(now: 3)
-        #expect(r29 == nil)
+        let owesContinue28 = state.awaitingInput(inBody: true, midRequest: true, now: 2)
+        #expect(owesContinue28)
+        let after29 = state.outputDrained(now: 3)
+        #expect(after29 == nil)
         #expect(state.phase == .body(lastProgress: 2))
     }
 
