@@ -3,7 +3,8 @@ import SQLite
 import SentryProtocol
 
 /// The single writer with group commit: every job that arrived while the previous transaction ran is
-/// committed together in one `BEGIN IMMEDIATE … COMMIT`, then each job's completion runs. With C
+/// committed together in one `BEGIN IMMEDIATE … COMMIT`, then each job's completion runs on the writer (completions
+/// must not block: ingest's only queues its answer on the connection's event loop). With C
 /// connections waiting on their commit, a batch holds up to C jobs, so one commit serves many requests.
 ///
 /// One failing job (a constraint, a bad value) fails alone: the batch then runs again with a savepoint per job.
@@ -30,8 +31,6 @@ final class WriteQueue: @unchecked Sendable {
     private let gatherWindow: Double
     private let gatherTarget = 24
     private let maxBatch: Int
-    /// Runs the jobs' completions in commit order. A completion must not wait on this queue (`sync`).
-    private let completions = DispatchQueue(label: "faultline.writer.completions")
     let batchSizes = Histogram(bounds: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024])
     let commitSeconds = Histogram(bounds: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1])
 
@@ -121,7 +120,6 @@ final class WriteQueue: @unchecked Sendable {
         condition.broadcast()
         while !stopped { condition.wait() }
         condition.unlock()
-        completions.sync {}
     }
 
     private func run() {
@@ -163,13 +161,9 @@ final class WriteQueue: @unchecked Sendable {
         let errors = outcome.errors
         batchSizes.observe(Double(batch.count))
         commitSeconds.observe(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-        // Answering and freeing the batch (bodies, grouping trees) happen off the writer, which goes straight
-        // on to the next commit: every microsecond here delays the whole next batch. From here on only the
-        // completion queue touches these jobs.
-        nonisolated(unsafe) let finished = batch
-        completions.async {
-            for (job, error) in zip(finished, errors) { job.completion?(error) }
-        }
+        // Answered here: a completion only queues its answer on the connection's event loop, and a hop through a
+        // completion queue cost a thread wake-up per batch.
+        for (job, error) in zip(batch, errors) { job.completion?(error) }
     }
 
     /// Runs the batch in one transaction and returns each job's error; `retry` when a job failed outside a
