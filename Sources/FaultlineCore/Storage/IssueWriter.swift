@@ -55,7 +55,9 @@ final class IssueWriter: @unchecked Sendable {
     private var unwritten = false
     private static let cacheLimit = 100_000
 
-    init(flushInterval: Duration = .seconds(1)) {
+    /// A quarter of a second: at 10,000 events/s a once-a-second flush wrote ~10,000 index rows in one commit that
+    /// every waiting request sat behind (p99 19–22 ms at that offered rate; 11–18 ms with 250 ms, no more CPU).
+    init(flushInterval: Duration = .milliseconds(250)) {
         self.flushInterval = flushInterval
     }
 
