@@ -49,7 +49,11 @@ struct APIBenchCommand: ParsableCommand {
             ("issues is:unresolved, by date", { _ in base + "?query=is:unresolved" }),
             ("issues is:unresolved, by freq", { _ in base + "?query=is:unresolved&sort=freq" }),
             ("issues with a tag filter", { _ in base + "?query=is:unresolved%20tenant:initech" }),
+            ("issues by users", { _ in base + "?query=is:unresolved&sort=user" }),
+            ("issues by first seen", { _ in base + "?query=is:unresolved&sort=new" }),
             ("issues with free text", { i in base + "?query=sku-\(4000 + i % 1000)" }),
+            // Matches about a tenth of the issues (the seeder's `handler_N` culprits): too many to fetch by id.
+            ("issues with common free text", { i in base + "?query=is:unresolved%20handler_\(1 + i % 9)&sort=freq" }),
             ("issue page", { i in "/api/0/issues/\(hot[i % hot.count])/" }),
             ("events of an issue", { i in "/api/0/issues/\(hot[i % hot.count])/events/" }),
         ].map { ($0.0, $0.1, target) }
@@ -135,9 +139,16 @@ struct APIBenchCommand: ParsableCommand {
         byTag.filters = [.tag(key: "tenant", values: [.exact("initech")], negated: false)]
         var byText = IssueQuery(projectID: project.id)
         byText.filters = [.text(.exact("sku-4242"))]
+        var byUsers = byDate
+        byUsers.sort = .user
+        var byFirstSeen = byDate
+        byFirstSeen.sort = .new
+        var byCommonText = byFreq
+        byCommonText.filters = [.text(.exact("handler_5"))]
         var scans: [String] = []
         print("\nquery plans:")
-        for (label, query) in [("by date", byDate), ("by freq", byFreq), ("tag filter", byTag), ("free text", byText)] {
+        for (label, query) in [("by date", byDate), ("by freq", byFreq), ("by users", byUsers), ("by first seen", byFirstSeen),
+                               ("tag filter", byTag), ("free text", byText), ("common free text", byCommonText)] {
             // The list differs per query; the other reads are the same each time, so they are shown once.
             for (read, plan) in try store.explainIssueReads(query, issueID: issueID) where read == "issue list" || label == "by date" {
                 let name = read == "issue list" ? "issue list (\(label))" : read

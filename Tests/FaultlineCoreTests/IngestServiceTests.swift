@@ -13,9 +13,9 @@ struct Harness {
     let metrics = Metrics()
     let bootstrap: Bootstrap
 
-    init() throws {
+    init(options: SQLiteStore.Options = SQLiteStore.Options()) throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("faultline-\(UUID().uuidString)").path
-        store = try SQLiteStore(directory: dir)
+        store = try SQLiteStore(directory: dir, options: options)
         bootstrap = try #require(try Bootstrap.runIfEmpty(store, passwordCost: 10))
         ingest = IngestService(store: store, metrics: metrics, logger: Logger(label: "test"))
     }

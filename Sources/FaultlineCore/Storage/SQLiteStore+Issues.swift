@@ -115,6 +115,7 @@ extension SQLiteStore {
         if !query.filters.isEmpty {
             let latest = IssueFilterSQL.needsLatestRelease(query.filters) ? try latestReleases(projectIDs: query.projectIDs) : []
             var filters = IssueFilterSQL(latestReleases: latest)
+            filters.textCandidates = try textCandidates(IssueFilterSQL.trigramQueries(query.filters))
             query.filters.forEach { filters.add($0) }
             conditions += filters.conditions
             values += filters.values
@@ -133,6 +134,21 @@ extension SQLiteStore {
         let sql = "SELECT \(columns) FROM issues WHERE \(conditions.joined(separator: " AND ")) "
             + "ORDER BY \(column) DESC, id DESC LIMIT ?"
         return (sql, values)
+    }
+
+    /// Each free-text query's matches in the trigram index: their ids when fewer than `textCandidateLimit`, nil
+    /// when more (see `IssueFilterSQL.candidateLimit`).
+    private func textCandidates(_ queries: [String]) throws -> [String: [Int]?] {
+        guard !queries.isEmpty else { return [:] }
+        return try readers.read { db in
+            var found: [String: [Int]?] = [:]
+            for q in queries where found[q] == nil {
+                let ids = try db.rows("SELECT rowid FROM issue_text WHERE issue_text MATCH ? LIMIT ?",
+                                      [q, textCandidateLimit]) { $0.int(0) }
+                found[q] = ids.count < textCandidateLimit ? ids : nil
+            }
+            return found
+        }
     }
 
     /// The newest release (by first appearance) of each project that has one.

@@ -14,6 +14,7 @@ public final class SQLiteStore: FaultlineStore, @unchecked Sendable {
     let readers: ReaderPool
     let issueWriter: IssueWriter
     private let checkpointer: Checkpointer?
+    let textCandidateLimit: Int
     /// Events whose issue counts were written at this start, not before the last stop (a crash).
     public let recountedEvents: Int
 
@@ -24,6 +25,8 @@ public final class SQLiteStore: FaultlineStore, @unchecked Sendable {
         public var synchronousFull = false
         /// Go on removing the rows of projects deleted before this start.
         public var resumeDeletions = true
+        /// Free-text matches up to which an issue list reads its candidates by id (see `IssueFilterSQL`).
+        public var textCandidateLimit = IssueFilterSQL.candidateLimit
 
         public init() {}
     }
@@ -34,6 +37,7 @@ public final class SQLiteStore: FaultlineStore, @unchecked Sendable {
     /// Opens (creating if needed) `directory/faultline.sqlite`, applies migrations and repairs impossible values.
     public init(directory: String, options: Options = Options()) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        textCandidateLimit = max(1, options.textCandidateLimit)
         path = (directory as NSString).appendingPathComponent("faultline.sqlite")
         var writeOptions = SQLiteDatabase.OpenOptions()
         writeOptions.synchronousFull = options.synchronousFull

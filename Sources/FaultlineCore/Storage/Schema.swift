@@ -509,6 +509,27 @@ enum Schema {
             CREATE INDEX issues_ignored_until ON issues (json_extract(status_details, '$.ignoreUntil'))
                 WHERE status = 'ignored';
             """)
+        m.register("0021_issue_search", """
+            -- Every issue-list sort reads an index in order instead of sorting a project's issues (by date had one).
+            -- The id in each key lets `ORDER BY column DESC, id DESC` read the index backwards.
+            CREATE INDEX issues_project_times_seen ON issues (project_id, times_seen, id);
+            CREATE INDEX issues_project_user_count ON issues (project_id, user_count, id);
+            CREATE INDEX issues_project_first_seen ON issues (project_id, first_seen, id);
+            -- Free text: an issue's title and culprit in trigrams, so a substring search (what LIKE '%…%' did by
+            -- reading every issue) finds its candidates in the index. Kept by triggers, so every path that writes
+            -- issues (ingest, merges, deletions, the seeder) keeps it true.
+            CREATE VIRTUAL TABLE issue_text USING fts5(body, tokenize = 'trigram');
+            INSERT INTO issue_text (rowid, body) SELECT id, title || char(10) || culprit FROM issues;
+            CREATE TRIGGER issue_text_insert AFTER INSERT ON issues BEGIN
+                INSERT INTO issue_text (rowid, body) VALUES (new.id, new.title || char(10) || new.culprit);
+            END;
+            CREATE TRIGGER issue_text_update AFTER UPDATE OF title, culprit ON issues BEGIN
+                UPDATE issue_text SET body = new.title || char(10) || new.culprit WHERE rowid = new.id;
+            END;
+            CREATE TRIGGER issue_text_delete AFTER DELETE ON issues BEGIN
+                DELETE FROM issue_text WHERE rowid = old.id;
+            END;
+            """)
         return m
     }
 }
