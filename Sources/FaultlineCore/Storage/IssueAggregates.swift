@@ -54,7 +54,7 @@ struct IssueAggregates {
     var issueIDs: Set<Int> = []
     var tags: [TagKey: TagCount] = [:]
     /// `issue_events` rows: an index on `events` would be dirtied by every commit in as many places as the
-    /// commit has issues; written every 250 ms in key order, it touches each place once per flush.
+    /// commit has issues; written every 500 ms in key order, it touches each place once per flush.
     var events: [EventEntry] = []
     /// `event_ids` rows, for the same reason: the unique index they replace took a random page per event.
     var eventIDs: [StoredEventID] = []
