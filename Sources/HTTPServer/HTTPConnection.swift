@@ -199,6 +199,7 @@ final class HTTPConnection: EventLoopHandler, @unchecked Sendable {
         server.logger.debug("rejecting request", metadata: ["conn": "\(id)", "status": "\(status.code)", "detail": "\(detail)"])
         state.refused(now: monotonicNow())
         updateInterest()
+        updateDeadline()
         let response = server.configuration.errorResponse(status, detail)
         write(response.serialized(version: .http11, close: true, date: server.dateHeader(), omitBody: false),
               continueReading: false)
@@ -278,10 +279,10 @@ final class HTTPConnection: EventLoopHandler, @unchecked Sendable {
 
     // MARK: Lifecycle
 
-    /// Called on shutdown: idle connections close now, busy ones after their answer.
+    /// Called on shutdown: idle and lingering connections close now, busy ones after their answer.
     func drain() {
         loop.execute { [self] in
-            if state.isIdle && !parser.isMidRequest { close() }
+            if (state.isIdle && !parser.isMidRequest) || state.isLingering { close() }
         }
     }
 

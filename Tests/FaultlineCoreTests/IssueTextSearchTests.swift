@@ -21,12 +21,15 @@ import SentryProtocol
         ("PermissionError", "back\\slash and under_score", "perm"),
         ("KeyError", "'sku-4242'", "other_checkout"),
         ("LookupError", "日本語のエラー", "lookup"),
+        // A NUL ends the title for LIKE and for the index alike; the culprit after it is still found.
+        ("KeyError", "before\u{0}after-nul", "after_nul_culprit"),
     ]
 
     static let searches = [
         "sku-4242", "SKU-4242", "sku", "100%", "done_ok", "_ok", "%", "café", "CAFÉ", "naïve", "\"quoted\"", "quoted",
         "sku*4242", "sku*", "*4242", "a*b", "Error", "error", "ey", "k", "'", "back\\slash", "under_score", "日本語",
         "エラー", "NoneType object", "'NoneType' object", "checkout", "cart", "zzz-nothing", "  spaced  ", "\"",
+        "sku\u{0}4242", "after-nul", "after_nul_culprit", "before", "title:sku", "culprit:checkout", "NEAR(sku 4242)", "sku OR 4242", "^sku", "sku-4242*", "**", "***sku***",
     ]
 
     private func harness(candidateLimit: Int) throws -> Harness {
@@ -96,5 +99,6 @@ import SentryProtocol
         #expect(IssueFilterSQL.trigramQuery(.exact("ab")) == nil, "too short for a trigram")
         #expect(IssueFilterSQL.trigramQuery(.pattern("a*b")) == nil)
         #expect(IssueFilterSQL.trigramQuery(.exact("日本語")) == "\"日本語\"")
+        #expect(IssueFilterSQL.trigramQuery(.exact("nul\u{0}byte")) == nil)
     }
 }

@@ -59,6 +59,9 @@ public final class RegressionMonitor: @unchecked Sendable {
             let batch = try Self.batch(projectID: project.id, problems: found, strategy: config.strategy, now: now)
             let done = DispatchSemaphore(value: 0)
             let result = Mutex<Result<IngestReceipt, any Error>?>(nil)
+            // `commit` settles an announced job: announce it, or the writer's count of jobs on their way drops
+            // below zero and its group commit stops waiting for the envelopes that are.
+            store.expectCommit()
             store.commit(batch) { outcome in
                 result.withLock { $0 = outcome }
                 done.signal()

@@ -125,6 +125,8 @@ struct IssueFilterSQL {
         case .pattern(let p): raw = p
         case .latestRelease: return nil
         }
+        // A NUL would end the query string where FTS5 reads it: such text goes by the LIKE alone.
+        guard !raw.utf8.contains(0) else { return nil }
         let runs = match == .exact(raw) ? [Substring(raw)] : raw.split(separator: "*")
         let phrases = runs.filter { $0.unicodeScalars.count >= 3 }
             .map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }

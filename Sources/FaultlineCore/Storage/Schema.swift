@@ -516,15 +516,17 @@ enum Schema {
             CREATE INDEX issues_project_user_count ON issues (project_id, user_count, id);
             CREATE INDEX issues_project_first_seen ON issues (project_id, first_seen, id);
             -- Free text: an issue's title and culprit in trigrams, so a substring search (what LIKE '%…%' did by
-            -- reading every issue) finds its candidates in the index. Kept by triggers, so every path that writes
-            -- issues (ingest, merges, deletions, the seeder) keeps it true.
-            CREATE VIRTUAL TABLE issue_text USING fts5(body, tokenize = 'trigram');
-            INSERT INTO issue_text (rowid, body) SELECT id, title || char(10) || culprit FROM issues;
+            -- reading every issue) finds its candidates in the index. Two columns, as LIKE sees them: a NUL ends
+            -- only its own column's text for both. Kept by triggers, so every path that writes issues (ingest,
+            -- deletions, the seeder) keeps it true; a status change that writes the same text leaves it alone.
+            CREATE VIRTUAL TABLE issue_text USING fts5(title, culprit, tokenize = 'trigram');
+            INSERT INTO issue_text (rowid, title, culprit) SELECT id, title, culprit FROM issues;
             CREATE TRIGGER issue_text_insert AFTER INSERT ON issues BEGIN
-                INSERT INTO issue_text (rowid, body) VALUES (new.id, new.title || char(10) || new.culprit);
+                INSERT INTO issue_text (rowid, title, culprit) VALUES (new.id, new.title, new.culprit);
             END;
-            CREATE TRIGGER issue_text_update AFTER UPDATE OF title, culprit ON issues BEGIN
-                UPDATE issue_text SET body = new.title || char(10) || new.culprit WHERE rowid = new.id;
+            CREATE TRIGGER issue_text_update AFTER UPDATE OF title, culprit ON issues
+                WHEN old.title IS NOT new.title OR old.culprit IS NOT new.culprit BEGIN
+                UPDATE issue_text SET title = new.title, culprit = new.culprit WHERE rowid = new.id;
             END;
             CREATE TRIGGER issue_text_delete AFTER DELETE ON issues BEGIN
                 DELETE FROM issue_text WHERE rowid = old.id;
