@@ -77,6 +77,17 @@ def test_search_language(server):
     assert search(server, "negative amount") == ["ValueError"]
     assert search(server, "cart*None") == ["TypeError"]
     assert search(server, "environment:production tenant:acme sku") == ["KeyError"]
+    # Free text goes through the trigram index, and means what the plain substring search means: any case, any
+    # punctuation, FTS5's own syntax taken literally, NULs and runs too short for a trigram included.
+    assert search(server, "auth_invalid") == ["PermissionError"]
+    assert search(server, '"negative amount"') == ["ValueError"]
+    assert search(server, "is None") == ["TypeError"]
+    assert search(server, "ne") == ["PermissionError", "TypeError", "ValueError"]
+    assert search(server, "NEAR(cart None)") == []
+    assert search(server, "cart OR sku") == []
+    assert search(server, "title:cart") == []
+    assert isinstance(search(server, "sku\x00extra"), list)  # a 200 (it was a 500: the NUL ended the FTS5 query)
+    assert search(server, "%") == []
 
     # Assignment and bookmarks.
     issue = next(i for i in server.api("/api/0/projects/faultline/default/issues/?query=level:fatal")[1])
