@@ -20,6 +20,8 @@ public final class SQLiteDatabase {
         public var walAutoCheckpointPages = 1000
         public var busyTimeoutMilliseconds: Int32 = 5000
         public var cacheSizeKiB = 16 * 1024
+        /// Bytes of the file read through a memory map instead of `read` calls (0: none).
+        public var mmapBytes = 0
 
         public init() {}
     }
@@ -46,6 +48,7 @@ public final class SQLiteDatabase {
         try execute("PRAGMA foreign_keys=ON")
         try execute("PRAGMA cache_size=-\(options.cacheSizeKiB)")
         try execute("PRAGMA temp_store=MEMORY")
+        if options.mmapBytes > 0 { try execute("PRAGMA mmap_size=\(options.mmapBytes)") }
     }
 
     deinit {

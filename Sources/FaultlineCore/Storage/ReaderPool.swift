@@ -13,6 +13,10 @@ final class ReaderPool: @unchecked Sendable {
         var options = SQLiteDatabase.OpenOptions()
         options.journalModeWAL = false
         options.cacheSizeKiB = 8 * 1024
+        // Reads at scale probe pages all over the file (a tag filter over 100,000 issues touches thousands of
+        // `issue_tags` pages): through a map they cost no `read` call each and the four readers share the pages
+        // the kernel caches (a tag filter at 100k issues: 15–18 ms → 10–11 ms). Writes never go through it.
+        options.mmapBytes = 1 << 30
         idle = try (0..<size).map { _ in
             let db = try SQLiteDatabase(path: path, options: options)
             try db.execute("PRAGMA query_only=1")
