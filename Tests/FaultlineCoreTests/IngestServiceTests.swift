@@ -160,6 +160,7 @@ enum CoreFixtures {
                                 payload: .init(encoding: "identity", format: "json", bytes: Array("{}".utf8)),
                                 events: [row, row], items: [], outcomes: [])
         let receipt = Mutex<IngestReceipt?>(nil)
+        reopened.expectCommit()
         reopened.commit(batch) { result in
             receipt.withLock { $0 = try? result.get() }
             done.signal()

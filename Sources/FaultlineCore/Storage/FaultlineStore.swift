@@ -9,8 +9,8 @@ public protocol FaultlineStore: ReleaseStore, UserStore, AlertStore, MetricAlert
     /// is ended by `commit` or by `cancelExpectedCommit`.
     func expectCommit()
     func cancelExpectedCommit()
-    /// Commits a prepared envelope (announced by `expectCommit`); `completion` runs after the commit (or
-    /// failure), off the caller's thread.
+    /// Commits a prepared envelope, which must have been announced by `expectCommit`; `completion` runs after the
+    /// commit (or failure), off the caller's thread.
     func commit(_ batch: IngestBatch, completion: @escaping @Sendable (Result<IngestReceipt, any Error>) -> Void)
     /// Records outcomes without waiting (rejections).
     func record(_ outcomes: [Outcome])
