@@ -1,4 +1,7 @@
 import CSQLite
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One SQLite connection. Not thread-safe: each connection is used by one thread or serial queue at a
 /// time (SQLITE_OPEN_NOMUTEX, as GRDB does, because the owner serializes access).
@@ -19,6 +22,9 @@ public final class SQLiteDatabase {
         /// Pages of WAL before an automatic checkpoint; 0 disables them (a checkpointer runs them instead).
         public var walAutoCheckpointPages = 1000
         public var busyTimeoutMilliseconds: Int32 = 5000
+        /// Retry a locked database every this many microseconds until the busy timeout (0: SQLite's own handler,
+        /// which sleeps 1, 2, 5, 10, 15, 20… ms, so a lock held for 3 ms cost a waiter 8 and one held for 10 ms 18).
+        public var busyPollMicroseconds: UInt32 = 0
         public var cacheSizeKiB = 16 * 1024
         /// Bytes of the file read through a memory map instead of `read` calls (0: none).
         public var mmapBytes = 0
@@ -38,7 +44,19 @@ public final class SQLiteDatabase {
         }
         self.handle = db
         self.path = path
-        sqlite3_busy_timeout(db, options.busyTimeoutMilliseconds)
+        if options.busyPollMicroseconds > 0 {
+            // The retry limit travels in the context pointer: the handler is a C function and captures nothing.
+            let polls = max(1, Int(options.busyTimeoutMilliseconds) * 1000 / Int(options.busyPollMicroseconds))
+            let context = UnsafeMutableRawPointer(bitPattern: polls << 32 | Int(options.busyPollMicroseconds))
+            sqlite3_busy_handler(db, { context, count in
+                let packed = Int(bitPattern: context)
+                guard Int(count) < packed >> 32 else { return 0 }
+                usleep(UInt32(truncatingIfNeeded: packed & 0xFFFF_FFFF))
+                return 1
+            }, context)
+        } else {
+            sqlite3_busy_timeout(db, options.busyTimeoutMilliseconds)
+        }
         sqlite3_extended_result_codes(db, 1)
         if !options.readOnly {
             if options.journalModeWAL { try execute("PRAGMA journal_mode=WAL") }

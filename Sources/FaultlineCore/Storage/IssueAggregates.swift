@@ -114,11 +114,10 @@ struct IssueAggregates {
 
     static let releaseTag = "release"
 
-    /// Inserts the `issue_events` rows in key order, many per statement.
-    func writeEvents(_ db: SQLiteDatabase) throws {
-        let rows = events.sorted { ($0.issueID, $0.timestamp, $0.row) < ($1.issueID, $1.timestamp, $1.row) }
-        for chunk in stride(from: 0, to: rows.count, by: Self.eventRowsPerStatement) {
-            let part = rows[chunk..<min(chunk + Self.eventRowsPerStatement, rows.count)]
+    /// Inserts `issue_events` rows (in key order: see `IndexBacklog`), many per statement.
+    static func writeEvents(_ rows: ArraySlice<EventEntry>, _ db: SQLiteDatabase) throws {
+        for chunk in stride(from: rows.startIndex, to: rows.endIndex, by: Self.eventRowsPerStatement) {
+            let part = rows[chunk..<min(chunk + Self.eventRowsPerStatement, rows.endIndex)]
             var values: [any SQLiteBindable] = []
             values.reserveCapacity(part.count * 3)
             for e in part { values += [e.issueID, e.timestamp, e.row] }
@@ -154,13 +153,10 @@ struct IssueAggregates {
             + " ON CONFLICT (issue_id, hour) DO UPDATE SET count = count + excluded.count"
     }
 
-    /// Inserts the `event_ids` rows in key order (a BLOB compares as bytes: the id's big-endian halves).
-    func writeEventIDs(_ db: SQLiteDatabase) throws {
-        let rows = eventIDs.sorted {
-            ($0.key.projectID, $0.key.eventID.high, $0.key.eventID.low) < ($1.key.projectID, $1.key.eventID.high, $1.key.eventID.low)
-        }
-        for chunk in stride(from: 0, to: rows.count, by: Self.eventRowsPerStatement) {
-            let part = rows[chunk..<min(chunk + Self.eventRowsPerStatement, rows.count)]
+    /// Inserts `event_ids` rows (in key order: a BLOB compares as bytes, the id's big-endian halves).
+    static func writeEventIDs(_ rows: ArraySlice<StoredEventID>, _ db: SQLiteDatabase) throws {
+        for chunk in stride(from: rows.startIndex, to: rows.endIndex, by: Self.eventRowsPerStatement) {
+            let part = rows[chunk..<min(chunk + Self.eventRowsPerStatement, rows.endIndex)]
             var values: [any SQLiteBindable] = []
             values.reserveCapacity(part.count * 3)
             for e in part { values += [e.key.projectID, e.key.eventID.bytes, e.row] }
@@ -168,11 +164,10 @@ struct IssueAggregates {
         }
     }
 
-    /// Inserts the `trace_events` rows in key order.
-    func writeTraceEvents(_ db: SQLiteDatabase) throws {
-        let rows = traceEvents.sorted { ($0.traceID.high, $0.traceID.low, $0.row) < ($1.traceID.high, $1.traceID.low, $1.row) }
-        for chunk in stride(from: 0, to: rows.count, by: Self.eventRowsPerStatement) {
-            let part = rows[chunk..<min(chunk + Self.eventRowsPerStatement, rows.count)]
+    /// Inserts `trace_events` rows (in key order).
+    static func writeTraceEvents(_ rows: ArraySlice<TraceEventRow>, _ db: SQLiteDatabase) throws {
+        for chunk in stride(from: rows.startIndex, to: rows.endIndex, by: Self.eventRowsPerStatement) {
+            let part = rows[chunk..<min(chunk + Self.eventRowsPerStatement, rows.endIndex)]
             var values: [any SQLiteBindable] = []
             values.reserveCapacity(part.count * 3)
             for e in part { values += [e.traceID.bytes, e.row, e.spanID.map { Int64(bitPattern: $0) }] }
@@ -207,29 +202,57 @@ struct IssueAggregates {
         """
     }
 
-    // MARK: The watermark
+    // MARK: The watermarks
 
     /// The settings key holding the last event row whose counts are in the database.
     static let watermarkKey = "issue_aggregates_through_event"
+    /// The settings key holding the last event row through which every index row (`issue_events`, `event_ids`,
+    /// `trace_events`) is in the database: at most the counts' mark, since `IndexBacklog` writes them after.
+    static let indexWatermarkKey = "issue_index_rows_through_event"
 
-    static func writeWatermark(_ db: SQLiteDatabase) throws {
-        try db.run("""
+    /// Marks every event stored so far as counted and indexed (nothing of them is left in memory); returns the mark.
+    @discardableResult
+    static func writeWatermark(_ db: SQLiteDatabase) throws -> Int {
+        let through = try writeCountsWatermark(db)
+        try writeIndexWatermark(db, through: through)
+        return through
+    }
+
+    /// Marks every event stored so far as counted; returns the mark.
+    static func writeCountsWatermark(_ db: SQLiteDatabase) throws -> Int {
+        try db.first("""
             INSERT INTO settings (key, value) SELECT ?, CAST(coalesce(max(id), 0) AS TEXT) FROM events WHERE true
-            ON CONFLICT (key) DO UPDATE SET value = excluded.value
-            """, [watermarkKey])
+            ON CONFLICT (key) DO UPDATE SET value = excluded.value RETURNING value
+            """, [watermarkKey]) { Int($0.string(0) ?? "") ?? 0 } ?? 0
+    }
+
+    static func writeIndexWatermark(_ db: SQLiteDatabase, through: Int) throws {
+        try db.run("""
+            INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value
+            """, [indexWatermarkKey, String(through)])
     }
 
     static func watermark(_ db: SQLiteDatabase) throws -> Int {
         try db.first("SELECT value FROM settings WHERE key = ?", [watermarkKey]) { Int($0.string(0) ?? "") ?? 0 } ?? 0
     }
 
+    /// A database written before the index rows trailed the counts has no index mark: its rows went with the counts.
+    static func indexWatermark(_ db: SQLiteDatabase) throws -> Int {
+        let counts = try watermark(db)
+        guard let index = try db.first("SELECT value FROM settings WHERE key = ?", [indexWatermarkKey], { Int($0.string(0) ?? "") ?? 0 })
+        else { return counts }
+        return min(index, counts)
+    }
+
     // MARK: After a crash
 
     /// Counts the events committed after the last aggregate flush (the process stopped before writing their
-    /// counts). Their tags are derived again from the stored, already scrubbed payloads, as ingest derived
-    /// them. Returns how many events were counted.
+    /// counts), and writes the index rows of those after the index mark (the rows `IndexBacklog` still held).
+    /// Their tags and trace links are derived again from the stored, already scrubbed payloads, as ingest
+    /// derived them. Returns how many events were counted.
     static func recover(_ db: SQLiteDatabase) throws -> Int {
         let mark = try watermark(db)
+        let indexMark = try indexWatermark(db)
         struct Counters {
             var times = 0
             var first = Double.infinity
@@ -241,11 +264,11 @@ struct IssueAggregates {
         var counters: [Int: Counters] = [:]
         var aggregates = IssueAggregates()
         try db.run("INSERT OR IGNORE INTO event_ids (project_id, event_id, event_row) SELECT project_id, event_id, id FROM events WHERE id > ?",
-                   [mark])
+                   [indexMark])
         try db.run("""
             INSERT OR IGNORE INTO issue_events (issue_id, timestamp, event_row)
             SELECT issue_id, timestamp, id FROM events WHERE id > ? AND issue_id IS NOT NULL
-            """, [mark])
+            """, [indexMark])
         try db.run("""
             INSERT INTO issue_hours (issue_id, hour, count)
             SELECT issue_id, CAST(timestamp / 3600 AS INTEGER) * 3600, count(*) FROM events
@@ -256,13 +279,25 @@ struct IssueAggregates {
             SELECT e.issue_id, e.timestamp, e.received_at, e.level, e.release, e.item_index, p.encoding, p.format, p.bytes, e.id
             FROM events e JOIN payloads p ON p.id = e.payload_id
             WHERE e.id > ? AND e.issue_id IS NOT NULL ORDER BY e.id
-            """, [mark]) { r in
+            """, [indexMark]) { r in
             (issue: r.int(0), timestamp: r.double(1), receivedAt: r.double(2), level: r.string(3), release: r.string(4),
              index: r.int(5), encoding: r.string(6) ?? "identity", format: r.string(7) ?? "json", bytes: r.blob(8) ?? [],
              row: r.int(9))
         }
-        guard !rows.isEmpty else { return 0 }
+        guard !rows.isEmpty else {
+            try writeWatermark(db)
+            return 0
+        }
+        var counted = 0
         for row in rows {
+            // Counted already: only its trace link may be missing.
+            if row.row <= mark {
+                if let link = try? traceLink(row.bytes, encoding: row.encoding, format: row.format, index: row.index) {
+                    aggregates.traceEvents.append(TraceEventRow(traceID: link.traceID, row: row.row, spanID: link.spanID))
+                }
+                continue
+            }
+            counted += 1
             var c = counters[row.issue] ?? Counters()
             c.times += 1
             c.first = min(c.first, row.timestamp)
@@ -288,7 +323,9 @@ struct IssueAggregates {
             }
         }
         let newUsers = try aggregates.writeTags(db)
-        try aggregates.writeTraceEvents(db)
+        try writeTraceEvents(aggregates.traceEvents.sorted {
+            ($0.traceID.high, $0.traceID.low, $0.row) < ($1.traceID.high, $1.traceID.low, $1.row)
+        }[...], db)
         try aggregates.writeReleaseCounts(db) { id in
             try db.first("SELECT project_id FROM issues WHERE id = ?", [id]) { $0.int(0) }
         }
@@ -303,7 +340,14 @@ struct IssueAggregates {
                 """, [c.times, usersByIssue[id] ?? 0, c.first, c.last, c.level, c.firstRelease, c.lastRelease, id])
         }
         try writeWatermark(db)
-        return rows.count
+        return counted
+    }
+
+    private static func traceLink(_ bytes: [UInt8], encoding: String, format: String, index: Int) throws -> TraceLink? {
+        let json = try PayloadReader.item(bytes: bytes, encoding: encoding, format: format, index: index)
+        let document = try JSONDocument(bytes: json)
+        guard document.root.kind == .object else { return nil }
+        return EventFacts(document.root).traceLink
     }
 }
 

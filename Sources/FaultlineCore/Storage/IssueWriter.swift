@@ -28,6 +28,8 @@ final class IssueWriter: @unchecked Sendable {
         var traceEvents: [IssueAggregates.TraceEventRow] = []
         /// The aggregates (pending and staged) were written in this transaction.
         var flushed: IssueAggregates?
+        /// The index rows still to write, as this transaction leaves them.
+        var backlog: IndexBacklog?
         /// Events for the alert engine, handed over once the transaction commits.
         var signals: [AlertSignal] = []
         var transactions: [MetricSample] = []
@@ -43,6 +45,8 @@ final class IssueWriter: @unchecked Sendable {
     private var pending = IssueAggregates()
     /// The ids in `pending.eventIDs`, for the duplicate check.
     private var pendingEventKeys: Set<IssueAggregates.EventKey> = []
+    /// Index rows of flushed aggregates, written a piece per commit.
+    private var backlog = IndexBacklog()
     private var staged = Staged()
     /// Pending issues whose non-counter columns must be read again (a rollback may have undone a change).
     private var stale: Set<Int> = []
@@ -55,12 +59,13 @@ final class IssueWriter: @unchecked Sendable {
     private var unwritten = false
     private static let cacheLimit = 100_000
 
-    /// Half a second. At 10,000 events/s a once-a-second flush wrote ~10,000 index rows in one commit that every
-    /// waiting request sat behind; every 250 ms, the fixed part of a flush (the touched issues' counters and tag
-    /// counts) came so often that at 32 connections it reached the p99 (12–14 ms against 8 at 500 ms).
-    init(flushInterval: Duration = .milliseconds(500)) {
+    init(flushInterval: Duration, pieceRows: Int) {
         self.flushInterval = flushInterval
+        self.pieceRows = max(1, pieceRows)
     }
+
+    /// Index rows written per commit while a backlog lasts (`IndexBacklog`).
+    private let pieceRows: Int
 
     /// Whether committed events have counts not yet in the database (any thread).
     var hasUnwritten: Bool {
@@ -96,6 +101,7 @@ final class IssueWriter: @unchecked Sendable {
             pending.traceEvents += staged.traceEvents
             for entry in staged.eventIDs { pendingEventKeys.insert(entry.key) }
         }
+        if let written = staged.backlog { backlog = written }
         for (id, issue) in staged.issues { issues[id] = issue }
         if !staged.signals.isEmpty || !staged.transactions.isEmpty {
             alertSink?.receive(staged.signals, transactions: staged.transactions)
@@ -103,7 +109,7 @@ final class IssueWriter: @unchecked Sendable {
         staged = Staged()
         if issues.count >= Self.cacheLimit { issues = issues.filter { pending.issueIDs.contains($0.key) } }
         flag.lock()
-        unwritten = !pending.isEmpty
+        unwritten = !pending.isEmpty || !backlog.isEmpty
         flag.unlock()
     }
 
@@ -116,7 +122,7 @@ final class IssueWriter: @unchecked Sendable {
 
     /// Whether a committed event already has this id: its `event_ids` row is written or still pending.
     func isStored(_ key: IssueAggregates.EventKey, _ db: SQLiteDatabase) throws -> Bool {
-        if pendingEventKeys.contains(key) { return true }
+        if pendingEventKeys.contains(key) || backlog.contains(key) { return true }
         return try db.first("SELECT 1 FROM event_ids WHERE project_id = ? AND event_id = ?",
                             [key.projectID, key.eventID.bytes]) { _ in true } ?? false
     }
@@ -241,9 +247,15 @@ final class IssueWriter: @unchecked Sendable {
         }
     }
 
-    /// Writes the aggregates when they are due (every `flushInterval`) or a reader asked; last before COMMIT.
+    /// Writes the aggregates when they are due (every `flushInterval`) or a reader asked, and a piece of the index
+    /// rows of earlier flushes; last before COMMIT.
     func flushIfDue(_ db: SQLiteDatabase) throws {
-        guard flushRequested || ContinuousClock.now - lastFlush >= flushInterval else { return }
+        var backlog = staged.backlog ?? self.backlog
+        defer { staged.backlog = backlog }
+        guard flushRequested || ContinuousClock.now - lastFlush >= flushInterval else {
+            if !backlog.isEmpty { try backlog.write(db, limit: pieceRows) }
+            return
+        }
         var all = pending
         all.issueIDs.formUnion(staged.issueIDs)
         for tag in staged.tags { all.add(tag.key, at: tag.time) }
@@ -251,6 +263,7 @@ final class IssueWriter: @unchecked Sendable {
         all.eventIDs += staged.eventIDs
         all.traceEvents += staged.traceEvents
         guard !all.isEmpty else {
+            if flushRequested { try backlog.write(db, limit: .max) }
             flushRequested = false
             return
         }
@@ -259,11 +272,10 @@ final class IssueWriter: @unchecked Sendable {
         }
         _ = try all.writeTags(db)
         try all.writeReleaseCounts(db) { [staged, issues] id in (staged.issues[id] ?? issues[id])?.projectID }
-        try all.writeEvents(db)
         try all.writeHours(db)
-        try all.writeEventIDs(db)
-        try all.writeTraceEvents(db)
-        try IssueAggregates.writeWatermark(db)
+        let through = try IssueAggregates.writeCountsWatermark(db)
+        try backlog.add(events: all.events, eventIDs: all.eventIDs, traceEvents: all.traceEvents, through: through, db)
+        try backlog.write(db, limit: flushRequested ? .max : pieceRows)
         staged.flushed = all
         flushRequested = false
         lastFlush = ContinuousClock.now
