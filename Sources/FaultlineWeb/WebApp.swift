@@ -45,6 +45,7 @@ public final class WebApp: HTTPHandler {
         let grouping = GroupingInfoEndpoint(store: store, auth: auth)
         let projectSettings = ProjectSettingsEndpoint(store: store, auth: auth, ingest: ingest)
         let performanceSettings = PerformanceSettingsEndpoint(store: store, auth: auth)
+        let transactionThreshold = TransactionThresholdEndpoint(store: store, auth: auth)
         let organizations = OrganizationsEndpoint(store: store, auth: auth)
         let tokens = TokensEndpoint(store: store, auth: auth)
         let lookups = LookupsEndpoint(store: store, auth: auth)
@@ -136,6 +137,15 @@ public final class WebApp: HTTPHandler {
         r.add("GET", "/api/0/projects/{org}/{project}/", .sync { req, p in try projectSettings.detail(req, p) })
         r.add("PUT", "/api/0/projects/{org}/{project}/", .sync { req, p in try projectSettings.update(req, p) })
         r.add("DELETE", "/api/0/projects/{org}/{project}/", .sync { req, p in try projectSettings.delete(req, p) })
+        r.add("GET", "/api/0/projects/{org}/{project}/transaction-threshold/configure/", .sync { req, p in
+            try transactionThreshold.detail(req, p)
+        })
+        r.add("POST", "/api/0/projects/{org}/{project}/transaction-threshold/configure/", .sync { req, p in
+            try transactionThreshold.update(req, p)
+        })
+        r.add("DELETE", "/api/0/projects/{org}/{project}/transaction-threshold/configure/", .sync { req, p in
+            try transactionThreshold.reset(req, p)
+        })
         r.add("GET", "/api/0/projects/{org}/{project}/performance-issues/configure/", .sync { req, p in
             try performanceSettings.detail(req, p)
         })

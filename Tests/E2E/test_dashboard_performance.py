@@ -159,19 +159,36 @@ def test_five_thousand_span_trace_renders_within_a_second(server, browser):
     login(d, server)
     url = f"{server.url}/organizations/faultline/performance/trace/{trace}/"
 
+    painted = "const m = performance.getEntriesByName('faultline:painted'); return m.length ? m[m.length - 1].startTime : null"
+
     def load():
         d.get(url)
         css(d, "#waterfall .wf-row", timeout=30)
-        return d.execute_script(
-            "const m = performance.getEntriesByName('faultline:rendered'); return m.length ? m[m.length - 1].startTime : null")
+        # Until the browser has laid the page out and drawn it: what a person waits for, not only the script's work.
+        wait(d, lambda d: d.execute_script(painted) is not None, timeout=30)
+        return d.execute_script(painted)
     load()  # warm: the first load compiles the scripts
     samples = [load() for _ in range(5)]
     assert text(d, "#trace-spans") == "5000" and text(d, "#trace-transactions") == "4"
-    assert len(rows(d, ".wf-span")) == 5000
     median = statistics.median(samples)
-    print(json.dumps({"trace view (5,000 spans) median_ms": round(median, 1), "samples": samples}))
+    print(json.dumps({"trace view (5,000 spans) painted median_ms": round(median, 1), "samples": samples}))
     assert median < 1000, samples
     screenshot(d, "trace-5000", full_height=False)
+
+    # Every row is there to scroll to: the list holds the ones in view, and scrolling brings the rest.
+    waterfall = css(d, "#waterfall")
+    total = int(waterfall.get_attribute("aria-rowcount"))
+    assert total >= 5004, total
+    assert len(rows(d, "#waterfall .wf-row")) < 400, "only a window of the rows is in the page"
+    first = rows(d, "#waterfall .wf-row")[0]
+    assert "/big/0" in first.text and "wf-critical" in first.get_attribute("class")
+    d.execute_script("arguments[0].scrollTop = arguments[0].scrollHeight", waterfall)
+    wait(d, lambda d: any(r.get_attribute("data-index") == str(total - 1) for r in rows(d, "#waterfall .wf-row")))
+    last = next(r for r in rows(d, "#waterfall .wf-row") if r.get_attribute("data-index") == str(total - 1))
+    last.click()
+    assert "SELECT * FROM t" in css(d, "#span-facts").text
+    screenshot(d, "trace-5000-end", full_height=False)
+    assert not console_errors(d)
 
 
 def test_service_map_page(server, browser):

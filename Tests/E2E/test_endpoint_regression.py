@@ -48,6 +48,8 @@ def test_a_slower_endpoint_opens_a_regression_issue(tmp_path):
         assert breakpoint_["countBefore"] == 40 and breakpoint_["countAfter"] == 40
         shown = {r["name"]: r["value"] for r in event["occurrence"]["evidenceDisplay"]}
         assert shown["Change"].startswith("+") and "over 40 transactions" in shown["p95 Now (last day)"], shown
+        # The endpoint as a whole regressed: no offending span or span duration is claimed.
+        assert list(shown) == ["Transaction", "p95 Before (7 days)", "p95 Now (last day)", "Change"], shown
 
         # Checked again the same day: the same occurrence, not a second one.
         advance(60)

@@ -55,6 +55,15 @@ sentry_sdk.flush()
 """
 
 
+def run_shop(server):
+    """Runs SHOP with the real SDK; the durations it measured, by transaction name."""
+    measured = {}
+    for line in run_sdk(server.dsn, SHOP):
+        name, ms = line.split("=")
+        measured.setdefault(name, []).append(float(ms))
+    return measured
+
+
 def discover(server, fields, query="event.type:transaction", sort=None, extra="", expect=200):
     params = [("field", f) for f in fields] + [("query", query), ("statsPeriod", "1h")]
     params += [("sort", s) for s in (sort or [])]
@@ -82,11 +91,7 @@ def wait_rows(server, fields, count, query="event.type:transaction"):
 
 
 def test_transactions_are_queryable_with_exact_percentiles(server):
-    lines = run_sdk(server.dsn, SHOP)
-    measured = {}
-    for line in lines:
-        name, ms = line.split("=")
-        measured.setdefault(name, []).append(float(ms))
+    measured = run_shop(server)
     fields = ["transaction", "count()", "p50()", "p95()", "p100()", "avg()", "failure_rate()", "epm()",
               "count_unique(user)", "apdex()", "user_misery()"]
     body = wait_rows(server, fields, 5)
@@ -435,3 +440,54 @@ def test_web_vitals_duration_filters_and_has_in_discover(server):
     assert discover(server, ["count()"], "!has:user")["data"][0]["count()"] == 1
     bad = discover(server, ["count()"], "transaction.duration:>soon", expect=400)
     assert "detail" in bad
+
+
+def threshold_api(server, method, body=None):
+    headers = {"Authorization": f"Bearer {server.token}", "Content-Type": "application/json"}
+    status, _, raw = server.request(method, "/api/0/projects/faultline/default/transaction-threshold/configure/",
+                                    body=json.dumps(body).encode() if body is not None else None, headers=headers)
+    return status, (json.loads(raw) if raw else None)
+
+
+def expected_apdex(durations, t):
+    satisfied = sum(1 for d in durations if d <= t)
+    tolerated = sum(1 for d in durations if t < d <= 4 * t)
+    return (satisfied + tolerated / 2) / len(durations)
+
+
+def test_apdex_and_misery_use_the_projects_threshold(server):
+    measured = run_shop(server)
+    fields = ["transaction", "count()", "apdex()", "count_miserable(user)", "user_misery()"]
+    rows = {r["transaction"]: r for r in wait_rows(server, fields, 5)["data"]}
+    assert rows["/checkout"]["apdex()"] == expected_apdex(measured["/checkout"], 300)
+
+    # No threshold set: Sentry's default, with an empty id.
+    assert threshold_api(server, "GET") == (200, {"id": "", "threshold": "300", "metric": "duration", "projectId": str(server.project_id)})
+    # Bad values are 400s with a detail: not a multiple of 100, not a number, lcp (not computed here), unknown metric.
+    for bad in [{"threshold": 250}, {"threshold": "fast"}, {"threshold": -100}, {"threshold": 1e12},
+                {"metric": "lcp"}, {"metric": "<script>"}, []]:
+        status, body = threshold_api(server, "POST", bad)
+        assert status == 400 and "detail" in body, (bad, body)
+    status, body = threshold_api(server, "POST", {"threshold": 100, "metric": "duration"})
+    assert status == 201 and body["threshold"] == "100" and body["id"] == str(server.project_id), body
+    assert threshold_api(server, "GET")[1]["threshold"] == "100"
+
+    # Every checkout takes 30-120 ms: at 100 ms the slowest ones only count as tolerated, and users past 400 ms are
+    # miserable (none here); an inline threshold still overrides the project's.
+    rows = {r["transaction"]: r for r in discover(server, fields + ["apdex(300)"])["data"]}
+    assert rows["/checkout"]["apdex()"] == expected_apdex(measured["/checkout"], 100)
+    assert rows["/checkout"]["apdex(300)"] == expected_apdex(measured["/checkout"], 300)
+    assert rows["/checkout"]["count_miserable(user)"] == 0
+    status, stats = server.api("/api/0/organizations/faultline/events-stats/?" + urllib.parse.urlencode(
+        [("yAxis", "apdex()"), ("query", "event.type:transaction transaction:/checkout"), ("statsPeriod", "1h"),
+         ("interval", "1h")]))
+    assert status == 200
+    values = [point[1][0]["count"] for point in stats["data"] if point[1][0]["count"]]
+    assert values == [expected_apdex(measured["/checkout"], 100)], stats
+
+    # Reset: the default again.
+    status, _ = threshold_api(server, "DELETE")
+    assert status == 204
+    assert threshold_api(server, "GET")[1]["id"] == ""
+    rows = {r["transaction"]: r for r in discover(server, fields)["data"]}
+    assert rows["/checkout"]["apdex()"] == expected_apdex(measured["/checkout"], 300)

@@ -37,10 +37,12 @@ public enum TransactionSeries {
     /// the rest unless `excludeOther`.
     public static func top(_ samples: [TransactionSample], query: DiscoverQuery, limit: Int, excludeOther: Bool,
                            buckets: [Double], interval: Double, window: Double,
+                           threshold: @escaping (Int) -> Double = { _ in TransactionTable.defaultThreshold },
                            projectSlug: @escaping (Int) -> String = { String($0) }) -> [Group] {
         let kept = samples.filter { TransactionTable.matches($0, query) }
         let columns = query.groupColumns
-        let ranked = TransactionTable.rows(kept, query: query, window: window, projectSlug: projectSlug).prefix(limit)
+        let ranked = TransactionTable.rows(kept, query: query, window: window, threshold: threshold,
+                                           projectSlug: projectSlug).prefix(limit)
         let keys = ranked.map { row in columns.map { c -> String in
             if case .string(let s)? = row.values[c.rawValue] { return s ?? "\u{0}" }
             return "\u{0}"
@@ -55,11 +57,11 @@ public enum TransactionSeries {
         var groups = keys.map { key in
             Group(key: key.map { $0 == "\u{0}" ? "" : $0 }.joined(separator: ","),
                   series: bucketed(members[key] ?? [], query: query, buckets: buckets, interval: interval,
-                                   threshold: { _ in TransactionTable.defaultThreshold }))
+                                   threshold: threshold))
         }
         if !excludeOther && !rest.isEmpty {
             groups.append(Group(key: "Other", series: bucketed(rest, query: query, buckets: buckets, interval: interval,
-                                                               threshold: { _ in TransactionTable.defaultThreshold })))
+                                                               threshold: threshold)))
         }
         return groups
     }

@@ -43,6 +43,8 @@ public struct ProjectConfig: Sendable {
         public static let transitionSeconds: Double = 90 * 86_400
         /// The changed detector settings, `{name: value}` under Sentry's names (`performance-issues/configure/`).
         public static let performanceIssueSettings = "performanceIssueSettings"
+        /// The apdex / misery threshold (`transaction-threshold/configure/`): a `TransactionThreshold`, `{}` for none.
+        public static let transactionThreshold = "transactionThreshold"
         public static let all = [dataScrubber, dataScrubberDefaults, sensitiveFields, safeFields, scrubIPAddresses,
                                  fingerprintingRules, groupingEnhancements]
     }

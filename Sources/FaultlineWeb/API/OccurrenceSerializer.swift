@@ -18,13 +18,16 @@ enum OccurrenceSerializer {
         if let parentOp { display.append(row("Parent Span", "\(parentOp) - \(parentDescription)", important: false)) }
         let repeated = issue.type == "performance_n_plus_one_db_queries" || issue.type == "performance_n_plus_one_api_calls"
         let consecutive = issue.type == "performance_consecutive_db_queries"
-        display.append(row(repeated ? "Repeating Spans (\(count))" : consecutive ? "Consecutive Spans (\(count))" : "Offending Span",
-                           description, important: true))
-        display.append(row("Total Duration", String(format: "%.1f ms", total), important: false))
-        let saved = evidence["timeSavedMS"]?.double
-        if let saved { display.append(row("Time Saved in Parallel", String(format: "%.1f ms", saved), important: true)) }
         let before = evidence["baselineP95MS"]?.double
         let after = evidence["recentP95MS"]?.double
+        // A regression is about the endpoint as a whole: it has no offending span and no span duration to show.
+        if before == nil || after == nil {
+            display.append(row(repeated ? "Repeating Spans (\(count))" : consecutive ? "Consecutive Spans (\(count))" : "Offending Span",
+                               description, important: true))
+            display.append(row("Total Duration", String(format: "%.1f ms", total), important: false))
+        }
+        let saved = evidence["timeSavedMS"]?.double
+        if let saved { display.append(row("Time Saved in Parallel", String(format: "%.1f ms", saved), important: true)) }
         if let before, let after {
             display.append(row("p95 Before (7 days)", String(format: "%.1f ms over %d transactions", before,
                                                              evidence["baselineCount"]?.int ?? 0), important: false))

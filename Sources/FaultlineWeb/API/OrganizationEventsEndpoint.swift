@@ -44,7 +44,10 @@ struct OrganizationEventsEndpoint: Sendable {
         selection.columns = query.readColumns
         let samples = try store.transactionSamples(selection)
         let slugs = Dictionary(uniqueKeysWithValues: projects.map { ($0.id, $0.slug) })
-        let rows = TransactionTable.rows(samples, query: query, window: range.seconds, projectSlug: { slugs[$0] ?? String($0) })
+        let thresholds = try self.thresholds(projects)
+        let rows = TransactionTable.rows(samples, query: query, window: range.seconds,
+                                         threshold: { thresholds[$0] ?? TransactionTable.defaultThreshold },
+                                         projectSlug: { slugs[$0] ?? String($0) })
         return try Self.tablePage(request, rows: rows, fields: query.fields.map { ($0.key, Self.type(of: $0), Self.unit(of: $0)) },
                                   dataset: "transactions", capped: samples.count == Self.maxSamples)
     }
@@ -116,14 +119,16 @@ struct OrganizationEventsEndpoint: Sendable {
         let meta = Dictionary(query.fields.map { ($0.key, (type: Self.type(of: $0), unit: Self.unit(of: $0))) },
                               uniquingKeysWith: { first, _ in first })
         let slugs = Dictionary(uniqueKeysWithValues: projects.map { ($0.id, $0.slug) })
+        let thresholds = try self.thresholds(projects)
+        let threshold: (Int) -> Double = { thresholds[$0] ?? TransactionTable.defaultThreshold }
         if let top {
             let groups = TransactionSeries.top(samples, query: query, limit: top,
                                                excludeOther: request.queryValue("excludeOther") == "1",
                                                buckets: buckets, interval: step, window: range.seconds,
-                                               projectSlug: { slugs[$0] ?? String($0) })
+                                               threshold: threshold, projectSlug: { slugs[$0] ?? String($0) })
             return Self.seriesResponse(axes: axes, groups: groups, buckets: buckets, range: range, step: step, meta: meta)
         }
-        let series = TransactionSeries.series(samples, query: query, buckets: buckets, interval: step)
+        let series = TransactionSeries.series(samples, query: query, buckets: buckets, interval: step, threshold: threshold)
         return Self.seriesResponse(axes: axes, series: series, buckets: buckets, range: range, step: step, meta: meta)
     }
 
@@ -178,6 +183,16 @@ struct OrganizationEventsEndpoint: Sendable {
     }
 
     /// The projects asked for (`project=ID`, repeated; `-1` or none: all of the organization's).
+    /// The apdex / misery threshold (ms) of each project that set one (`transaction-threshold/configure/`).
+    func thresholds(_ projects: [Project]) throws -> [Int: Double] {
+        var out: [Int: Double] = [:]
+        for project in projects {
+            let text = try store.projectOptions(projectID: project.id)[ProjectConfig.Option.transactionThreshold]
+            if let t = TransactionThreshold(stored: text) { out[project.id] = Double(t.threshold) }
+        }
+        return out
+    }
+
     func projects(_ request: HTTPRequest, _ organization: Organization) throws -> [Project] {
         let all = try store.projects(organizationSlug: organization.slug)
         let wanted = request.queryValues("project").filter { $0 != "-1" && !$0.isEmpty }
