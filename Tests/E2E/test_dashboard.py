@@ -390,9 +390,22 @@ def test_projects_and_settings(server, browser):
     d.find_element(By.CSS_SELECTOR, "#performance-settings button[type=submit]").click()
     wait(d, lambda d: "slow_db_query_duration_threshold" in d.find_element(By.TAG_NAME, "body").text)
     assert server.api(configure)[1]["slow_db_query_duration_threshold"] == 1500
-    # (The refused PUTs are the console entries: the browser logs every 4xx response.)
+    # The apdex threshold: saved through Sentry's route; a value that is not a multiple of 100 is refused.
+    threshold = "/api/0/projects/faultline/checkout-api/transaction-threshold/configure/"
+    apdex = css(d, "#apdex-threshold")
+    assert apdex.get_attribute("value") == "300"
+    apdex.clear()
+    apdex.send_keys("800")
+    d.find_element(By.CSS_SELECTOR, "#transaction-threshold button[type=submit]").click()
+    wait(d, lambda d: server.api(threshold)[1]["threshold"] == "800")
+    apdex.clear()
+    apdex.send_keys("250")
+    d.find_element(By.CSS_SELECTOR, "#transaction-threshold button[type=submit]").click()
+    wait(d, lambda d: "multiple of 100" in d.find_element(By.TAG_NAME, "body").text)
+    assert server.api(threshold)[1]["threshold"] == "800"
+    # (The refused requests are the console entries: the browser logs every 4xx response.)
     assert not [e for e in console_errors(d) if "performance-issues/configure" not in e["message"]
-                and "checkout-api/ -" not in e["message"]]
+                and "transaction-threshold/configure" not in e["message"] and "checkout-api/ -" not in e["message"]]
 
 
 PAGES = [

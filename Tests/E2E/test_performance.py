@@ -167,6 +167,36 @@ def test_streamed_spans_are_stored_and_queryable(server):
     assert all(s["op"] == "db" and s["data"]["db.system"] == "sqlite" and s["parent_span_id"] == segment["span_id"] for s in spans)
 
 
+SPLIT = r"""
+import os, time, sentry_sdk
+sentry_sdk.init(dsn=os.environ["FAULTLINE_DSN"], traces_sample_rate=1.0, trace_lifecycle="stream", release="api@2.0")
+with sentry_sdk.traces.start_span(name="GET /report", attributes={"sentry.op": "http.server"}):
+    for part in (1, 2):
+        with sentry_sdk.traces.start_span(name="SELECT * FROM parts WHERE id = %d" % part, attributes={"sentry.op": "db"}):
+            time.sleep(0.003)
+    # What the SDK's own flush every five seconds does to a longer request: its finished spans leave before the segment.
+    sentry_sdk.flush()
+    with sentry_sdk.traces.start_span(name="render report", attributes={"sentry.op": "template.render"}):
+        time.sleep(0.002)
+sentry_sdk.flush()
+"""
+
+
+def test_streamed_spans_sent_before_their_segment_join_it(server):
+    run_sdk(server.dsn, SPLIT)
+    body = wait_rows(server, ["transaction", "trace", "count()"], 1)
+    trace = body["data"][0]["trace"]
+    status, tree = server.api(f"/api/0/organizations/faultline/events-trace/{trace}/")
+    assert status == 200 and len(tree["transactions"]) == 1, tree
+    segment = tree["transactions"][0]
+    assert segment["transaction"] == "GET /report"
+    # The flush inside the request is itself traced by the SDK (its POST of the first spans to this server).
+    spans = sorted((s for s in segment["spans"] if "/envelope/" not in s["description"]), key=lambda s: s["start_timestamp"])
+    assert [s["op"] for s in spans] == ["db", "db", "template.render"], segment["spans"]
+    assert all(s["parent_span_id"] == segment["span_id"] for s in spans)
+    assert {s["description"] for s in spans[:2]} == {"SELECT * FROM parts WHERE id = %s"}
+
+
 def envelope(server, items):
     body = b'{"event_id":"%s"}\n' % (b"%032x" % time.time_ns())
     for header, payload in items:

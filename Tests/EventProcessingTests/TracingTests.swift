@@ -126,6 +126,20 @@ struct TraceRecordsTests {
         #expect(abs(out.transactions[0].selfTimeMS - 300) < 1e-6)
         #expect(out.spans.count == 1 && out.spans[0].description == "SELECT * FROM users WHERE id = %s")
         #expect(out.spans[0].segmentID == 0x1111_1111_1111_1111 && out.spans[0].dbSystem == "sqlite")
+        #expect(!out.hasSpansOfOtherSegments)
+    }
+
+    /// A container of spans whose segment span is not in it (the SDK flushed them mid-request) says so: they are
+    /// stored where the trace read finds them without a transaction row.
+    @Test func streamedSpansWithoutTheirSegment() throws {
+        let doc = try document(["version": 2, "items": [
+            ["trace_id": Self.trace, "span_id": "2222222222222222", "parent_span_id": "1111111111111111",
+             "name": "SELECT 1", "start_timestamp": 10.1, "end_timestamp": 10.3, "is_segment": false,
+             "attributes": ["sentry.segment.id": ["type": "string", "value": "1111111111111111"]]],
+        ]])
+        let out = TraceRecords.streamed(doc.root)
+        #expect(out.transactions.isEmpty && out.spans.count == 1 && out.traceID != nil)
+        #expect(out.hasSpansOfOtherSegments)
     }
 
     /// Spans sent without `sentry.segment.id` join the segment their parents lead to; the segment's user comes from

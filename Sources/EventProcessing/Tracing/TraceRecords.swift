@@ -99,6 +99,13 @@ public enum TraceRecords {
         public var block: [UInt8] = []
         public init() {}
 
+        /// Some spans belong to a segment that is not among `transactions`: the SDK sent them before (or after) their
+        /// segment span, in another container. Those are found by trace id, not through a transaction row.
+        public var hasSpansOfOtherSegments: Bool {
+            let segments = Set(transactions.compactMap(\.spanID))
+            return spans.contains { span in span.segmentID.map { !segments.contains($0) } ?? false }
+        }
+
         /// Encodes the spans for storage: done where the event is processed, so the single writer only inserts it.
         public mutating func seal() {
             block = spans.isEmpty ? [] : SpanBlock.encode(spans)

@@ -125,7 +125,7 @@ extension SQLiteStore {
             RETURNING NULL
             """) {}
         try writer.sync(exclusive: true) { db in
-            for table in ["outcomes", "releases", "project_deletions"] {
+            for table in ["outcomes", "releases", "trace_span_blocks", "project_deletions"] {
                 try db.run("DELETE FROM \(table) WHERE project_id = ?", [projectID])
             }
         }

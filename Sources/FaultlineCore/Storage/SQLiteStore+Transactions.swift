@@ -89,6 +89,11 @@ extension SQLiteStore {
                                         op: r.string(5), status: r.string(6), start: r.double(7), end: r.double(8),
                                         durationMS: r.double(9))
             }
+            // Blocks of spans that came apart from their segment (a streamed trace flushed mid-request).
+            for id in try db.rows("SELECT block_id FROM trace_span_blocks WHERE trace_id = ? AND project_id IN (\(projects))",
+                                  [traceID.bytes] + projectIDs, { $0.int(0) }) where !blockIDs.contains(id) {
+                blockIDs.append(id)
+            }
             var spans: [SpanRecord] = []
             for id in blockIDs {
                 let block = try db.first("SELECT spans FROM span_blocks WHERE id = ?", [id]) { $0.blob(0) ?? [] }

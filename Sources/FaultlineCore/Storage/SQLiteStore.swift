@@ -213,6 +213,9 @@ public final class SQLiteStore: FaultlineStore, @unchecked Sendable {
                 try TraceRows.insert(t, projectID: batch.projectID, eventRow: nil, spanBlock: streamedBlock, environment: nil,
                                      release: nil, userKey: nil, db)
             }
+            if let streamedBlock, let traceID = batch.streamed.traceID, batch.streamed.hasSpansOfOtherSegments {
+                try TraceRows.linkBlock(streamedBlock, traceID: traceID, projectID: batch.projectID, db)
+            }
             let duplicateSet = Set(duplicates)
             let items = batch.items.filter { $0.eventID.map { !duplicateSet.contains($0) } ?? true }
             for item in items {

@@ -532,6 +532,17 @@ enum Schema {
                 DELETE FROM issue_text WHERE rowid = old.id;
             END;
             """)
+        m.register("0022_trace_span_blocks", """
+            -- Span blocks of streamed containers that hold spans of a segment not in the same container: SDKs flush a
+            -- trace's finished spans every few seconds, so a long request's children come before its segment span.
+            -- Found by trace id with the trace (the segment's transaction row finds only its own block); few rows.
+            CREATE TABLE trace_span_blocks (
+                trace_id BLOB NOT NULL,
+                block_id INTEGER NOT NULL,
+                project_id INTEGER NOT NULL,
+                PRIMARY KEY (trace_id, block_id)
+            ) WITHOUT ROWID;
+            """)
         return m
     }
 }

@@ -14,6 +14,13 @@ enum TraceRows {
         return Int(db.lastInsertRowID)
     }
 
+    /// Makes a block found by its trace id: it holds spans whose segment (transaction row) came, or will come, in
+    /// another request.
+    static func linkBlock(_ block: Int, traceID: EventID, projectID: Int, _ db: SQLiteDatabase) throws {
+        try db.run("INSERT OR IGNORE INTO trace_span_blocks (trace_id, block_id, project_id) VALUES (?, ?, ?)",
+                   [traceID.bytes, block, projectID])
+    }
+
     static func insert(_ t: TransactionRecord, projectID: Int, eventRow: Int?, spanBlock: Int?, environment: String?,
                        release: String?, userKey: String?, _ db: SQLiteDatabase) throws {
         try db.run("""

@@ -1,5 +1,6 @@
 // A project's performance-issue detectors (Sentry's performance-issues/configure/): each detector on or off, its
 // threshold, and the opt-in noise thresholds. Saved as one PUT; a refused value is shown and changes nothing.
+// Beside it, the apdex and user-misery threshold (transaction-threshold/configure/).
 import { api } from '../api.js';
 import { h, toast } from '../dom.js';
 
@@ -35,6 +36,25 @@ export function performanceSettingsForm(base, settings) {
     try {
       await api(`${base}/performance-issues/configure/`, { method: 'PUT', body });
       toast('Detectors saved');
+    } catch (error) {
+      toast(error.message);
+    }
+  });
+  return form;
+}
+
+export function transactionThresholdForm(base, current) {
+  const input = h('input', { type: 'number', min: '100', step: '100', value: current.threshold, id: 'apdex-threshold',
+    'aria-label': 'Apdex threshold in milliseconds' });
+  const form = h('form', { class: 'stack', id: 'transaction-threshold' },
+    h('p', { class: 'muted small' }, 'A transaction up to this duration is satisfied, up to four times it tolerated; users past four times it are miserable. Sentry\u2019s default is 300 ms.'),
+    h('label', { class: 'row' }, 'Apdex threshold ', input, h('span', { class: 'muted small' }, 'ms (a multiple of 100)')),
+    h('div', null, h('button', { type: 'submit', class: 'primary' }, 'Save threshold')));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    try {
+      await api(`${base}/transaction-threshold/configure/`, { method: 'POST', body: { threshold: Number(input.value), metric: 'duration' } });
+      toast('Apdex threshold saved');
     } catch (error) {
       toast(error.message);
     }

@@ -3,13 +3,13 @@
 import { api } from '../api.js';
 import { h, replace, toast, copyButton } from '../dom.js';
 import { snippets } from '../snippets.js';
-import { performanceSettingsForm } from './performance-settings.js';
+import { performanceSettingsForm, transactionThresholdForm } from './performance-settings.js';
 
 export async function render(ctx) {
   const { org, project: slug } = ctx.params;
   const base = `/projects/${encodeURIComponent(org)}/${encodeURIComponent(slug)}`;
-  const [project, keys, detectors, configs] = await Promise.all([api(`${base}/`), api(`${base}/keys/`),
-    api(`${base}/performance-issues/configure/`), api('/grouping-configs/')]);
+  const [project, keys, detectors, configs, threshold] = await Promise.all([api(`${base}/`), api(`${base}/keys/`),
+    api(`${base}/performance-issues/configure/`), api('/grouping-configs/'), api(`${base}/transaction-threshold/configure/`)]);
   if (!ctx.isCurrent()) return;
   ctx.setTitle(`${project.slug} settings`);
   const reload = () => ctx.navigate(location.pathname, { replace: true });
@@ -167,5 +167,6 @@ export async function render(ctx) {
     h('section', { class: 'panel', id: 'settings-scrubbing' }, h('h2', null, 'Data scrubbing'), scrubbing),
     h('section', { class: 'panel', id: 'settings-fingerprinting' }, h('h2', null, 'Fingerprint rules'), fingerprinting),
     h('section', { class: 'panel', id: 'settings-grouping' }, h('h2', null, 'Grouping'), grouping),
-    h('section', { class: 'panel', id: 'settings-performance' }, h('h2', null, 'Performance issues'), performanceSettingsForm(base, detectors)));
+    h('section', { class: 'panel', id: 'settings-performance' }, h('h2', null, 'Performance issues'), performanceSettingsForm(base, detectors)),
+    h('section', { class: 'panel', id: 'settings-apdex' }, h('h2', null, 'Apdex'), transactionThresholdForm(base, threshold)));
 }
