@@ -191,6 +191,31 @@ def test_five_thousand_span_trace_renders_within_a_second(server, browser):
     assert not console_errors(d)
 
 
+def test_a_deep_trace_keeps_its_labels(server, browser):
+    # 200 spans each the child of the one before: indentation stops, and the deepest rows say their depth.
+    trace = "%032x" % (time.time_ns() * 31 % (1 << 127))
+    now = time.time() - 5
+    spans = [{"span_id": "%016x" % (0xB000 + i), "parent_span_id": "%016x" % (0xB000 + i - 1) if i else "%016x" % 0xA0,
+              "trace_id": trace, "op": "function", "description": "step %d" % i, "start_timestamp": now + i * 0.001,
+              "timestamp": now + 0.5} for i in range(200)]
+    event = {"type": "transaction", "transaction": "/deep", "start_timestamp": now, "timestamp": now + 0.6, "platform": "python",
+             "contexts": {"trace": {"trace_id": trace, "span_id": "%016x" % 0xA0, "op": "http.server"}}, "spans": spans}
+    status, _, body = envelope(server, [({"type": "transaction"}, json.dumps(event).encode())])
+    assert status == 200, body
+    assert wait_for(lambda: len(server.api(f"/api/0/organizations/faultline/events-trace/{trace}/")[1]["transactions"]) == 1)
+    d = browser
+    login(d, server)
+    d.get(f"{server.url}/organizations/faultline/performance/trace/{trace}/")
+    css(d, "#waterfall .wf-row")
+    deepest = next(r for r in rows(d, "#waterfall .wf-row") if "step 199" in r.text)
+    assert deepest.text.startswith("200 ›"), deepest.text  # (the transaction is depth 0, step 199 depth 200)
+    overflow = d.execute_script("const w = document.getElementById('waterfall'); return w.scrollWidth - w.clientWidth")
+    assert overflow <= 1, overflow
+    label = deepest.find_element(By.CSS_SELECTOR, ".wf-label")
+    assert label.size["width"] > 100 and label.location["x"] < 400
+    screenshot(d, "trace-deep", full_height=False)
+
+
 def test_service_map_page(server, browser):
     from test_service_map import BILLING, WEB
     status, _, raw = server.request("POST", "/api/0/organizations/faultline/projects/", body=json.dumps({"name": "Billing"}).encode(),

@@ -106,16 +106,17 @@ export async function render(ctx) {
     if (n.errors && n.errors.length) classes.push('wf-has-error');
     if (n.kind === 'gap') {
       return h('div', { class: classes.join(' '), role: 'listitem', dataset: { index } },
-        h('div', { class: 'wf-label muted', style: { paddingLeft: `${n.depth * 12 + 6}px` } }, 'Missing instrumentation'),
+        h('div', { class: 'wf-label muted', style: { paddingLeft: indent(n.depth) } }, 'Missing instrumentation'),
         h('div', { class: 'wf-track' },
           h('div', { class: 'wf-bar', style: { left: `${left}%`, width: `${width}%` } }),
           h('span', { class: 'wf-ms', style: msStyle }, duration(ms))));
     }
+    const deep = n.depth > MAX_INDENT_DEPTH ? h('span', { class: 'wf-depth muted' }, `${n.depth} ›`) : null;
     const label = n.kind === 'transaction'
-      ? [h('span', { class: 'wf-op' }, n.op || 'transaction'), ' ', h('strong', null, n.label), n.project ? h('span', { class: 'muted' }, ` · ${n.project}`) : null]
-      : [h('span', { class: 'wf-op' }, n.op || 'span'), ' ', n.label];
+      ? [deep, h('span', { class: 'wf-op' }, n.op || 'transaction'), ' ', h('strong', null, n.label), n.project ? h('span', { class: 'muted' }, ` · ${n.project}`) : null]
+      : [deep, h('span', { class: 'wf-op' }, n.op || 'span'), ' ', n.label];
     return h('div', { class: classes.join(' '), role: 'listitem', tabindex: '-1', dataset: { index, spanId: n.id } },
-      h('div', { class: 'wf-label', title: `${n.op} ${n.label}`, style: { paddingLeft: `${n.depth * 12 + 6}px` } },
+      h('div', { class: 'wf-label', title: `${n.op} ${n.label}`, style: { paddingLeft: indent(n.depth) } },
         n.errors && n.errors.length ? h('span', { class: 'wf-error', title: n.errors.map((e) => e.title).join('\n') }, '●') : null,
         label),
       h('div', { class: 'wf-track' },
@@ -142,6 +143,13 @@ export async function render(ctx) {
         h('li', null, h('a', { href: issueLink(e) }, e.title || e.type))))] : null,
     ];
   }
+}
+
+/// Indentation stops at this depth (a hostile or generated trace can nest hundreds deep): deeper rows say their depth.
+const MAX_INDENT_DEPTH = 16;
+
+function indent(depth) {
+  return `${Math.min(depth, MAX_INDENT_DEPTH) * 12 + 6}px`;
 }
 
 /// Rows past this many are drawn as a window; below it every row is in the page (and found by the browser's search).
