@@ -47,6 +47,7 @@ extension SQLiteStore {
     public func issues(_ query: IssueQuery) throws -> [Issue] {
         try settleIssues()
         guard !query.projectIDs.isEmpty else { return [] }
+        if Self.merges(query) { return try issues(ids: try mergedIssueIDs(query)) }
         let (sql, values) = try issueListSQL(query)
         return try readers.read { db in try db.rows(sql, values, IssueRows.issue) }
     }
@@ -54,8 +55,13 @@ extension SQLiteStore {
     public func issueIDs(_ query: IssueQuery) throws -> [Int] {
         try settleIssues()
         guard !query.projectIDs.isEmpty else { return [] }
+        if Self.merges(query) { return try mergedIssueIDs(query) }
         let (sql, values) = try issueListSQL(query, columns: "id")
         return try readers.read { db in try db.rows(sql, values) { $0.int(0) } }
+    }
+
+    private static func merges(_ query: IssueQuery) -> Bool {
+        query.projectIDs.count > 1 && query.projectIDs.count <= mergedProjectsLimit
     }
 
     public func issues(ids: [Int]) throws -> [Issue] {
@@ -72,7 +78,10 @@ extension SQLiteStore {
     /// How SQLite runs the reads behind an issue list, an issue page and its events (`EXPLAIN QUERY PLAN`), for the
     /// API benchmark's check that they use indexes.
     public func explainIssueReads(_ query: IssueQuery, issueID: Int) throws -> [(read: String, plan: [String])] {
-        let list = try issueListSQL(query)
+        var listed = query
+        // An organization's list runs one project's read per project (`mergedIssueIDs`): that read's plan.
+        if Self.merges(query) { listed.projectIDs = [query.projectIDs[0]] }
+        let list = try issueListSQL(listed)
         let reads: [(String, String, [any SQLiteBindable])] = [
             ("issue list", list.0, list.1),
             ("issue", "SELECT \(IssueRows.columns) FROM issues WHERE id = ?", [issueID]),
@@ -87,6 +96,9 @@ extension SQLiteStore {
             }
         }
     }
+
+    /// Projects up to which an organization's list reads each project's sort index and merges (`mergedIssueIDs`).
+    static let mergedProjectsLimit = 64
 
     private func issueListSQL(_ query: IssueQuery, columns: String = IssueRows.columns) throws -> (String, [any SQLiteBindable]) {
         var conditions = ["project_id IN (\(query.projectIDs.map { _ in "?" }.joined(separator: ", ")))"]
@@ -120,12 +132,7 @@ extension SQLiteStore {
             conditions += filters.conditions
             values += filters.values
         }
-        let column: String = switch query.sort {
-        case .date: "last_seen"
-        case .new: "first_seen"
-        case .freq: "times_seen"
-        case .user: "user_count"
-        }
+        let column = Self.sortColumn(query.sort)
         if let cursor = query.cursor {
             conditions.append("(\(column) < ? OR (\(column) = ? AND id < ?))")
             values += [cursor.value, cursor.value, cursor.id]
@@ -134,6 +141,62 @@ extension SQLiteStore {
         let sql = "SELECT \(columns) FROM issues WHERE \(conditions.joined(separator: " AND ")) "
             + "ORDER BY \(column) DESC, id DESC LIMIT ?"
         return (sql, values)
+    }
+
+    /// An organization's list over several projects: `project_id IN (…) ORDER BY` cannot read one index in order, so
+    /// SQLite sorted every issue of the organization (32–59 ms over 20 projects of 5,000 issues, 82–127 ms with a tag
+    /// filter, for the first page's 1,000 ids). Instead each project's issues are read along its own sort index, a
+    /// batch at a time, and merged: a project is read further only while its last row read still ranks within the
+    /// `limit` merged so far, so the reads come to about `limit` rows plus a batch a project.
+    private func mergedIssueIDs(_ query: IssueQuery) throws -> [Int] {
+        struct Row {
+            var value: Double
+            var id: Int
+            func precedes(_ other: Row) -> Bool { value > other.value || (value == other.value && id > other.id) }
+        }
+        let batch = max(25, 2 * query.limit / max(1, query.projectIDs.count))
+        // One statement for every project and batch: the cursor is always there (from above every value at first),
+        // its three values just before the limit (`issueListSQL`), and the project id first.
+        var one = query
+        one.projectIDs = [query.projectIDs[0]]
+        one.limit = batch
+        one.cursor = query.cursor ?? IssueCursor(value: .infinity, id: .max)
+        let (sql, template) = try issueListSQL(one, columns: "id, " + Self.sortColumn(query.sort))
+        return try readers.read { db in
+            var fetched: [Int: [Row]] = [:]
+            var more = Set(query.projectIDs)
+            var after: [Int: Row] = [:]
+            var merged: [Row] = []
+            while !more.isEmpty {
+                for projectID in more.sorted() {
+                    var values = template
+                    values[0] = projectID
+                    // The next batch starts after the project's last row read.
+                    if let last = after[projectID] {
+                        values.replaceSubrange(values.count - 4..<values.count - 1, with: [last.value, last.value, last.id] as [any SQLiteBindable])
+                    }
+                    let rows = try db.rows(sql, values) { Row(value: $0.double(1), id: $0.int(0)) }
+                    fetched[projectID, default: []] += rows
+                    if let last = rows.last { after[projectID] = last }
+                    if rows.count < batch { more.remove(projectID) }
+                }
+                merged = fetched.values.flatMap { $0 }.sorted { $0.precedes($1) }
+                if merged.count > query.limit { merged.removeLast(merged.count - query.limit) }
+                // A project may hold more of the first `limit` only if its last row read ranks before the last kept.
+                let boundary = merged.count == query.limit ? merged.last : nil
+                more = more.filter { p in boundary.map { after[p]?.precedes($0) ?? true } ?? true }
+            }
+            return merged.map(\.id)
+        }
+    }
+
+    static func sortColumn(_ sort: IssueQuery.Sort) -> String {
+        switch sort {
+        case .date: "last_seen"
+        case .new: "first_seen"
+        case .freq: "times_seen"
+        case .user: "user_count"
+        }
     }
 
     /// Each free-text query's matches in the trigram index: their ids when fewer than `textCandidateLimit`, nil
