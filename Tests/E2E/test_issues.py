@@ -264,3 +264,37 @@ def test_pages_stay_stable_while_events_arrive(server):
     assert len(seen) == len(set(seen)) == len(WORDS), "every issue once, none skipped"
     # A fresh listing shows the new order.
     assert any(later[0] + " step" in t or later[-1] + " step" in t for t in page()[0][:10])
+
+
+def test_hits_past_the_bound_are_an_estimate_flagged_as_such(server):
+    """X-Hits is exact up to X-Max-Hits (the ids a first page reads); past it, an estimate, said so by X-Hits-Estimated."""
+    import sqlite3
+    import subprocess
+    from conftest import BENCH_BINARY
+    server.stop()
+    out = subprocess.run([str(BENCH_BINARY), "seed", "--data", str(server.data), "--project", "default", "--events", "20000",
+                          "--issues", "6000"], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    server.start()
+    db = sqlite3.connect(server.data / "faultline.sqlite")
+    project = db.execute("SELECT id FROM projects WHERE slug = 'default'").fetchone()[0]
+    unresolved = db.execute("SELECT count(*) FROM issues WHERE project_id = ? AND status = 'unresolved'", (project,)).fetchone()[0]
+    initech = db.execute("""SELECT count(*) FROM issues i WHERE project_id = ? AND status = 'unresolved' AND EXISTS
+                            (SELECT 1 FROM issue_tags t WHERE t.issue_id = i.id AND key = 'tenant' AND value = 'initech')""",
+                         (project,)).fetchone()[0]
+    db.close()
+    assert unresolved > 1000 and initech > 1000, (unresolved, initech)
+
+    def hits(query):
+        status, headers, _ = server.request("GET", "/api/0/projects/faultline/default/issues/?query=" + query,
+                                            headers={"Authorization": f"Bearer {server.token}"})
+        assert status == 200
+        return int(headers["X-Hits"]), headers.get("X-Hits-Estimated"), int(headers["X-Max-Hits"])
+
+    for query, exact in [("is:unresolved", unresolved), ("is:unresolved%20tenant:initech", initech)]:
+        count, estimated, bound = hits(query)
+        assert estimated == "1" and bound == 1000 and count > bound, (query, count, estimated)
+        assert abs(count - exact) <= 0.15 * exact, (query, count, exact)
+    # Under the bound the count is exact and not flagged.
+    count, estimated, _ = hits("is:unresolved%20sku-4001")
+    assert estimated is None and count < 1000

@@ -95,4 +95,42 @@ import Testing
         #expect(plan.contains { $0.contains("USING INDEX issues_project_times_seen") }, "\(plan)")
         #expect(!plan.contains { $0.contains("SCAN issues") || $0.contains("TEMP B-TREE") }, "\(plan)")
     }
+
+    /// Past the bound a list is read to, the count is estimated from the match rate over the part of the list the
+    /// matches read so far cover: with matches spread evenly, close to the exact count.
+    @Test func countsPastTheBoundAreEstimated() throws {
+        let h = try Harness()
+        let other = try h.store.createProject(organizationID: h.bootstrap.organization.id, slug: "other", name: "Other", platform: nil).id
+        let projects = [h.projectID, other]
+        try h.store.writer.sync { db in
+            for i in 0..<4500 {
+                try db.run("""
+                    INSERT INTO issues (project_id, short_number, type, title, culprit, level, first_seen, last_seen, times_seen,
+                                        user_count, is_unhandled, status, status_details)
+                    VALUES (?, ?, 'error', 'E', 'c', 'error', 0, ?, ?, 0, 0, 'unresolved', '{}')
+                    """, [projects[i % 2], i + 1, Double(i), (i * 7919) % 4500])
+                if i % 3 == 0 {
+                    try db.run("INSERT INTO issue_tags (issue_id, key, value, times_seen, first_seen, last_seen) VALUES (?, 'tenant', 'acme', 1, 0, 0)",
+                               [Int(db.lastInsertRowID)])
+                }
+            }
+        }
+        for sort in [IssueQuery.Sort.date, .freq] {
+            var query = IssueQuery(projectIDs: projects)
+            query.filters = [.tag(key: "tenant", values: [TextMatch("acme")], negated: false)]
+            query.sort = sort
+            query.limit = 1000
+            let ids = try h.store.issueIDs(query)
+            #expect(ids.count == 1000)
+            let last = try #require(try h.store.issues(ids: [ids[999]]).first)
+            let estimate = try h.store.issueCountEstimate(query, matched: 1000,
+                                                          through: IssueCursor(value: key(last, sort), id: last.id))
+            // 1,500 issues carry the tag.
+            #expect(abs(estimate - 1500) <= 75, "\(sort): \(estimate)")
+        }
+        // Under the bound nothing is estimated: the count is what was read.
+        var few = IssueQuery(projectIDs: projects)
+        few.filters = [.tag(key: "tenant", values: [TextMatch("nobody")], negated: false)]
+        #expect(try h.store.issueIDs(few).isEmpty)
+    }
 }

@@ -42,6 +42,10 @@ public protocol FaultlineStore: ReleaseStore, UserStore, AlertStore, MetricAlert
     func issues(_ query: IssueQuery) throws -> [Issue]
     /// The ids of the issues `query` lists, in its order, `query.limit` at most.
     func issueIDs(_ query: IssueQuery) throws -> [Int]
+    /// How many issues match `query` in all, estimated from the first `matched` matches, the last of them at
+    /// `through` in the list's order: the match rate in the part of the list they cover, times every issue of the
+    /// projects. For a count past the bound that `issueIDs` is read to (Sentry's `X-Hits` past `X-Max-Hits`).
+    func issueCountEstimate(_ query: IssueQuery, matched: Int, through: IssueCursor) throws -> Int
     /// These issues in this order (ids that no longer exist are left out).
     func issues(ids: [Int]) throws -> [Issue]
     /// Events of an issue, newest first (or oldest first), `limit` at most, before/after an event row.

@@ -15,6 +15,8 @@ public final class SQLiteStore: FaultlineStore, @unchecked Sendable {
     let issueWriter: IssueWriter
     private let checkpointer: Checkpointer?
     let textCandidateLimit: Int
+    /// Issues per project, for the count estimate past `X-Max-Hits` (a few seconds stale is fine for an estimate).
+    let issueTotals = ExpiringCache<Int, Int>(ttl: 10)
     /// Events whose issue counts were written at this start, not before the last stop (a crash).
     public let recountedEvents: Int
 

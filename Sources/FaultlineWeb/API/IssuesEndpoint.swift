@@ -98,10 +98,20 @@ struct IssuesEndpoint: Sendable {
         })
         var response = HTTPResponse(status: .ok, contentType: "application/json", body: body.serialized)
         response.headers.add("Link", Pagination.link(request, next: next, current: cursor))
-        // Sentry's match count (the projects page shows it): exact up to the snapshot's size, which X-Max-Hits names.
+        // Sentry's match count (the projects page shows it): exact up to the snapshot's size, which X-Max-Hits names;
+        // past it, an estimate (the match rate over the part of the list the snapshot covered), said so by
+        // X-Hits-Estimated, as Sentry estimates large counts rather than count them.
         if cursor == nil {
-            response.headers.add("X-Hits", String(ids.count))
+            var hits = ids.count
+            var estimated = false
+            if ids.count == IssueSnapshots.maxIDs, let lastID = ids.last, let last = try store.issues(ids: [lastID]).first {
+                hits = try store.issueCountEstimate(query, matched: ids.count,
+                                                    through: IssueCursor(value: sortValue(last, query.sort), id: last.id))
+                estimated = true
+            }
+            response.headers.add("X-Hits", String(hits))
             response.headers.add("X-Max-Hits", String(IssueSnapshots.maxIDs))
+            if estimated { response.headers.add("X-Hits-Estimated", "1") }
         }
         return response
     }
