@@ -2,6 +2,7 @@
 `faultline-bench seed`; the issue list must be drawn within 1 s of navigation start, an issue page within 500 ms
 (medians of five full page loads). The figures go to .build/dashboard-timings.json and Docs/performance.md."""
 import json
+import re
 import os
 import statistics
 import subprocess
@@ -46,7 +47,10 @@ def test_ten_thousand_issues_render_in_time(tmp_path, browser):
         assert len(d.find_elements("css selector", ".issue-row")) == 25
         # Pages: Next shows the next 25, Previous comes back; a shared page link offers the first page instead.
         first_ids = [r.get_attribute("data-issue-id") for r in d.find_elements("css selector", ".issue-row")]
-        assert "of 1000+" in d.find_element("id", "page-count").text
+        # 10,000 issues: past the 1,000 a first page reads, the count is an estimate and says so.
+        count = d.find_element("id", "page-count").text
+        assert re.search(r"of about [0-9,]+$", count), count
+        assert 1000 < int(count.rsplit(" ", 1)[1].replace(",", "")) <= 10000, count
         d.find_element("id", "page-next").click()
         wait(d, lambda d: "cursor=" in d.current_url and len(d.find_elements("css selector", ".issue-row")) == 25)
         second_ids = [r.get_attribute("data-issue-id") for r in d.find_elements("css selector", ".issue-row")]

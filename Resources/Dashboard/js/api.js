@@ -23,7 +23,8 @@ export function queryString(params) {
   return text ? '?' + text : '';
 }
 
-/// `{data, next, previous, hits}`: the body, the cursors of Sentry's `Link` header and its `X-Hits` count.
+/// `{data, next, previous, hits, hitsEstimated}`: the body, the cursors of Sentry's `Link` header and its `X-Hits`
+/// count (an estimate when `X-Hits-Estimated` says so).
 export async function request(path, { method = 'GET', body, query, prefix = '/api/0' } = {}) {
   const headers = { Accept: 'application/json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
@@ -51,7 +52,7 @@ export async function request(path, { method = 'GET', body, query, prefix = '/ap
   const hits = response.headers.get('X-Hits');
   const maxHits = response.headers.get('X-Max-Hits');
   return { data, next: links.next, previous: links.previous, hits: hits == null ? null : Number(hits),
-    maxHits: maxHits == null ? null : Number(maxHits) };
+    maxHits: maxHits == null ? null : Number(maxHits), hitsEstimated: response.headers.get('X-Hits-Estimated') === '1' };
 }
 
 export async function api(path, options) {

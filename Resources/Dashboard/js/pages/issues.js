@@ -145,7 +145,8 @@ export async function render(ctx) {
   // Sentry's cursors go forward only; the way back is the history entry "Next" made (a page opened from a
   // shared link goes back to the first page instead).
   const cameFromPrevious = Boolean(history.state && history.state.paged);
-  const hits = page.hits == null ? '' : page.maxHits && page.hits >= page.maxHits ? ` of ${page.hits}+` : ` of ${page.hits}`;
+  const hits = page.hits == null ? '' : page.hitsEstimated ? ` of about ${page.hits.toLocaleString('en-US')}`
+    : page.maxHits && page.hits >= page.maxHits ? ` of ${page.hits}+` : ` of ${page.hits}`;
   replace(pager,
     h('span', { class: 'muted small', id: 'page-count' }, issues.length ? `${issues.length} issues on this page${cursor ? '' : hits}` : ''),
     h('div', { class: 'row' },
