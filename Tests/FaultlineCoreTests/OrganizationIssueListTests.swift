@@ -128,7 +128,7 @@ import Testing
             // 1,500 issues carry the tag.
             #expect(abs(estimate - 1500) <= 75, "\(sort): \(estimate)")
         }
-        // Under the bound nothing is estimated: the count is what was read.
+        // A filter nothing matches lists nothing across the projects (the count the endpoint then gives is exact: 0).
         var few = IssueQuery(projectIDs: projects)
         few.filters = [.tag(key: "tenant", values: [TextMatch("nobody")], negated: false)]
         #expect(try h.store.issueIDs(few).isEmpty)

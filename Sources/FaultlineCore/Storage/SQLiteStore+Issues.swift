@@ -64,7 +64,8 @@ extension SQLiteStore {
         guard !query.projectIDs.isEmpty, matched > 0 else { return matched }
         let column = Self.sortColumn(query.sort)
         // The part covered walks the range of the project's sort index the matches came from (no row is read); the
-        // project's issues (all of that index, ~5 ms at 100,000) are kept for a few seconds.
+        // project's issues are kept for a few seconds (counted on every request, they put the plain lists' p99 at
+        // 9–12 ms instead of 2–3 in bench-api at 100,000 issues).
         let coveredSQL = "SELECT count(*) FROM issues INDEXED BY issues_project_\(column) WHERE project_id = ? "
             + "AND (\(column) > ? OR (\(column) = ? AND id >= ?))"
         let totalSQL = "SELECT count(*) FROM issues WHERE project_id = ?"
